@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# floodgate: build, test, demo, bench, install.
+#
+#   bpf/*.bpf.c --clang--> build/*.bpf.o --bpftool gen skeleton--> build/*.skel.h
+#   user/*.c + skeletons --> build/floodgate, build/floodgated
+#   tests/**  --> build/tests/*   (run by tests/run.sh)
+
+OUTPUT    ?= build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+PREFIX    ?= /usr/local
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
+INCLUDES  := -I$(OUTPUT) -Iinclude -Iuser
+LDLIBS    := -lbpf -lelf -lz -lpthread
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	      -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP \
+	      -I. -Iinclude -Ibpf
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages needed to build, test, demo and bench.
+DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make \
+	    iproute2 nftables iptables iputils-ping util-linux procps
+
+BPF_PROGS := floodgate xdp_pass
+BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
+SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
+
+# Library shared by the CLI, the daemon and the tests.
+LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c
+LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+LIB       := $(OUTPUT)/libfloodgate.a
+
+CLI_SRCS  := user/floodgate.c user/cmd_attach.c user/cmd_limit.c user/cmd_show.c
+CLI_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CLI_SRCS))
+
+BINS      := $(OUTPUT)/floodgate
+
+.PHONY: all deps test demo bench install clean
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+
+all: $(BINS) tests-build
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUTPUT)/floodgate: $(CLI_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+include tests/tests.mk
+
+# Installs only what is missing, so it is cheap to run before every test.
+deps:
+	@missing=$$(for p in $(DEB_PKGS) $(TEST_DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "make deps: must run as root to install packages" >&2; exit 1; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/bench/run.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+
+clean:
+	rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

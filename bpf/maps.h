@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* Maps shared by the floodgate programs; layouts in floodgate_kern_user.h. */
+#ifndef FG_MAPS_H
+#define FG_MAPS_H
+
+#include "floodgate_kern_user.h"
+
+/* Global settings, written by the CLI and the daemon. Pinned as "config"
+ * (the C name differs only because vmlinux.h has a typedef "config"). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fg_config);
+} config_map SEC(".maps");
+
+/* Prefix -> allow / deny / limit; longest prefix wins. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FG_POLICY_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fg_lpm_key);
+	__type(value, struct fg_policy);
+} policy SEC(".maps");
+
+/* Source (or prefix) -> GCRA state; the coldest are evicted when full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FG_BUCKETS_MAX);
+	__type(key, struct fg_bucket_key);
+	__type(value, struct fg_bucket);
+} buckets SEC(".maps");
+
+/* Per-CPU counters by reason (enum fg_stat). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FG_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+static __always_inline void fg_count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&stats, &idx);
+
+	if (c)
+		*c += 1;
+}
+
+#endif /* FG_MAPS_H */

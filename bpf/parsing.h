@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Packet parsing shared by every floodgate program: Ethernet with up to two
+ * 802.1Q/802.1ad tags, IPv4 (options, fragments) and IPv6 (common extension
+ * headers), then the TCP/UDP ports when the packet carries them. Works on
+ * plain data/data_end pointers so XDP and TC entry points share it.
+ */
+#ifndef FG_PARSING_H
+#define FG_PARSING_H
+
+#include "compat.h"
+
+enum fg_parse {
+	FG_PARSE_OK = 0,
+	FG_PARSE_NOT_IP,    /* not IPv4/IPv6: leave it alone */
+	FG_PARSE_MALFORMED, /* truncated or inconsistent IP/L4 header */
+};
+
+struct fg_pkt {
+	__u8 src[16];  /* v4-mapped for IPv4 */
+	__u8 dst[16];
+	__u16 sport;   /* network order; 0 when absent */
+	__u16 dport;
+	__u8 l4proto;  /* IPPROTO_*; of the last header parsed */
+	__u8 is_v6;
+	__u8 frag;     /* a fragment of any kind */
+	__u8 later_frag; /* not the first fragment: no L4 header */
+	void *l3;      /* start of the IP header */
+	void *l4;      /* start of the L4 header, NULL when absent */
+};
+
+#define FG_MAX_VLAN 2
+#define FG_MAX_V6_EXT 6
+
+static __always_inline void fg_v4_mapped(__u8 *out, __be32 addr)
+{
+	__u32 *w = (__u32 *)out;
+
+	w[0] = 0;
+	w[1] = 0;
+	w[2] = bpf_htonl(0x0000ffff);
+	w[3] = addr;
+}
+
+static __always_inline void fg_copy16(__u8 *out, const void *in)
+{
+	const __u32 *s = in;
+	__u32 *d = (__u32 *)out;
+
+	d[0] = s[0];
+	d[1] = s[1];
+	d[2] = s[2];
+	d[3] = s[3];
+}
+
+/* Ports from a TCP/UDP header at l4; a header that does not fit is malformed. */
+static __always_inline int fg_parse_l4(struct fg_pkt *p, void *l4, void *end)
+{
+	p->l4 = l4;
+	if (p->l4proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > end)
+			return FG_PARSE_MALFORMED;
+		p->sport = th->source;
+		p->dport = th->dest;
+	} else if (p->l4proto == IPPROTO_UDP) {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > end)
+			return FG_PARSE_MALFORMED;
+		p->sport = uh->source;
+		p->dport = uh->dest;
+	}
+	return FG_PARSE_OK;
+}
+
+static __always_inline int fg_parse_ipv4(struct fg_pkt *p, void *l3, void *end)
+{
+	struct iphdr *iph = l3;
+	__u32 hlen;
+
+	if ((void *)(iph + 1) > end)
+		return FG_PARSE_MALFORMED;
+	if (iph->version != 4 || iph->ihl < 5)
+		return FG_PARSE_MALFORMED;
+	hlen = iph->ihl * 4;
+	if (l3 + hlen > end || bpf_ntohs(iph->tot_len) < hlen)
+		return FG_PARSE_MALFORMED;
+
+	fg_v4_mapped(p->src, iph->saddr);
+	fg_v4_mapped(p->dst, iph->daddr);
+	p->l4proto = iph->protocol;
+	if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) {
+		p->frag = 1;
+		/* Later fragments carry no L4 header: their bytes are payload. */
+		if (iph->frag_off & bpf_htons(IP_OFFSET)) {
+			p->later_frag = 1;
+			return FG_PARSE_OK;
+		}
+	}
+	return fg_parse_l4(p, l3 + hlen, end);
+}
+
+static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *l3, void *end)
+{
+	struct ipv6hdr *ip6h = l3;
+	void *pos = l3 + sizeof(*ip6h);
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6h + 1) > end)
+		return FG_PARSE_MALFORMED;
+	if (ip6h->version != 6)
+		return FG_PARSE_MALFORMED;
+	fg_copy16(p->src, &ip6h->saddr);
+	fg_copy16(p->dst, &ip6h->daddr);
+	p->is_v6 = 1;
+	nexthdr = ip6h->nexthdr;
+
+#pragma unroll
+	for (i = 0; i < FG_MAX_V6_EXT; i++) {
+		struct ipv6_opt_hdr *oh = pos;
+
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
+		    nexthdr != IPPROTO_DSTOPTS && nexthdr != IPPROTO_FRAGMENT &&
+		    nexthdr != IPPROTO_AH)
+			break;
+		if ((void *)(oh + 1) > end)
+			return FG_PARSE_MALFORMED;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			struct frag_hdr *fh = pos;
+
+			if ((void *)(fh + 1) > end)
+				return FG_PARSE_MALFORMED;
+			p->frag = 1;
+			nexthdr = fh->nexthdr;
+			pos += sizeof(*fh);
+			if (fh->frag_off & bpf_htons(0xFFF8)) {
+				p->later_frag = 1;
+				p->l4proto = nexthdr;
+				return FG_PARSE_OK;
+			}
+			continue;
+		}
+		nexthdr = oh->nexthdr;
+		if (nexthdr == IPPROTO_AH)
+			pos += (oh->hdrlen + 2) * 4;
+		else
+			pos += (oh->hdrlen + 1) * 8;
+	}
+	p->l4proto = nexthdr;
+	return fg_parse_l4(p, pos, end);
+}
+
+/* Parse from the Ethernet header at data. */
+static __always_inline int fg_parse(struct fg_pkt *p, void *data, void *end)
+{
+	struct ethhdr *eth = data;
+	void *pos = data + sizeof(*eth);
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > end)
+		return FG_PARSE_NOT_IP;
+	proto = eth->h_proto;
+
+#pragma unroll
+	for (i = 0; i < FG_MAX_VLAN; i++) {
+		struct vlan_hdr *vh = pos;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return FG_PARSE_NOT_IP;
+		proto = vh->h_vlan_encapsulated_proto;
+		pos += sizeof(*vh);
+	}
+
+	p->l3 = pos;
+	if (proto == bpf_htons(ETH_P_IP))
+		return fg_parse_ipv4(p, pos, end);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return fg_parse_ipv6(p, pos, end);
+	return FG_PARSE_NOT_IP;
+}
+
+#endif /* FG_PARSING_H */

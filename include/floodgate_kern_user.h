@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * ABI shared by the BPF programs and the user-space tools: map names, key
+ * and value layouts, enums and counter indexes. Both sides include this one
+ * file, and the static asserts below break the build if a layout drifts.
+ * Only fixed-width __u types: vmlinux.h (BPF side) and <linux/types.h>
+ * (user side) both provide them.
+ */
+#ifndef FLOODGATE_KERN_USER_H
+#define FLOODGATE_KERN_USER_H
+
+#ifndef __bpf__
+#include <linux/types.h> /* the BPF side gets these from vmlinux.h */
+#endif
+
+/* Pinned map names, as they appear under the pin dir. */
+#define FG_MAP_CONFIG "config"
+#define FG_MAP_POLICY "policy"
+#define FG_MAP_BUCKETS "buckets"
+#define FG_MAP_STATS "stats"
+
+#define FG_DEFAULT_PIN_DIR "/sys/fs/bpf/floodgate"
+#define FG_BUCKETS_MAX 1000000 /* tracked sources by default */
+#define FG_POLICY_MAX 65536
+#define FG_V6_PREFIX_DEFAULT 64
+
+/* Every address is 16 bytes; IPv4 is stored v4-mapped (::ffff:a.b.c.d). */
+#define FG_ADDR_LEN 16
+#define FG_V4_MAPPED_PREFIX 96 /* a v4 /p is stored as /(96 + p) */
+
+enum fg_mode {
+	FG_MODE_ENFORCE = 0,
+	FG_MODE_MONITOR = 1, /* count would-drops, pass everything */
+};
+
+enum fg_malformed {
+	FG_MALFORMED_DROP = 0,
+	FG_MALFORMED_PASS = 1,
+};
+
+/* config[0]: global settings written by the CLI / daemon. */
+struct fg_config {
+	__u32 mode;          /* enum fg_mode */
+	__u32 v6_prefix;     /* IPv6 sources are bucketed by this prefix */
+	__u32 policy_gen;    /* bumped on every policy change; stales cached policy */
+	__u32 malformed;     /* enum fg_malformed */
+	__u64 heartbeat_ns;  /* controller heartbeat (CLOCK_MONOTONIC) */
+	__u64 stale_ns;      /* heartbeat older than this: ignore daemon breaker state */
+	__u32 probe_mark;    /* skb->mark of the controller's own probes */
+	__u32 pad;
+};
+
+/* policy: LPM trie key. prefixlen counts bits of the 16-byte address. */
+struct fg_lpm_key {
+	__u32 prefixlen;
+	__u8 addr[FG_ADDR_LEN];
+};
+
+enum fg_action {
+	FG_ACT_LIMIT = 0,
+	FG_ACT_ALLOW = 1, /* skip limits */
+	FG_ACT_DENY = 2,  /* drop */
+};
+
+enum fg_bucket_per {
+	FG_PER_SOURCE = 0, /* one bucket per source (IPv6: per v6_prefix) */
+	FG_PER_PREFIX = 1, /* one bucket shared by the whole prefix */
+};
+
+struct fg_policy {
+	__u32 action;      /* enum fg_action */
+	__u32 per;         /* enum fg_bucket_per */
+	__u64 interval_ns; /* GCRA emission interval T = 1e9 / rate */
+	__u32 burst;       /* B >= 1 */
+	__u32 prefixlen;   /* the matched prefix, for per-prefix bucket keys */
+};
+
+/* buckets: LRU hash key. addr is masked to plen bits. */
+#define FG_KEY_SHARED 0x100 /* in plen: one bucket shared by a whole prefix */
+struct fg_bucket_key {
+	__u8 addr[FG_ADDR_LEN];
+	__u32 plen;
+};
+
+/*
+ * buckets: value. GCRA needs only the theoretical arrival time; the policy's
+ * parameters ride along so a known source never walks the LPM trie, and
+ * policy_gen tells when they went stale.
+ */
+struct fg_bucket {
+	__u64 tat;         /* theoretical arrival time, ns (CLOCK_MONOTONIC) */
+	__u64 interval_ns; /* cached from the policy */
+	__u32 burst;       /* cached from the policy */
+	__u32 policy_gen;  /* config.policy_gen when cached */
+};
+
+/*
+ * stats: per-CPU counters, one slot per reason. Each packet bumps exactly one
+ * reason, and every reason has one verdict: reasons below FG_R_FIRST_DROP
+ * passed, the rest dropped, so verdict totals are sums and the hot path does
+ * a single increment. FG_C_* are extra events counted beside the reason.
+ */
+enum fg_stat {
+	FG_R_NON_IP = 0,        /* ARP, LLDP...: never touched */
+	FG_R_NO_POLICY,         /* no prefix matched */
+	FG_R_ALLOW,             /* allow prefix: limits skipped */
+	FG_R_LIMIT_PASS,        /* within its bucket */
+	FG_R_BUCKET_FULL,       /* could not track the source: fail open */
+	FG_R_MALFORMED_PASS,    /* malformed, passed by config */
+	FG_R_MONITOR_DENY,      /* monitor mode: would have dropped */
+	FG_R_MONITOR_LIMIT,
+	FG_R_MONITOR_MALFORMED,
+	FG_R_FIRST_DROP,
+	FG_R_DENY = FG_R_FIRST_DROP,
+	FG_R_LIMIT_DROP,        /* over its bucket */
+	FG_R_MALFORMED,         /* truncated or inconsistent IP headers */
+	FG_R_CONTENTION,        /* CAS retries exhausted: treated as over */
+	FG_R_MAX,
+	FG_C_NEW_SOURCE = FG_R_MAX, /* bucket inserted (map pressure) */
+	FG_C_FRAGMENT,              /* IP fragment seen */
+	FG_STAT_MAX,
+};
+
+#define FG_STAT_NAMES                                                         \
+	{                                                                     \
+		"non_ip", "no_policy", "allow", "limit_pass", "bucket_full",  \
+		"malformed_pass", "monitor_deny", "monitor_limit",            \
+		"monitor_malformed", "deny", "limit_drop", "malformed",       \
+		"contention", "new_source", "fragment"                        \
+	}
+
+_Static_assert(sizeof(struct fg_config) == 40, "fg_config layout");
+_Static_assert(sizeof(struct fg_lpm_key) == 20, "fg_lpm_key layout");
+_Static_assert(sizeof(struct fg_policy) == 24, "fg_policy layout");
+_Static_assert(sizeof(struct fg_bucket_key) == 20, "fg_bucket_key layout");
+_Static_assert(sizeof(struct fg_bucket) <= 24, "bucket value must stay <= 24 bytes");
+
+#endif /* FLOODGATE_KERN_USER_H */

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "maps.h"
+#include "pins.h"
+
+const char *const fg_map_names[] = { FG_MAP_CONFIG, FG_MAP_POLICY, FG_MAP_BUCKETS,
+				     FG_MAP_STATS };
+const int fg_map_count = sizeof(fg_map_names) / sizeof(fg_map_names[0]);
+
+const char *const fg_stat_names[FG_STAT_MAX] = FG_STAT_NAMES;
+_Static_assert(sizeof((const char *[])FG_STAT_NAMES) / sizeof(char *) == FG_STAT_MAX,
+	       "a counter has no name");
+
+static int open_pin(const char *dir, const char *name, char *err, size_t errlen)
+{
+	char path[4096];
+	int fd;
+
+	if (fg_pin_path(path, sizeof(path), dir, name))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT)
+			snprintf(err, errlen,
+				 "floodgate is not attached (no %s): run 'floodgate attach IFACE'",
+				 path);
+		else
+			snprintf(err, errlen, "Failed to open pinned map %s: %s", path,
+				 strerror(e));
+		return -e;
+	}
+	return fd;
+}
+
+int fg_maps_open(const char *pin_dir, struct fg_maps *m, char *err, size_t errlen)
+{
+	int *fds[] = { &m->config, &m->policy, &m->buckets, &m->stats };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		*fds[i] = -1;
+	for (i = 0; i < 4; i++) {
+		*fds[i] = open_pin(pin_dir, fg_map_names[i], err, errlen);
+		if (*fds[i] < 0) {
+			int e = *fds[i];
+
+			fg_maps_close(m);
+			return e;
+		}
+	}
+	return 0;
+}
+
+void fg_maps_close(struct fg_maps *m)
+{
+	int *fds[] = { &m->config, &m->policy, &m->buckets, &m->stats };
+
+	for (int i = 0; i < 4; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int fg_config_get(const struct fg_maps *m, struct fg_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(m->config, &zero, cfg) ? -errno : 0;
+}
+
+int fg_config_set(const struct fg_maps *m, const struct fg_config *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(m->config, &zero, cfg, BPF_ANY) ? -errno : 0;
+}
+
+void fg_config_defaults(struct fg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mode = FG_MODE_ENFORCE;
+	cfg->v6_prefix = FG_V6_PREFIX_DEFAULT;
+	cfg->policy_gen = 1;
+	cfg->malformed = FG_MALFORMED_DROP;
+}
+
+int fg_policy_bump_gen(const struct fg_maps *m)
+{
+	struct fg_config cfg;
+	int err = fg_config_get(m, &cfg);
+
+	if (err)
+		return err;
+	cfg.policy_gen++;
+	return fg_config_set(m, &cfg);
+}
+
+int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	if (ncpu < 1)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 i = 0; i < FG_STAT_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(m->stats, &i, vals)) {
+			int e = -errno;
+
+			free(vals);
+			return e;
+		}
+		for (int c = 0; c < ncpu; c++)
+			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+/* The kernel reports a map's memory use as "memlock" in its fdinfo. */
+static __u64 map_memory(int fd)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
+		     __u64 *memory)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct fg_bucket_key keys[4096];
+	struct fg_bucket vals[4096];
+	__u64 n = 0, batch;
+	int err;
+
+	if (bpf_obj_get_info_by_fd(m->buckets, &info, &len))
+		return -errno;
+	*capacity = info.max_entries;
+	*memory = map_memory(m->buckets);
+
+	/* Batched walk: a million entries take a fraction of a second. */
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	batch = 0;
+	void *in = NULL;
+	__u64 out_batch;
+	for (;;) {
+		__u32 count = 4096;
+
+		err = bpf_map_lookup_batch(m->buckets, in, &out_batch, keys, vals, &count, &opts);
+		n += count;
+		if (err) {
+			if (errno == ENOENT)
+				break;
+			return -errno;
+		}
+		batch = out_batch;
+		in = &batch;
+	}
+	*entries = n;
+	return 0;
+}
+
+__u64 fg_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* Access to floodgate's pinned maps from user space. */
+#ifndef FG_MAPS_USER_H
+#define FG_MAPS_USER_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "floodgate_kern_user.h"
+
+struct fg_maps {
+	int config;
+	int policy;
+	int buckets;
+	int stats;
+};
+
+/* Names of every pinned map, for attach (pinning) and detach (unpinning). */
+extern const char *const fg_map_names[];
+extern const int fg_map_count;
+
+int fg_maps_open(const char *pin_dir, struct fg_maps *m, char *err, size_t errlen);
+void fg_maps_close(struct fg_maps *m);
+
+int fg_config_get(const struct fg_maps *m, struct fg_config *cfg);
+int fg_config_set(const struct fg_maps *m, const struct fg_config *cfg);
+void fg_config_defaults(struct fg_config *cfg);
+/* Tell the datapath that cached policies are stale. */
+int fg_policy_bump_gen(const struct fg_maps *m);
+
+/* Sum of each per-CPU counter. */
+int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX]);
+extern const char *const fg_stat_names[FG_STAT_MAX];
+
+/* Entries in the bucket map, and its capacity and memory in bytes. */
+int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
+		     __u64 *memory);
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
+__u64 fg_now_ns(void);
+
+#endif /* FG_MAPS_USER_H */

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	snprintf(err, errlen, fmt, arg);
+	return -EINVAL;
+}
+
+int fg_parse_rate(const char *s, struct fg_rate *out, char *err, size_t errlen)
+{
+	const char *usage = "invalid rate '%s': expected N/s, N/m or N/h, N a positive "
+			    "integer with optional k or M (e.g. 200/s, 10k/s, 30/m)";
+	unsigned long long n, mult = 1;
+	const char *p = s;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return fail(err, errlen, usage, s ? s : "");
+	errno = 0;
+	n = strtoull(p, &end, 10);
+	if (errno || end == p)
+		return fail(err, errlen, usage, s);
+	if (*end == 'k' || *end == 'M') {
+		mult = *end == 'k' ? 1000 : 1000000;
+		end++;
+	}
+	if (end[0] != '/' || !end[1] || end[2])
+		return fail(err, errlen, usage, s);
+	switch (end[1]) {
+	case 's': out->unit_ns = NSEC_PER_SEC; break;
+	case 'm': out->unit_ns = 60 * NSEC_PER_SEC; break;
+	case 'h': out->unit_ns = 3600 * NSEC_PER_SEC; break;
+	default: return fail(err, errlen, usage, s);
+	}
+	if (n == 0)
+		return fail(err, errlen, "invalid rate '%s': must be greater than zero", s);
+	if (n > NSEC_PER_SEC || n * mult > NSEC_PER_SEC)
+		return fail(err, errlen, "invalid rate '%s': at most 1G per second", s);
+	out->count = n * mult;
+	/* Round to nearest so e.g. 3/s does not drift high by truncation. */
+	out->interval_ns = (out->unit_ns + out->count / 2) / out->count;
+	if (out->interval_ns == 0 || out->unit_ns / out->count == 0)
+		return fail(err, errlen, "invalid rate '%s': at most 1G per second", s);
+	return 0;
+}
+
+__u32 fg_default_burst(const struct fg_rate *r)
+{
+	__u64 per_sec = r->count * NSEC_PER_SEC / r->unit_ns;
+
+	if (per_sec < 1)
+		return 1;
+	return per_sec > FG_BURST_MAX ? FG_BURST_MAX : (__u32)per_sec;
+}
+
+int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t errlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned long len, max;
+	char *slash, *end;
+	__u8 masked[16];
+	int v4;
+
+	if (!s || !*s)
+		return fail(err, errlen, "invalid prefix '%s': empty", "");
+	if (strlen(s) >= sizeof(buf))
+		return fail(err, errlen, "invalid prefix '%.60s': too long", s);
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+
+	memset(out, 0, sizeof(*out));
+	v4 = strchr(buf, ':') == NULL;
+	if (v4) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, buf, &a) != 1)
+			return fail(err, errlen,
+				    "invalid prefix '%s': not an IPv4 or IPv6 address", s);
+		out->addr[10] = out->addr[11] = 0xff;
+		memcpy(&out->addr[12], &a, 4);
+		max = 32;
+	} else {
+		if (inet_pton(AF_INET6, buf, out->addr) != 1)
+			return fail(err, errlen,
+				    "invalid prefix '%s': not an IPv4 or IPv6 address", s);
+		max = 128;
+	}
+
+	len = max;
+	if (slash) {
+		if (*slash < '0' || *slash > '9')
+			return fail(err, errlen, "invalid prefix '%s': length is not a number", s);
+		errno = 0;
+		len = strtoul(slash, &end, 10);
+		if (errno || *end || len > max) {
+			snprintf(err, errlen, "invalid prefix '%s': length must be 0..%lu", s, max);
+			return -EINVAL;
+		}
+	}
+	out->prefixlen = v4 ? FG_V4_MAPPED_PREFIX + len : len;
+
+	memcpy(masked, out->addr, 16);
+	for (unsigned int i = 0; i < 16; i++) {
+		int bits = (int)out->prefixlen - 8 * (int)i;
+
+		if (bits <= 0)
+			masked[i] = 0;
+		else if (bits < 8)
+			masked[i] &= (__u8)(0xff << (8 - bits));
+	}
+	if (memcmp(masked, out->addr, 16)) {
+		char want[64];
+
+		fg_format_prefix(masked, out->prefixlen, want, sizeof(want));
+		snprintf(err, errlen, "invalid prefix '%s': host bits set (did you mean %s?)", s,
+			 want);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fg_parse_u32(const char *s, const char *what, __u32 min, __u32 max, __u32 *out,
+		 char *err, size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = (__u32)v;
+	return 0;
+bad:
+	snprintf(err, errlen, "invalid %s '%s': expected an integer %u..%u", what, s ? s : "",
+		 min, max);
+	return -EINVAL;
+}
+
+static int is_v4_mapped(const __u8 *a)
+{
+	static const __u8 pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a, pfx, 12) == 0;
+}
+
+void fg_format_prefix(const __u8 *addr, __u32 prefixlen, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (is_v4_mapped(addr) && prefixlen >= FG_V4_MAPPED_PREFIX) {
+		inet_ntop(AF_INET, addr + 12, a, sizeof(a));
+		prefixlen -= FG_V4_MAPPED_PREFIX;
+		if (prefixlen == 32)
+			snprintf(buf, len, "%s", a);
+		else
+			snprintf(buf, len, "%s/%u", a, prefixlen);
+		return;
+	}
+	inet_ntop(AF_INET6, addr, a, sizeof(a));
+	if (prefixlen == 128)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s/%u", a, prefixlen);
+}
+
+void fg_format_rate(__u64 interval_ns, char *buf, size_t len)
+{
+	static const struct { __u64 ns; char u; } units[] = {
+		{ NSEC_PER_SEC, 's' }, { 60 * NSEC_PER_SEC, 'm' }, { 3600 * NSEC_PER_SEC, 'h' },
+	};
+	double per;
+
+	for (unsigned int i = 0; i < 3; i++) {
+		per = (double)units[i].ns / (double)interval_ns;
+		/* Pick the first unit in which the rate is a whole number. */
+		if (per >= 1 && per - (double)(__u64)(per + 0.5) < 1e-6 &&
+		    (double)(__u64)(per + 0.5) - per < 1e-6) {
+			snprintf(buf, len, "%llu/%c", (unsigned long long)(per + 0.5), units[i].u);
+			return;
+		}
+	}
+	snprintf(buf, len, "%.6g/s", (double)NSEC_PER_SEC / (double)interval_ns);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Parsers for what operators type: RATE (N/s, N/m, N/h with an optional k/M
+ * suffix on N), PREFIX (IPv4 or IPv6 address with optional /len) and plain
+ * bounded integers. Each returns 0, or -EINVAL with a one-line reason in err.
+ */
+#ifndef FG_PARSE_H
+#define FG_PARSE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "floodgate_kern_user.h"
+
+#define FG_ERR_LEN 160
+#define FG_BURST_MAX 10000000U
+
+struct fg_rate {
+	__u64 count;   /* N, after the k/M suffix */
+	__u64 unit_ns; /* 1e9, 60e9 or 3600e9 */
+	__u64 interval_ns;
+};
+
+int fg_parse_rate(const char *s, struct fg_rate *out, char *err, size_t errlen);
+int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t errlen);
+int fg_parse_u32(const char *s, const char *what, __u32 min, __u32 max, __u32 *out,
+		 char *err, size_t errlen);
+
+/* Default burst for a rate: one second's worth, at least 1. */
+__u32 fg_default_burst(const struct fg_rate *r);
+
+/* "198.18.0.0/16", "2001:db8::/32"; v4-mapped keys print as IPv4. */
+void fg_format_prefix(const __u8 *addr, __u32 prefixlen, char *buf, size_t len);
+/* "200/s", "10/m": the rate an interval stands for, in its most natural unit. */
+void fg_format_rate(__u64 interval_ns, char *buf, size_t len);
+
+#endif /* FG_PARSE_H */
