@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# Shared helpers for shell tests. Source it; then report each check with
+# t_ok NAME / t_fail NAME WHY / t_skip NAME WHY, which print the same
+# `#N name:OK|FAIL|SKIP` lines as the C tests, counted by tests/run.sh.
+
+FG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FG=${FG:-$FG_ROOT/build/floodgate}
+FG_TOOLS=$FG_ROOT/build/tests
+T_N=0
+T_FAILED=0
+
+t_ok()   { T_N=$((T_N + 1)); echo "#$T_N $1:OK"; }
+t_fail() { T_N=$((T_N + 1)); T_FAILED=1; echo "  $1: $2" >&2; echo "#$T_N $1:FAIL"; }
+t_skip() { T_N=$((T_N + 1)); echo "#$T_N $1:SKIP ($2)"; }
+# t_check NAME WHY-IF-FAILED COMMAND...: runs the command, reports the result.
+t_check() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then t_ok "$name"; else t_fail "$name" "$why"; fi
+}
+t_exit() { exit $T_FAILED; }
