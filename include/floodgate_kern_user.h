@@ -40,10 +40,10 @@ enum fg_malformed {
 
 /* config[0]: global settings written by the CLI / daemon. */
 struct fg_config {
-	__u32 mode;          /* enum fg_mode */
+	enum fg_mode mode;
 	__u32 v6_prefix;     /* IPv6 sources are bucketed by this prefix */
 	__u32 policy_gen;    /* bumped on every policy change; stales cached policy */
-	__u32 malformed;     /* enum fg_malformed */
+	enum fg_malformed malformed; /* what to do with malformed IP */
 	__u64 heartbeat_ns;  /* controller heartbeat (CLOCK_MONOTONIC) */
 	__u64 stale_ns;      /* heartbeat older than this: ignore daemon breaker state */
 	__u32 probe_mark;    /* skb->mark of the controller's own probes */
@@ -68,8 +68,8 @@ enum fg_bucket_per {
 };
 
 struct fg_policy {
-	__u32 action;      /* enum fg_action */
-	__u32 per;         /* enum fg_bucket_per */
+	enum fg_action action;
+	enum fg_bucket_per per;
 	__u64 interval_ns; /* GCRA emission interval T = 1e9 / rate */
 	__u32 burst;       /* B >= 1 */
 	__u32 prefixlen;   /* the matched prefix, for per-prefix bucket keys */
@@ -129,6 +129,8 @@ enum fg_stat {
 		"contention", "new_source", "fragment"                        \
 	}
 
+/* Enums in values print by name in bpftool map dump; they are 4 bytes. */
+_Static_assert(sizeof(enum fg_action) == 4, "enum size");
 _Static_assert(sizeof(struct fg_config) == 40, "fg_config layout");
 _Static_assert(sizeof(struct fg_lpm_key) == 20, "fg_lpm_key layout");
 _Static_assert(sizeof(struct fg_policy) == 24, "fg_policy layout");

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <string.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+
+#include "pkt.h"
+
+static __u16 csum(const void *data, size_t len)
+{
+	const __u16 *p = data;
+	__u32 sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *p++;
+	if (len)
+		sum += *(const __u8 *)p;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+size_t pkt_l3_off(const struct pkt_spec *s)
+{
+	return ETH_HLEN + 4 * s->vlans;
+}
+
+size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
+{
+	int v6 = strchr(s->src, ':') != NULL;
+	int proto = s->proto ? s->proto : IPPROTO_UDP;
+	size_t l4len = proto == IPPROTO_TCP ? sizeof(struct tcphdr) : 8;
+	size_t off = 0, l3, l4;
+	__u16 ethertype = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+
+	memset(buf, 0, cap);
+	memcpy(buf, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	off = 12;
+	if (s->vlans == 2) {
+		*(__u16 *)(buf + off) = htons(ETH_P_8021AD);
+		*(__u16 *)(buf + off + 2) = htons(100);
+		off += 4;
+	}
+	if (s->vlans >= 1) {
+		*(__u16 *)(buf + off) = htons(ETH_P_8021Q);
+		*(__u16 *)(buf + off + 2) = htons(200);
+		off += 4;
+	}
+	*(__u16 *)(buf + off) = ethertype;
+	off += 2;
+	l3 = off;
+
+	if (!v6) {
+		struct iphdr *ip = (void *)(buf + l3);
+		size_t hlen = sizeof(*ip) + s->ip_opts;
+		int later = s->frag_off > 0;
+
+		ip->version = 4;
+		ip->ihl = hlen / 4;
+		ip->ttl = 64;
+		ip->protocol = proto;
+		ip->frag_off = htons((s->more_frags ? 0x2000 : 0) | (s->frag_off & 0x1fff));
+		inet_pton(AF_INET, s->src, &ip->saddr);
+		inet_pton(AF_INET, s->dst ? s->dst : "198.18.0.1", &ip->daddr);
+		memset(buf + l3 + sizeof(*ip), 1 /* NOP options */, s->ip_opts);
+		l4 = l3 + hlen;
+		/* A later fragment's bytes are payload, not an L4 header. */
+		ip->tot_len = htons(hlen + (later ? 0 : l4len) + s->payload);
+		ip->check = csum(ip, hlen);
+		if (later)
+			return l4 + s->payload;
+	} else {
+		struct ipv6hdr *ip6 = (void *)(buf + l3);
+		__u8 *nh = &ip6->nexthdr;
+
+		ip6->version = 6;
+		ip6->hop_limit = 64;
+		inet_pton(AF_INET6, s->src, &ip6->saddr);
+		inet_pton(AF_INET6, s->dst ? s->dst : "2001:db8::1", &ip6->daddr);
+		l4 = l3 + sizeof(*ip6);
+		if (s->v6_ext) {
+			*nh = 0; /* hop-by-hop, 8 bytes of PadN */
+			buf[l4 + 1] = 0;
+			buf[l4 + 2] = 1;
+			buf[l4 + 3] = 4;
+			nh = &buf[l4];
+			l4 += 8;
+			*nh = 60; /* destination options, 16 bytes */
+			buf[l4 + 1] = 1;
+			buf[l4 + 2] = 1;
+			buf[l4 + 3] = 12;
+			nh = &buf[l4];
+			l4 += 16;
+		}
+		if (s->frag_off || s->more_frags) {
+			*nh = 44;
+			buf[l4 + 1] = 0;
+			*(__u16 *)(buf + l4 + 2) = htons((s->frag_off << 3) | (s->more_frags ? 1 : 0));
+			nh = &buf[l4];
+			l4 += 8;
+		}
+		*nh = proto;
+		ip6->payload_len = htons(l4 - l3 - sizeof(*ip6) +
+					 (s->frag_off ? 0 : l4len) + s->payload);
+		if (s->frag_off)
+			return l4 + s->payload;
+	}
+
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)(buf + l4);
+
+		th->source = htons(s->sport ? s->sport : 40000);
+		th->dest = htons(s->dport ? s->dport : 80);
+		th->doff = 5;
+		th->syn = 1;
+	} else {
+		struct udphdr *uh = (void *)(buf + l4);
+
+		uh->source = htons(s->sport ? s->sport : 40000);
+		uh->dest = htons(s->dport ? s->dport : 9);
+		uh->len = htons(8 + s->payload);
+	}
+	return l4 + l4len + s->payload;
+}
+
+size_t pkt_arp(__u8 *buf, size_t cap)
+{
+	memset(buf, 0, cap);
+	memcpy(buf, "\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x01\x08\x06", 14);
+	/* htype 1, ptype IPv4, hlen 6, plen 4, op request */
+	memcpy(buf + 14, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	return 14 + 28;
+}
