@@ -37,11 +37,12 @@ BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
 # Library shared by the CLI, the daemon and the tests.
-LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c
+LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/upstreams.c
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB       := $(OUTPUT)/libfloodgate.a
 
-CLI_SRCS  := user/floodgate.c user/cmd_attach.c user/cmd_limit.c user/cmd_show.c
+CLI_SRCS  := user/floodgate.c user/cmd_attach.c user/cmd_limit.c user/cmd_show.c \
+	     user/cmd_upstream.c
 CLI_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CLI_SRCS))
 
 BINS      := $(OUTPUT)/floodgate

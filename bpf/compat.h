@@ -27,6 +27,9 @@
 #ifndef TC_ACT_SHOT
 #define TC_ACT_SHOT 2
 #endif
+#ifndef ETH_ALEN
+#define ETH_ALEN 6
+#endif
 #ifndef BPF_NOEXIST
 #define BPF_NOEXIST 1
 #endif

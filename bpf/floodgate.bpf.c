@@ -1,30 +1,84 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * floodgate's datapath entry points. Each is thin: parsing, the limiter and
- * the maps live in the headers beside this file.
+ * floodgate's datapath entry points. Each is thin: parsing, the limiter,
+ * the breaker and the observer live in the headers beside this file.
+ *
+ *   xdp_ingress  client-facing: per-source limits, then breakers of
+ *                forwarded traffic (RST back with XDP_TX)
+ *   tc_egress    upstream-facing: breakers of local and forwarded
+ *                connections (RST turned back to the local stack), SYN counts
+ *   tc_ingress   upstream-facing: SYN-ACK / RST / HTTP status observation
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
 #include "limiter.h"
+#include "breaker.h"
+#include "observe.h"
+#include "rst.h"
 
-/* XDP ingress on the client-facing interface: per-source limits. */
+#ifndef BPF_F_INGRESS
+#define BPF_F_INGRESS 1
+#endif
+
+/*
+ * Parsing runs as global functions: the verifier checks each once, and the
+ * callers continue from one state instead of one per header layout (VLAN
+ * tags x IPv6 extension headers x ...), which would otherwise multiply
+ * through the limiter, breaker and RST paths past the verifier's limit.
+ */
+__noinline int fg_parse_xdp(struct xdp_md *ctx, struct fg_pkt *p)
+{
+	if (!p)
+		return FG_PARSE_NOT_IP;
+	return fg_parse(p, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+}
+
+__noinline int fg_parse_skb(struct __sk_buff *skb, struct fg_pkt *p)
+{
+	if (!p)
+		return FG_PARSE_NOT_IP;
+	return fg_parse(p, (void *)(long)skb->data, (void *)(long)skb->data_end);
+}
+
+static __always_inline struct fg_config *fg_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&config_map, &zero);
+}
+
+/* XDP: answer a refused SYN with a RST, sent back out the same port. */
+static __always_inline int xdp_reset(struct xdp_md *ctx, const struct fg_pkt *p)
+{
+	struct fg_rst r;
+	long len;
+
+	if (fg_rst_plan(p, &r))
+		return -1;
+	len = (void *)(long)ctx->data_end - (void *)(long)ctx->data;
+	/* Keep clang from folding this into 32-bit pointer math. */
+	asm volatile("" : "+r"(len));
+	if (bpf_xdp_adjust_tail(ctx, (int)r.len - (int)len))
+		return -1;
+	return fg_rst_write((void *)(long)ctx->data, (void *)(long)ctx->data_end, &r);
+}
+
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
+	struct fg_upstream *u;
 	struct fg_pkt p = {};
 	struct fg_config *cfg;
-	__u32 zero = 0, reason;
+	__u32 reason;
 	int r;
 
-	cfg = bpf_map_lookup_elem(&config_map, &zero);
+	cfg = fg_cfg();
 	if (!cfg)
 		return XDP_PASS;
 
-	r = fg_parse(&p, data, end);
+	r = fg_parse_xdp(ctx, &p);
 	if (r == FG_PARSE_NOT_IP) {
 		reason = FG_R_NON_IP;
 	} else if (r == FG_PARSE_MALFORMED) {
@@ -34,10 +88,101 @@ int xdp_ingress(struct xdp_md *ctx)
 		if (p.frag)
 			fg_count(FG_C_FRAGMENT);
 		reason = fg_limit(&p, cfg);
+		if (reason < FG_R_FIRST_DROP && (u = fg_upstream_of(&p, 1))) {
+			r = fg_breaker(&p, cfg, u, 0, bpf_ktime_get_ns());
+			if (r == FG_BRK_RESET && xdp_reset(ctx, &p) == 0) {
+				fg_ucount(u->id, FG_U_RESETS);
+				fg_count(FG_R_BREAKER_RESET);
+				return XDP_TX;
+			}
+			if (r != FG_BRK_PASS) {
+				fg_count(FG_R_BREAKER_DROP);
+				return XDP_DROP;
+			}
+		}
 	}
 	reason = fg_apply_mode(cfg, reason);
 	fg_count(reason);
 	return reason < FG_R_FIRST_DROP ? XDP_PASS : XDP_DROP;
+}
+
+/* TC: turn a refused SYN into a RST and hand it to our own stack. */
+static __always_inline int tc_reset(struct __sk_buff *skb, const struct fg_pkt *p)
+{
+	struct fg_rst r;
+
+	if (fg_rst_plan(p, &r))
+		return -1;
+	if (bpf_skb_change_tail(skb, r.len, 0) || bpf_skb_pull_data(skb, r.len))
+		return -1;
+	return fg_rst_write((void *)(long)skb->data, (void *)(long)skb->data_end, &r);
+}
+
+SEC("tc")
+int tc_egress(struct __sk_buff *skb)
+{
+	struct fg_upstream *u;
+	struct fg_pkt p = {};
+	struct fg_config *cfg;
+	struct fg_flow_key fk;
+	__u64 now;
+	int r;
+
+	cfg = fg_cfg();
+	if (!cfg || fg_parse_skb(skb, &p) != FG_PARSE_OK)
+		return TC_ACT_OK;
+	u = fg_upstream_of(&p, 1);
+	if (!u)
+		return TC_ACT_OK;
+
+	now = bpf_ktime_get_ns();
+	r = fg_breaker(&p, cfg, u, cfg->probe_mark && skb->mark == cfg->probe_mark, now);
+	if (r == FG_BRK_RESET) {
+		__u32 id = u->id; /* the map value pointer does not survive the rewrite */
+
+		if (tc_reset(skb, &p) == 0) {
+			fg_ucount(id, FG_U_RESETS);
+			return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+		}
+		return TC_ACT_SHOT;
+	}
+	if (r == FG_BRK_DROP)
+		return TC_ACT_SHOT;
+
+	if (fg_is_syn(&p)) {
+		struct fg_pending np = { .first_ns = now, .upstream_id = u->id };
+
+		fg_ucount(u->id, FG_U_SYN);
+		fg_flow_key(&fk, &p);
+		/* The first SYN's time: retransmits keep it. */
+		bpf_map_update_elem(&pending_syn, &fk, &np, BPF_NOEXIST);
+	}
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tc_ingress(struct __sk_buff *skb)
+{
+	__u8 status[FG_HTTP_STATUS_LEN];
+	struct fg_upstream *u;
+	struct fg_pkt p = {};
+	__u32 off, id;
+	int cls;
+
+	if (fg_parse_skb(skb, &p) != FG_PARSE_OK)
+		return TC_ACT_OK;
+	u = fg_upstream_of(&p, 0);
+	if (!u)
+		return TC_ACT_OK;
+	id = u->id;
+	off = fg_observe_reply(&p, u);
+	/* The payload may sit outside the linear area: copy it out. */
+	if (!off || bpf_skb_load_bytes(skb, off, status, sizeof(status)))
+		return TC_ACT_OK;
+	cls = fg_http_class(status);
+	if (cls >= 0)
+		fg_ucount(id, cls);
+	return TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

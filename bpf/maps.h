@@ -4,6 +4,7 @@
 #define FG_MAPS_H
 
 #include "floodgate_kern_user.h"
+#include "upstream_kern_user.h"
 
 /* Global settings, written by the CLI and the daemon. Pinned as "config"
  * (the C name differs only because vmlinux.h has a typedef "config"). */
@@ -39,12 +40,52 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* {addr, port, proto} -> breaker state of that upstream. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_UPSTREAMS_MAX);
+	__type(key, struct fg_upstream_key);
+	__type(value, struct fg_upstream);
+} upstreams SEC(".maps");
+
+/* A bit per port some upstream uses: most packets skip the hash lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fg_upstream_ports);
+} upstream_ports SEC(".maps");
+
+/* Per-CPU counters per upstream id (enum fg_ustat). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FG_UPSTREAMS_MAX);
+	__type(key, __u32);
+	__type(value, struct fg_upstream_stats);
+} upstream_stats SEC(".maps");
+
+/* Connection attempts awaiting an answer; old entries are connect timeouts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FG_PENDING_SYN_MAX);
+	__type(key, struct fg_flow_key);
+	__type(value, struct fg_pending);
+} pending_syn SEC(".maps");
+
 static __always_inline void fg_count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &idx);
 
 	if (c)
 		*c += 1;
+}
+
+static __always_inline void fg_ucount(__u32 id, __u32 idx)
+{
+	struct fg_upstream_stats *s = bpf_map_lookup_elem(&upstream_stats, &id);
+
+	if (s && idx < FG_U_MAX)
+		s->c[idx] += 1;
 }
 
 #endif /* FG_MAPS_H */

@@ -16,18 +16,32 @@ enum fg_parse {
 	FG_PARSE_MALFORMED, /* truncated or inconsistent IP/L4 header */
 };
 
+/*
+ * What parsing learned. Offsets, not pointers: the parser runs as a global
+ * BPF function (verified once, see floodgate.bpf.c), so its results reach
+ * the caller as plain scalars and the caller's verifier state stays small.
+ */
 struct fg_pkt {
-	__u8 src[16];  /* v4-mapped for IPv4 */
+	__u8 src[16];    /* v4-mapped for IPv4 */
 	__u8 dst[16];
-	__u16 sport;   /* network order; 0 when absent */
+	__u16 sport;     /* network order; 0 when absent */
 	__u16 dport;
-	__u8 l4proto;  /* IPPROTO_*; of the last header parsed */
+	__u16 l3off;     /* IP header, from the frame start */
+	__u16 l4off;     /* L4 header; 0 when absent */
+	__u16 l3end;     /* end of the IP datagram per its length fields */
+	__u8 l4proto;    /* IPPROTO_*; of the last header parsed */
 	__u8 is_v6;
-	__u8 frag;     /* a fragment of any kind */
+	__u8 frag;       /* a fragment of any kind */
 	__u8 later_frag; /* not the first fragment: no L4 header */
-	void *l3;      /* start of the IP header */
-	void *l4;      /* start of the L4 header, NULL when absent */
+	__u8 tcp_flags;  /* FIN..CWR bits (byte 13 of the TCP header) */
+	__u8 tcp_hlen;   /* TCP header length in bytes */
+	__u32 tcp_seq;   /* host order */
 };
+
+#define FG_TCP_FIN 0x01
+#define FG_TCP_SYN 0x02
+#define FG_TCP_RST 0x04
+#define FG_TCP_ACK 0x10
 
 #define FG_MAX_VLAN 2
 #define FG_MAX_V6_EXT 6
@@ -54,9 +68,9 @@ static __always_inline void fg_copy16(__u8 *out, const void *in)
 }
 
 /* Ports from a TCP/UDP header at l4; a header that does not fit is malformed. */
-static __always_inline int fg_parse_l4(struct fg_pkt *p, void *l4, void *end)
+static __always_inline int fg_parse_l4(struct fg_pkt *p, void *data, void *l4, void *end)
 {
-	p->l4 = l4;
+	p->l4off = l4 - data;
 	if (p->l4proto == IPPROTO_TCP) {
 		struct tcphdr *th = l4;
 
@@ -64,6 +78,9 @@ static __always_inline int fg_parse_l4(struct fg_pkt *p, void *l4, void *end)
 			return FG_PARSE_MALFORMED;
 		p->sport = th->source;
 		p->dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+		p->tcp_hlen = th->doff * 4;
+		p->tcp_seq = bpf_ntohl(th->seq);
 	} else if (p->l4proto == IPPROTO_UDP) {
 		struct udphdr *uh = l4;
 
@@ -75,7 +92,7 @@ static __always_inline int fg_parse_l4(struct fg_pkt *p, void *l4, void *end)
 	return FG_PARSE_OK;
 }
 
-static __always_inline int fg_parse_ipv4(struct fg_pkt *p, void *l3, void *end)
+static __always_inline int fg_parse_ipv4(struct fg_pkt *p, void *data, void *l3, void *end)
 {
 	struct iphdr *iph = l3;
 	__u32 hlen;
@@ -88,6 +105,7 @@ static __always_inline int fg_parse_ipv4(struct fg_pkt *p, void *l3, void *end)
 	if (l3 + hlen > end || bpf_ntohs(iph->tot_len) < hlen)
 		return FG_PARSE_MALFORMED;
 
+	p->l3end = (l3 - data) + bpf_ntohs(iph->tot_len);
 	fg_v4_mapped(p->src, iph->saddr);
 	fg_v4_mapped(p->dst, iph->daddr);
 	p->l4proto = iph->protocol;
@@ -99,10 +117,10 @@ static __always_inline int fg_parse_ipv4(struct fg_pkt *p, void *l3, void *end)
 			return FG_PARSE_OK;
 		}
 	}
-	return fg_parse_l4(p, l3 + hlen, end);
+	return fg_parse_l4(p, data, l3 + hlen, end);
 }
 
-static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *l3, void *end)
+static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *data, void *l3, void *end)
 {
 	struct ipv6hdr *ip6h = l3;
 	void *pos = l3 + sizeof(*ip6h);
@@ -113,6 +131,7 @@ static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *l3, void *end)
 		return FG_PARSE_MALFORMED;
 	if (ip6h->version != 6)
 		return FG_PARSE_MALFORMED;
+	p->l3end = (l3 - data) + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
 	fg_copy16(p->src, &ip6h->saddr);
 	fg_copy16(p->dst, &ip6h->daddr);
 	p->is_v6 = 1;
@@ -150,7 +169,7 @@ static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *l3, void *end)
 			pos += (oh->hdrlen + 1) * 8;
 	}
 	p->l4proto = nexthdr;
-	return fg_parse_l4(p, pos, end);
+	return fg_parse_l4(p, data, pos, end);
 }
 
 /* Parse from the Ethernet header at data. */
@@ -177,11 +196,11 @@ static __always_inline int fg_parse(struct fg_pkt *p, void *data, void *end)
 		pos += sizeof(*vh);
 	}
 
-	p->l3 = pos;
+	p->l3off = pos - data;
 	if (proto == bpf_htons(ETH_P_IP))
-		return fg_parse_ipv4(p, pos, end);
+		return fg_parse_ipv4(p, data, pos, end);
 	if (proto == bpf_htons(ETH_P_IPV6))
-		return fg_parse_ipv6(p, pos, end);
+		return fg_parse_ipv6(p, data, pos, end);
 	return FG_PARSE_NOT_IP;
 }
 

@@ -115,6 +115,8 @@ enum fg_stat {
 	FG_R_LIMIT_DROP,        /* over its bucket */
 	FG_R_MALFORMED,         /* truncated or inconsistent IP headers */
 	FG_R_CONTENTION,        /* CAS retries exhausted: treated as over */
+	FG_R_BREAKER_DROP,      /* destination upstream's breaker refused it */
+	FG_R_BREAKER_RESET,     /* refused, and the SYN answered with a RST */
 	FG_R_MAX,
 	FG_C_NEW_SOURCE = FG_R_MAX, /* bucket inserted (map pressure) */
 	FG_C_FRAGMENT,              /* IP fragment seen */
@@ -126,7 +128,8 @@ enum fg_stat {
 		"non_ip", "no_policy", "allow", "limit_pass", "bucket_full",  \
 		"malformed_pass", "monitor_deny", "monitor_limit",            \
 		"monitor_malformed", "deny", "limit_drop", "malformed",       \
-		"contention", "new_source", "fragment"                        \
+		"contention", "breaker_drop", "breaker_reset", "new_source",  \
+		"fragment"                                                    \
 	}
 
 /* Enums in values print by name in bpftool map dump; they are 4 bytes. */

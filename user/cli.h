@@ -44,6 +44,7 @@ int cmd_mode(struct fg_ctx *ctx, int argc, char **argv);
 int cmd_limit(struct fg_ctx *ctx, int argc, char **argv);
 int cmd_top(struct fg_ctx *ctx, int argc, char **argv);
 int cmd_stats(struct fg_ctx *ctx, int argc, char **argv);
+int cmd_upstream(struct fg_ctx *ctx, int argc, char **argv);
 
 extern const struct fg_cmd fg_cmds[];
 const struct fg_cmd *fg_find_cmd(const char *name);

@@ -69,13 +69,16 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 		OPT_COMMON,
 		{ "xdp-mode", required_argument, NULL, 'm' },
 		{ "ipv6-prefix", required_argument, NULL, 'p' },
+		{ "no-tc", no_argument, NULL, 'n' },
 		{},
 	};
 	const struct fg_cmd *cmd = self("attach");
 	enum xdp_mode mode = XDP_AUTO;
 	char err[FG_ERR_LEN], link_name[64], path[4096];
 	struct floodgate *skel = NULL;
-	struct fg_maps maps = { -1, -1, -1, -1 };
+	struct fg_maps maps = FG_MAPS_INIT;
+	char tc_paths[2][4096] = { "", "" };
+	int no_tc = 0;
 	__u32 v6_prefix = 0, used = 0;
 	int opt, ifindex, lock = -1, link_fd = -1, fresh, ret = 1;
 	const char *ifname;
@@ -97,6 +100,9 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 			if (fg_parse_u32(optarg, "--ipv6-prefix", 1, 128, &v6_prefix, err,
 					 sizeof(err)))
 				return fg_fail("%s", err);
+			break;
+		case 'n':
+			no_tc = 1;
 			break;
 		default:
 			return 2;
@@ -148,8 +154,13 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 	}
 	{
 		/* Same order as fg_map_names: libbpf reuses a pin or creates it. */
-		struct bpf_map *m[] = { skel->maps.config_map, skel->maps.policy,
-					skel->maps.buckets, skel->maps.stats };
+		struct bpf_map *m[] = { skel->maps.config_map,     skel->maps.policy,
+					skel->maps.buckets,        skel->maps.stats,
+					skel->maps.upstreams,      skel->maps.upstream_ports,
+					skel->maps.upstream_stats, skel->maps.pending_syn };
+
+		_Static_assert(sizeof(m) / sizeof(m[0]) == sizeof(struct fg_maps) / sizeof(int),
+			       "every pinned map is listed");
 
 		for (int i = 0; i < fg_map_count; i++) {
 			char mp[4096];
@@ -195,17 +206,53 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 		fg_fail("Failed to pin link %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (!no_tc) {
+		const struct {
+			struct bpf_program *prog;
+			int type;
+			const char *prefix;
+		} tc[2] = {
+			{ skel->progs.tc_ingress, FG_TCX_INGRESS, FG_LINK_TCX_IN_PREFIX },
+			{ skel->progs.tc_egress, FG_TCX_EGRESS, FG_LINK_TCX_EG_PREFIX },
+		};
+
+		for (int i = 0; i < 2; i++) {
+			int fd = bpf_link_create(bpf_program__fd(tc[i].prog), ifindex, tc[i].type,
+						 NULL);
+
+			if (fd < 0) {
+				fg_fail("Failed to attach TC (tcx) to %s: %s (TCX needs Linux 6.6+; "
+					"use --no-tc for XDP only)", ifname, strerror(errno));
+				goto fail_links;
+			}
+			snprintf(link_name, sizeof(link_name), "%s%s", tc[i].prefix, ifname);
+			fg_pin_path(tc_paths[i], sizeof(tc_paths[i]), ctx->pin_dir, link_name);
+			if (bpf_obj_pin(fd, tc_paths[i])) {
+				fg_fail("Failed to pin link %s: %s", tc_paths[i], strerror(errno));
+				tc_paths[i][0] = 0;
+				close(fd);
+				goto fail_links;
+			}
+			close(fd);
+		}
+	}
 	if (ctx->json)
-		printf("{\"attached\":\"%s\",\"xdp_mode\":\"%s\",\"pin_dir\":\"%s\"}\n", ifname,
-		       xdp_mode_name(used), ctx->pin_dir);
+		printf("{\"attached\":\"%s\",\"xdp_mode\":\"%s\",\"tc\":%s,\"pin_dir\":\"%s\"}\n",
+		       ifname, xdp_mode_name(used), no_tc ? "false" : "true", ctx->pin_dir);
 	else
-		printf("floodgate attached to %s (xdp %s), maps in %s\n", ifname,
-		       xdp_mode_name(used), ctx->pin_dir);
+		printf("floodgate attached to %s (xdp %s%s), maps in %s\n", ifname,
+		       xdp_mode_name(used), no_tc ? "" : ", tc ingress+egress", ctx->pin_dir);
 	ret = 0;
 	goto out;
 
+fail_links:
+	/* Leave nothing half-made: links pinned by this attach go too. */
+	for (int i = 0; i < 2; i++)
+		if (tc_paths[i][0])
+			unlink(tc_paths[i]);
+	unlink(path);
 fail:
-	/* Leave nothing half-made: maps we created go with the failure. */
+	/* Maps we created go with the failure. */
 	if (fresh)
 		unpin_all(ctx->pin_dir);
 out:
@@ -242,10 +289,19 @@ int cmd_detach(struct fg_ctx *ctx, int argc, char **argv)
 		fg_fail("floodgate is not attached to %s", ifname);
 		goto out;
 	}
-	/* The pin holds the only reference: unlinking it detaches the program. */
-	if (unlink(path)) {
-		fg_fail("Failed to remove %s: %s", path, strerror(errno));
-		goto out;
+	/* The pins hold the only references: unlinking them detaches. */
+	{
+		const char *prefixes[] = { FG_LINK_TCX_IN_PREFIX, FG_LINK_TCX_EG_PREFIX,
+					   FG_LINK_XDP_PREFIX };
+
+		for (int i = 0; i < 3; i++) {
+			snprintf(link_name, sizeof(link_name), "%s%s", prefixes[i], ifname);
+			fg_pin_path(path, sizeof(path), ctx->pin_dir, link_name);
+			if (unlink(path) && errno != ENOENT) {
+				fg_fail("Failed to remove %s: %s", path, strerror(errno));
+				goto out;
+			}
+		}
 	}
 	if (fg_pin_count_links(ctx->pin_dir) == 0) {
 		unpin_all(ctx->pin_dir);

@@ -18,11 +18,13 @@
 
 const struct fg_cmd fg_cmds[] = {
 	{ "attach", cmd_attach,
-	  "attach IFACE [--xdp-mode auto|native|generic] [--ipv6-prefix LEN]\n"
+	  "attach IFACE [--xdp-mode auto|native|generic] [--no-tc] [--ipv6-prefix LEN]\n"
 	  "  Load floodgate and attach it to IFACE. Maps and the link are pinned, so the\n"
 	  "  command exits and traffic stays guarded; attaching again is harmless.\n"
 	  "  --xdp-mode MODE    native (driver), generic (skb), or auto: native, else\n"
 	  "                     generic (default auto)\n"
+	  "  --no-tc            XDP only: no TC programs (breakers of locally originated\n"
+	  "                     connections and passive observation need TC)\n"
 	  "  --ipv6-prefix LEN  bucket IPv6 sources by this prefix, 1..128 (default 64;\n"
 	  "                     applies to the whole pin dir)\n" COMMON_OPTS,
 	  "load and attach to an interface" },
@@ -60,6 +62,19 @@ const struct fg_cmd fg_cmds[] = {
 	  "stats [--json]\n"
 	  "  Packet counters by verdict and reason, summed over CPUs.\n" COMMON_OPTS,
 	  "datapath counters" },
+	{ "upstream", cmd_upstream,
+	  "upstream add NAME ADDR:PORT [--proto tcp|udp] [--reject drop|reset]\n"
+	  "      upstream del NAME | upstream list [--json]\n"
+	  "      upstream open NAME | close NAME | auto NAME\n"
+	  "  A circuit breaker per upstream. Traffic to an open breaker is refused:\n"
+	  "  --reject drop   silently (default)\n"
+	  "  --reject reset  a TCP SYN gets a RST at once, so connect() fails fast\n"
+	  "  open / close force the breaker and hold, with or without the daemon;\n"
+	  "  auto hands it back to floodgated. A breaker the daemon set fails open\n"
+	  "  when the daemon's heartbeat goes stale.\n"
+	  "  NAME: 1..31 of letters, digits, '_', '.', '-'. ADDR:PORT: 198.18.2.10:80,\n"
+	  "  [2001:db8::10]:443\n" COMMON_OPTS,
+	  "circuit breakers for upstreams" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -93,7 +108,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: floodgate COMMAND [ARGS] [--pin-dir DIR] [--json]\n\n"
 		"floodgate guards services at the kernel's edge: XDP per-source rate limits\n"
-		"driven through pinned BPF maps.\n\nCommands:\n");
+		"and upstream circuit breakers, driven through pinned BPF maps.\n\nCommands:\n");
 	for (const struct fg_cmd *c = fg_cmds; c->name; c++)
 		fprintf(out, "  %-8s %s\n", c->name, c->summary);
 	fprintf(out, "\nRun 'floodgate COMMAND --help' for a command's arguments.\n"

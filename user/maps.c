@@ -11,9 +11,23 @@
 #include "maps.h"
 #include "pins.h"
 
-const char *const fg_map_names[] = { FG_MAP_CONFIG, FG_MAP_POLICY, FG_MAP_BUCKETS,
-				     FG_MAP_STATS };
+const char *const fg_map_names[] = {
+	FG_MAP_CONFIG,    FG_MAP_POLICY,         FG_MAP_BUCKETS,        FG_MAP_STATS,
+	FG_MAP_UPSTREAMS, FG_MAP_UPSTREAM_PORTS, FG_MAP_UPSTREAM_STATS, FG_MAP_PENDING_SYN,
+};
 const int fg_map_count = sizeof(fg_map_names) / sizeof(fg_map_names[0]);
+_Static_assert(sizeof(struct fg_maps) == sizeof(fg_map_names) / sizeof(char *) * sizeof(int),
+	       "struct fg_maps and fg_map_names disagree");
+
+const char *const fg_ustat_names[FG_U_MAX] = FG_USTAT_NAMES;
+_Static_assert(sizeof((const char *[])FG_USTAT_NAMES) / sizeof(char *) == FG_U_MAX,
+	       "an upstream counter has no name");
+
+/* struct fg_maps is an array of fds in fg_map_names order. */
+static int *map_fd(struct fg_maps *m, int i)
+{
+	return &((int *)m)[i];
+}
 
 const char *const fg_stat_names[FG_STAT_MAX] = FG_STAT_NAMES;
 _Static_assert(sizeof((const char *[])FG_STAT_NAMES) / sizeof(char *) == FG_STAT_MAX,
@@ -44,31 +58,28 @@ static int open_pin(const char *dir, const char *name, char *err, size_t errlen)
 
 int fg_maps_open(const char *pin_dir, struct fg_maps *m, char *err, size_t errlen)
 {
-	int *fds[] = { &m->config, &m->policy, &m->buckets, &m->stats };
 	int i;
 
-	for (i = 0; i < 4; i++)
-		*fds[i] = -1;
-	for (i = 0; i < 4; i++) {
-		*fds[i] = open_pin(pin_dir, fg_map_names[i], err, errlen);
-		if (*fds[i] < 0) {
-			int e = *fds[i];
+	for (i = 0; i < fg_map_count; i++)
+		*map_fd(m, i) = -1;
+	for (i = 0; i < fg_map_count; i++) {
+		int fd = open_pin(pin_dir, fg_map_names[i], err, errlen);
 
+		if (fd < 0) {
 			fg_maps_close(m);
-			return e;
+			return fd;
 		}
+		*map_fd(m, i) = fd;
 	}
 	return 0;
 }
 
 void fg_maps_close(struct fg_maps *m)
 {
-	int *fds[] = { &m->config, &m->policy, &m->buckets, &m->stats };
-
-	for (int i = 0; i < 4; i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+	for (int i = 0; i < fg_map_count; i++) {
+		if (*map_fd(m, i) >= 0)
+			close(*map_fd(m, i));
+		*map_fd(m, i) = -1;
 	}
 }
 
@@ -93,6 +104,8 @@ void fg_config_defaults(struct fg_config *cfg)
 	cfg->v6_prefix = FG_V6_PREFIX_DEFAULT;
 	cfg->policy_gen = 1;
 	cfg->malformed = FG_MALFORMED_DROP;
+	cfg->stale_ns = FG_STALE_DEFAULT_NS;
+	cfg->probe_mark = FG_PROBE_MARK_DEFAULT;
 }
 
 int fg_policy_bump_gen(const struct fg_maps *m)
@@ -126,6 +139,31 @@ int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX])
 		}
 		for (int c = 0; c < ncpu; c++)
 			out[i] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct fg_upstream_stats *vals;
+
+	if (ncpu < 1)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->upstream_stats, &id, vals)) {
+		int e = -errno;
+
+		free(vals);
+		return e;
+	}
+	for (int i = 0; i < FG_U_MAX; i++) {
+		out[i] = 0;
+		for (int c = 0; c < ncpu; c++)
+			out[i] += vals[c].c[i];
 	}
 	free(vals);
 	return 0;

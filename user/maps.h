@@ -6,13 +6,21 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "floodgate_kern_user.h"
+#include "upstream_kern_user.h"
 
+/* File descriptors of the pinned maps; fields in fg_map_names order. */
 struct fg_maps {
 	int config;
 	int policy;
 	int buckets;
 	int stats;
+	int upstreams;
+	int upstream_ports;
+	int upstream_stats;
+	int pending_syn;
 };
+
+#define FG_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1 }
 
 /* Names of every pinned map, for attach (pinning) and detach (unpinning). */
 extern const char *const fg_map_names[];
@@ -30,6 +38,10 @@ int fg_policy_bump_gen(const struct fg_maps *m);
 /* Sum of each per-CPU counter. */
 int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX]);
 extern const char *const fg_stat_names[FG_STAT_MAX];
+
+/* Upstream counters summed over CPUs. */
+int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX]);
+extern const char *const fg_ustat_names[FG_U_MAX];
 
 /* Entries in the bucket map, and its capacity and memory in bytes. */
 int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,

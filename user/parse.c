@@ -150,7 +150,7 @@ bad:
 	return -EINVAL;
 }
 
-static int is_v4_mapped(const __u8 *a)
+int fg_is_v4_mapped(const __u8 *a)
 {
 	static const __u8 pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -161,7 +161,7 @@ void fg_format_prefix(const __u8 *addr, __u32 prefixlen, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	if (is_v4_mapped(addr) && prefixlen >= FG_V4_MAPPED_PREFIX) {
+	if (fg_is_v4_mapped(addr) && prefixlen >= FG_V4_MAPPED_PREFIX) {
 		inet_ntop(AF_INET, addr + 12, a, sizeof(a));
 		prefixlen -= FG_V4_MAPPED_PREFIX;
 		if (prefixlen == 32)
@@ -194,4 +194,84 @@ void fg_format_rate(__u64 interval_ns, char *buf, size_t len)
 		}
 	}
 	snprintf(buf, len, "%.6g/s", (double)NSEC_PER_SEC / (double)interval_ns);
+}
+
+int fg_parse_endpoint(const char *s, __u8 *addr, __u16 *port, char *err, size_t errlen)
+{
+	const char *usage = "invalid address '%s': expected ADDR:PORT (198.18.2.10:80 or "
+			    "[2001:db8::10]:80)";
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon;
+	size_t hlen;
+	__u32 p;
+
+	if (!s || !*s)
+		return fail(err, errlen, usage, "");
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return fail(err, errlen, usage, s);
+		hlen = close - s - 1;
+		if (hlen >= sizeof(host))
+			return fail(err, errlen, usage, s);
+		memcpy(host, s + 1, hlen);
+		host[hlen] = 0;
+		colon = close + 1;
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			return fail(err, errlen, "invalid address '%s': not an IPv6 address", s);
+	} else {
+		struct in_addr a;
+
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return fail(err, errlen, usage, s);
+		hlen = colon - s;
+		if (hlen >= sizeof(host))
+			return fail(err, errlen, usage, s);
+		memcpy(host, s, hlen);
+		host[hlen] = 0;
+		if (inet_pton(AF_INET, host, &a) != 1)
+			return fail(err, errlen, "invalid address '%s': not an IPv4 address", s);
+		memset(addr, 0, 16);
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &a, 4);
+	}
+	if (fg_parse_u32(colon + 1, "port", 1, 65535, &p, err, errlen)) {
+		snprintf(err, errlen, "invalid address '%s': port must be 1..65535", s);
+		return -EINVAL;
+	}
+	*port = (__u16)p;
+	return 0;
+}
+
+int fg_parse_name(const char *s, char *err, size_t errlen)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n >= FG_NAME_MAX)
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+			    s[i]))
+			goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen,
+		 "invalid name '%.40s': use 1..%d letters, digits, '_', '.' or '-'", s ? s : "",
+		 FG_NAME_MAX - 1);
+	return -EINVAL;
+}
+
+void fg_format_endpoint(const __u8 *addr, __u16 port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (fg_is_v4_mapped(addr)) {
+		inet_ntop(AF_INET, addr + 12, a, sizeof(a));
+		snprintf(buf, len, "%s:%u", a, port);
+	} else {
+		inet_ntop(AF_INET6, addr, a, sizeof(a));
+		snprintf(buf, len, "[%s]:%u", a, port);
+	}
 }

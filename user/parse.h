@@ -13,6 +13,7 @@
 
 #define FG_ERR_LEN 160
 #define FG_BURST_MAX 10000000U
+#define FG_NAME_MAX 32 /* FG_UPSTREAM_NAME_LEN, with the NUL */
 
 struct fg_rate {
 	__u64 count;   /* N, after the k/M suffix */
@@ -24,6 +25,15 @@ int fg_parse_rate(const char *s, struct fg_rate *out, char *err, size_t errlen);
 int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t errlen);
 int fg_parse_u32(const char *s, const char *what, __u32 min, __u32 max, __u32 *out,
 		 char *err, size_t errlen);
+
+/* ADDR:PORT, [IPv6]:PORT; addr out is 16 bytes (IPv4 v4-mapped), port host order. */
+int fg_parse_endpoint(const char *s, __u8 *addr, __u16 *port, char *err, size_t errlen);
+/* Upstream names: 1..31 of [A-Za-z0-9_.-], safe as a Prometheus label value. */
+int fg_parse_name(const char *s, char *err, size_t errlen);
+/* "198.18.2.10:80", "[2001:db8::10]:80". */
+void fg_format_endpoint(const __u8 *addr, __u16 port, char *buf, size_t len);
+
+int fg_is_v4_mapped(const __u8 *addr);
 
 /* Default burst for a rate: one second's worth, at least 1. */
 __u32 fg_default_burst(const struct fg_rate *r);

@@ -10,6 +10,12 @@
 #include <stddef.h>
 
 #define FG_LINK_XDP_PREFIX "link_xdp_"
+#define FG_LINK_TCX_IN_PREFIX "link_tcx_in_"
+#define FG_LINK_TCX_EG_PREFIX "link_tcx_eg_"
+
+/* libbpf 1.1 predates TCX; the kernel (6.6+) knows these attach types. */
+#define FG_TCX_INGRESS 46
+#define FG_TCX_EGRESS 47
 
 /* Mount bpffs at /sys/fs/bpf when the dir lives there and it is missing;
  * create the dir when create is set; check that it is on bpffs. */

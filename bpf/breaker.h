@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The circuit-breaker check shared by XDP ingress and TC egress: is this
+ * packet's destination an upstream whose breaker refuses it? Also the
+ * half-open permit accounting and the staleness guard.
+ */
+#ifndef FG_BREAKER_H
+#define FG_BREAKER_H
+
+#include "maps.h"
+#include "parsing.h"
+
+enum fg_brk {
+	FG_BRK_PASS = 0,
+	FG_BRK_DROP,  /* refuse silently */
+	FG_BRK_RESET, /* refuse a SYN with a RST */
+};
+
+static __always_inline int fg_is_syn(const struct fg_pkt *p)
+{
+	return p->l4proto == IPPROTO_TCP &&
+	       (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN;
+}
+
+static __always_inline void fg_flow_key(struct fg_flow_key *k, const struct fg_pkt *p)
+{
+	fg_copy16(k->saddr, p->src);
+	fg_copy16(k->daddr, p->dst);
+	k->sport = p->sport;
+	k->dport = p->dport;
+	k->proto = p->l4proto;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
+
+/* The upstream a packet is going to (dst = 1) or coming from (dst = 0). */
+static __always_inline struct fg_upstream *fg_upstream_of(const struct fg_pkt *p, int dst)
+{
+	struct fg_upstream_key key;
+	struct fg_upstream_ports *ports;
+	__u16 port = dst ? p->dport : p->sport;
+	__u32 zero = 0, hport;
+
+	if (p->later_frag || (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP))
+		return NULL;
+	ports = bpf_map_lookup_elem(&upstream_ports, &zero);
+	hport = bpf_ntohs(port);
+	if (!ports || !((ports->bits[(hport >> 6) & 1023] >> (hport & 63)) & 1))
+		return NULL;
+	fg_copy16(key.addr, dst ? p->dst : p->src);
+	key.port = port;
+	key.proto = p->l4proto;
+	key.pad = 0;
+	return bpf_map_lookup_elem(&upstreams, &key);
+}
+
+/* A half-open breaker admits a new connection while a permit remains. */
+static __always_inline int fg_half_open_admit(struct fg_upstream *u, const struct fg_pkt *p,
+					      __u64 now)
+{
+	struct fg_flow_key fk;
+	struct fg_pending *pend, np = {};
+
+	if (!fg_is_syn(p))
+		return 1; /* packets of admitted flows; UDP has no connections */
+	fg_flow_key(&fk, p);
+	pend = bpf_map_lookup_elem(&pending_syn, &fk);
+	if (pend && (pend->flags & FG_PENDING_ADMITTED))
+		return 1; /* a retransmit, or checked already on another hook */
+	if (READ_ONCE(u->permits) <= 0 || __sync_fetch_and_add(&u->permits, -1) <= 0)
+		return 0;
+	np.first_ns = now;
+	np.upstream_id = u->id;
+	np.flags = FG_PENDING_ADMITTED;
+	bpf_map_update_elem(&pending_syn, &fk, &np, BPF_ANY);
+	return 1;
+}
+
+/*
+ * Verdict for a packet towards an upstream. marked: the controller's own
+ * probe (TC only), which passes in every state and spends no permit.
+ */
+static __always_inline int fg_breaker(const struct fg_pkt *p, const struct fg_config *cfg,
+				      struct fg_upstream *u, int marked, __u64 now)
+{
+	enum fg_breaker state = u->state;
+
+	if (state == FG_BREAKER_CLOSED)
+		return FG_BRK_PASS;
+	if (marked) {
+		fg_ucount(u->id, FG_U_PROBES);
+		return FG_BRK_PASS;
+	}
+	/* A dead controller must never black-hole an upstream: fail open. */
+	if (!u->forced && now - cfg->heartbeat_ns > cfg->stale_ns) {
+		fg_ucount(u->id, FG_U_STALE);
+		return FG_BRK_PASS;
+	}
+	if (state == FG_BREAKER_HALF_OPEN && fg_half_open_admit(u, p, now))
+		return FG_BRK_PASS;
+	fg_ucount(u->id, FG_U_REJECTED);
+	if (u->reject == FG_REJECT_RESET && fg_is_syn(p))
+		return FG_BRK_RESET;
+	return FG_BRK_DROP;
+}
+
+#endif /* FG_BREAKER_H */

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Upstream circuit breakers: the maps the datapath enforces and observes, and
+ * the controller (floodgated) or the CLI writes. Shared by both sides.
+ */
+#ifndef UPSTREAM_KERN_USER_H
+#define UPSTREAM_KERN_USER_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define FG_MAP_UPSTREAMS "upstreams"
+#define FG_MAP_UPSTREAM_PORTS "upstream_ports"
+#define FG_MAP_UPSTREAM_STATS "upstream_stats"
+#define FG_MAP_PENDING_SYN "pending_syn"
+
+#define FG_UPSTREAMS_MAX 1024
+#define FG_PENDING_SYN_MAX 65536
+#define FG_UPSTREAM_NAME_LEN 32
+#define FG_STALE_DEFAULT_NS 3000000000ULL /* fail open 3 s after the last heartbeat */
+#define FG_PROBE_MARK_DEFAULT 0x464c4447 /* "FLDG": SO_MARK of the controller's probes */
+
+/* upstreams: key. addr v4-mapped like everywhere; port in network order. */
+struct fg_upstream_key {
+	__u8 addr[16];
+	__u16 port;
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+
+enum fg_breaker {
+	FG_BREAKER_CLOSED = 0,
+	FG_BREAKER_OPEN = 1,
+	FG_BREAKER_HALF_OPEN = 2,
+};
+
+enum fg_reject {
+	FG_REJECT_DROP = 0,  /* drop silently */
+	FG_REJECT_RESET = 1, /* answer a TCP SYN with a RST; drop the rest */
+};
+
+struct fg_upstream {
+	enum fg_breaker state;
+	enum fg_reject reject;
+	__s32 permits;  /* half-open: new connections still admitted (atomic dec) */
+	__u32 id;       /* index into upstream_stats, < FG_UPSTREAMS_MAX */
+	__u32 forced;   /* set by an operator: exempt from the staleness guard */
+	__u32 pad;
+	__u64 changed_ns; /* CLOCK_MONOTONIC of the last state change */
+	char name[FG_UPSTREAM_NAME_LEN];
+};
+
+/*
+ * upstream_ports[0]: a bit per TCP/UDP port that some upstream listens on.
+ * One inlined array lookup spares packets to other ports the hash lookup.
+ */
+struct fg_upstream_ports {
+	__u64 bits[65536 / 64];
+};
+
+/* upstream_stats: per-CPU counters per upstream id. */
+enum fg_ustat {
+	FG_U_SYN = 0,   /* connection attempts seen leaving (TC egress) */
+	FG_U_SYNACK,    /* connect success */
+	FG_U_RST,       /* RST answering a SYN: refused */
+	FG_U_HTTP_2XX,
+	FG_U_HTTP_3XX,
+	FG_U_HTTP_4XX,  /* other than 429 */
+	FG_U_HTTP_429,
+	FG_U_HTTP_5XX,
+	FG_U_REJECTED,  /* packets refused by the breaker */
+	FG_U_RESETS,    /* of those, SYNs answered with a RST */
+	FG_U_PROBES,    /* marked probe packets let through a non-closed breaker */
+	FG_U_STALE,     /* packets passed because the controller's heartbeat is stale */
+	FG_U_MAX,
+};
+
+#define FG_USTAT_NAMES                                                        \
+	{                                                                     \
+		"syn", "syn_ack", "rst", "http_2xx", "http_3xx", "http_4xx",  \
+		"http_429", "http_5xx", "rejected", "resets_sent", "probes",  \
+		"stale_pass"                                                  \
+	}
+
+struct fg_upstream_stats {
+	__u64 c[FG_U_MAX];
+};
+
+/* pending_syn: a connection attempt not yet answered. */
+struct fg_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+#define FG_PENDING_ADMITTED 1 /* spent a half-open permit: retransmits pass */
+
+struct fg_pending {
+	__u64 first_ns; /* first SYN seen */
+	__u32 upstream_id;
+	__u32 flags;    /* FG_PENDING_* */
+};
+
+_Static_assert(sizeof(struct fg_upstream_key) == 20, "fg_upstream_key layout");
+_Static_assert(sizeof(struct fg_upstream) == 64, "fg_upstream layout");
+_Static_assert(sizeof(struct fg_flow_key) == 40, "fg_flow_key layout");
+_Static_assert(sizeof(struct fg_pending) == 16, "fg_pending layout");
+
+#endif /* UPSTREAM_KERN_USER_H */

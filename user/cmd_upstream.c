@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* floodgate upstream ...: the breakers' map, written directly. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "cli.h"
+#include "json.h"
+#include "maps.h"
+#include "parse.h"
+#include "pins.h"
+#include "upstreams.h"
+
+static const char *proto_name(__u8 p)
+{
+	return p == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static int open_maps(struct fg_ctx *ctx, struct fg_maps *m, int lock)
+{
+	char err[FG_ERR_LEN];
+	int fd;
+
+	if (fg_pin_dir_prepare(ctx->pin_dir, 0, err, sizeof(err)) ||
+	    fg_maps_open(ctx->pin_dir, m, err, sizeof(err))) {
+		fg_fail("%s", err);
+		return -1;
+	}
+	if (!lock)
+		return 0;
+	fd = fg_pin_dir_lock(ctx->pin_dir);
+	if (fd < 0) {
+		fg_maps_close(m);
+		fg_fail("Failed to lock %s: %s", ctx->pin_dir, strerror(-fd));
+		return -1;
+	}
+	return fd;
+}
+
+static int upstream_add(struct fg_ctx *ctx, const char *name, const char *ep, __u8 proto,
+			enum fg_reject reject)
+{
+	struct fg_upstream_entry *list = NULL;
+	struct fg_upstream_key key = {};
+	struct fg_upstream val = {};
+	struct fg_maps m;
+	char err[FG_ERR_LEN], buf[64];
+	__u16 port;
+	int lock, n, id, ret = 1;
+
+	if (fg_parse_name(name, err, sizeof(err)) ||
+	    fg_parse_endpoint(ep, key.addr, &port, err, sizeof(err)))
+		return fg_fail("%s", err);
+	key.port = htons(port);
+	key.proto = proto;
+
+	lock = open_maps(ctx, &m, 1);
+	if (lock < 0)
+		return 1;
+	n = fg_upstreams_read(&m, &list);
+	if (n < 0) {
+		fg_fail("Failed to read upstreams: %s", strerror(-n));
+		goto out;
+	}
+	if (fg_upstreams_find(list, n, name) >= 0) {
+		fg_fail("upstream '%s' already exists (remove it first with 'floodgate upstream del %s')",
+			name, name);
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!memcmp(&list[i].key, &key, sizeof(key))) {
+			fg_format_endpoint(key.addr, port, buf, sizeof(buf));
+			fg_fail("%s/%s is already upstream '%s'", buf, proto_name(proto),
+				list[i].val.name);
+			goto out;
+		}
+	}
+	id = fg_upstreams_free_id(list, n);
+	if (id < 0) {
+		fg_fail("too many upstreams (at most %d)", FG_UPSTREAMS_MAX);
+		goto out;
+	}
+	val.state = FG_BREAKER_CLOSED;
+	val.reject = reject;
+	val.id = id;
+	val.changed_ns = fg_now_ns();
+	snprintf(val.name, sizeof(val.name), "%s", name);
+	if (fg_upstream_stats_reset(&m, id) ||
+	    bpf_map_update_elem(m.upstreams, &key, &val, BPF_NOEXIST)) {
+		fg_fail("Failed to add upstream '%s': %s", name, strerror(errno));
+		goto out;
+	}
+	if (fg_upstream_ports_sync(&m)) {
+		bpf_map_delete_elem(m.upstreams, &key); /* nothing half-made */
+		fg_fail("Failed to update upstream ports: %s", strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(list);
+	fg_maps_close(&m);
+	fg_pin_dir_unlock(lock);
+	return ret;
+}
+
+/* del / open / close / auto on the upstream called name. */
+static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name)
+{
+	struct fg_upstream_entry *list = NULL, *e;
+	struct fg_maps m;
+	char err[FG_ERR_LEN];
+	int lock, n, i, ret = 1;
+
+	if (fg_parse_name(name, err, sizeof(err)))
+		return fg_fail("%s", err);
+	lock = open_maps(ctx, &m, 1);
+	if (lock < 0)
+		return 1;
+	n = fg_upstreams_read(&m, &list);
+	i = n < 0 ? -1 : fg_upstreams_find(list, n, name);
+	if (i < 0) {
+		fg_fail("no upstream named '%s' (see 'floodgate upstream list')", name);
+		goto out;
+	}
+	e = &list[i];
+	if (!strcmp(sub, "del")) {
+		if (bpf_map_delete_elem(m.upstreams, &e->key)) {
+			fg_fail("Failed to delete upstream '%s': %s", name, strerror(errno));
+			goto out;
+		}
+		fg_upstream_ports_sync(&m);
+		ret = 0;
+		goto out;
+	}
+	if (!strcmp(sub, "auto")) {
+		e->val.forced = 0; /* the daemon decides from here */
+	} else {
+		e->val.forced = 1;
+		e->val.state = !strcmp(sub, "open") ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
+		e->val.permits = 0;
+	}
+	e->val.changed_ns = fg_now_ns();
+	if (bpf_map_update_elem(m.upstreams, &e->key, &e->val, BPF_EXIST)) {
+		fg_fail("Failed to update upstream '%s': %s", name, strerror(errno));
+		goto out;
+	}
+	if (!ctx->json)
+		printf("upstream %s: %s%s\n", name, fg_breaker_name(e->val.state),
+		       e->val.forced ? " (forced)" : " (auto)");
+	ret = 0;
+out:
+	free(list);
+	fg_maps_close(&m);
+	fg_pin_dir_unlock(lock);
+	return ret;
+}
+
+static int upstream_list(struct fg_ctx *ctx)
+{
+	struct fg_upstream_entry *list = NULL;
+	struct fg_config cfg;
+	struct fg_maps m;
+	struct fg_json j;
+	__u64 now = fg_now_ns();
+	int n, stale;
+
+	if (open_maps(ctx, &m, 0) < 0)
+		return 1;
+	n = fg_upstreams_read(&m, &list);
+	if (n < 0 || fg_config_get(&m, &cfg)) {
+		free(list);
+		fg_maps_close(&m);
+		return fg_fail("Failed to read upstreams: %s", strerror(errno));
+	}
+	stale = now - cfg.heartbeat_ns > cfg.stale_ns;
+	if (ctx->json) {
+		fg_json_begin(&j, stdout);
+		fg_json_bool(&j, "controller_stale", stale);
+		fg_json_arr(&j, "upstreams");
+	} else {
+		printf("%-16s %-24s %-5s %-10s %-6s %-6s %7s %7s %6s %6s %6s %6s %6s %8s\n",
+		       "NAME", "ADDRESS", "PROTO", "STATE", "BY", "REJECT", "SYN", "SYNACK", "RST",
+		       "2xx", "4xx", "429", "5xx", "REJECTED");
+	}
+	for (int i = 0; i < n; i++) {
+		struct fg_upstream *v = &list[i].val;
+		char ep[64];
+		__u64 c[FG_U_MAX] = {};
+
+		fg_upstream_stats_sum(&m, v->id, c);
+		fg_format_endpoint(list[i].key.addr, ntohs(list[i].key.port), ep, sizeof(ep));
+		if (ctx->json) {
+			fg_json_obj(&j, NULL);
+			fg_json_str(&j, "name", v->name);
+			fg_json_str(&j, "address", ep);
+			fg_json_str(&j, "proto", proto_name(list[i].key.proto));
+			fg_json_str(&j, "state", fg_breaker_name(v->state));
+			fg_json_bool(&j, "forced", v->forced);
+			/* What the datapath does now, after the staleness guard. */
+			fg_json_bool(&j, "effective_closed",
+				     v->state == FG_BREAKER_CLOSED || (!v->forced && stale));
+			fg_json_str(&j, "reject", v->reject == FG_REJECT_RESET ? "reset" : "drop");
+			fg_json_u64(&j, "id", v->id);
+			fg_json_u64(&j, "permits", v->permits > 0 ? v->permits : 0);
+			fg_json_obj(&j, "counters");
+			for (int k = 0; k < FG_U_MAX; k++)
+				fg_json_u64(&j, fg_ustat_names[k], c[k]);
+			fg_json_close_obj(&j);
+			fg_json_close_obj(&j);
+		} else {
+			printf("%-16s %-24s %-5s %-10s %-6s %-6s %7llu %7llu %6llu %6llu %6llu %6llu %6llu %8llu\n",
+			       v->name, ep, proto_name(list[i].key.proto), fg_breaker_name(v->state),
+			       v->forced ? "forced" : "auto",
+			       v->reject == FG_REJECT_RESET ? "reset" : "drop",
+			       (unsigned long long)c[FG_U_SYN], (unsigned long long)c[FG_U_SYNACK],
+			       (unsigned long long)c[FG_U_RST], (unsigned long long)c[FG_U_HTTP_2XX],
+			       (unsigned long long)c[FG_U_HTTP_4XX], (unsigned long long)c[FG_U_HTTP_429],
+			       (unsigned long long)c[FG_U_HTTP_5XX], (unsigned long long)c[FG_U_REJECTED]);
+		}
+	}
+	if (ctx->json) {
+		fg_json_close_arr(&j);
+		fg_json_end(&j);
+	} else if (!n) {
+		printf("(no upstreams: add one with 'floodgate upstream add NAME ADDR:PORT')\n");
+	} else if (stale) {
+		printf("controller heartbeat stale: breakers not forced pass traffic (fail open)\n");
+	}
+	free(list);
+	fg_maps_close(&m);
+	return 0;
+}
+
+int cmd_upstream(struct fg_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		OPT_COMMON,
+		{ "proto", required_argument, NULL, 'p' },
+		{ "reject", required_argument, NULL, 'r' },
+		{},
+	};
+	const struct fg_cmd *cmd = fg_find_cmd("upstream");
+	enum fg_reject reject = FG_REJECT_DROP;
+	const char *sub, *proto_arg = NULL, *reject_arg = NULL;
+	__u8 proto = IPPROTO_TCP;
+	int opt;
+
+	while ((opt = fg_getopt(ctx, cmd, argc, argv, "hv", opts)) != -1) {
+		if (opt == 'p')
+			proto_arg = optarg;
+		else if (opt == 'r')
+			reject_arg = optarg;
+		else
+			return 2;
+	}
+	if (optind >= argc)
+		return fg_fail("upstream: missing subcommand: add, del, list, open, close or auto");
+	sub = argv[optind++];
+	if ((proto_arg || reject_arg) && strcmp(sub, "add"))
+		return fg_fail("upstream %s: --proto and --reject apply to 'upstream add' only", sub);
+
+	if (!strcmp(sub, "list")) {
+		if (fg_want_args(cmd, argc, argv, 0, 0))
+			return 2;
+		return upstream_list(ctx);
+	}
+	if (!strcmp(sub, "add")) {
+		if (fg_want_args(cmd, argc, argv, 2, 2))
+			return 2;
+		if (proto_arg && !strcmp(proto_arg, "udp"))
+			proto = IPPROTO_UDP;
+		else if (proto_arg && strcmp(proto_arg, "tcp"))
+			return fg_fail("invalid --proto '%s': expected tcp or udp", proto_arg);
+		if (reject_arg && !strcmp(reject_arg, "reset"))
+			reject = FG_REJECT_RESET;
+		else if (reject_arg && strcmp(reject_arg, "drop"))
+			return fg_fail("invalid --reject '%s': expected drop or reset", reject_arg);
+		return upstream_add(ctx, argv[optind], argv[optind + 1], proto, reject);
+	}
+	if (!strcmp(sub, "del") || !strcmp(sub, "open") || !strcmp(sub, "close") ||
+	    !strcmp(sub, "auto")) {
+		if (fg_want_args(cmd, argc, argv, 1, 1))
+			return 2;
+		return upstream_change(ctx, sub, argv[optind]);
+	}
+	return fg_fail("upstream: unknown subcommand '%s': expected add, del, list, open, close or auto",
+		       sub);
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "upstreams.h"
+
+const char *fg_breaker_name(enum fg_breaker s)
+{
+	return s == FG_BREAKER_OPEN ? "open" : s == FG_BREAKER_HALF_OPEN ? "half-open" : "closed";
+}
+
+int fg_upstreams_read(const struct fg_maps *m, struct fg_upstream_entry **out)
+{
+	struct fg_upstream_key key, *prev = NULL;
+	struct fg_upstream_entry *list;
+	int n = 0;
+
+	list = calloc(FG_UPSTREAMS_MAX, sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	while (n < FG_UPSTREAMS_MAX && bpf_map_get_next_key(m->upstreams, prev, &key) == 0) {
+		list[n].key = key;
+		prev = &list[n].key;
+		if (bpf_map_lookup_elem(m->upstreams, &key, &list[n].val) == 0)
+			n++;
+	}
+	*out = list;
+	return n;
+}
+
+int fg_upstreams_find(const struct fg_upstream_entry *list, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (!strncmp(list[i].val.name, name, FG_UPSTREAM_NAME_LEN))
+			return i;
+	return -1;
+}
+
+int fg_upstreams_free_id(const struct fg_upstream_entry *list, int n)
+{
+	static unsigned char used[FG_UPSTREAMS_MAX];
+
+	memset(used, 0, sizeof(used));
+	for (int i = 0; i < n; i++)
+		if (list[i].val.id < FG_UPSTREAMS_MAX)
+			used[list[i].val.id] = 1;
+	for (int id = 0; id < FG_UPSTREAMS_MAX; id++)
+		if (!used[id])
+			return id;
+	return -ENOSPC;
+}
+
+int fg_upstream_ports_sync(const struct fg_maps *m)
+{
+	struct fg_upstream_ports ports = {};
+	struct fg_upstream_entry *list;
+	__u32 zero = 0;
+	int n = fg_upstreams_read(m, &list), err = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		__u16 port = ntohs(list[i].key.port);
+
+		ports.bits[port >> 6] |= 1ULL << (port & 63);
+	}
+	if (bpf_map_update_elem(m->upstream_ports, &zero, &ports, BPF_ANY))
+		err = -errno;
+	free(list);
+	return err;
+}
+
+int fg_upstream_stats_reset(const struct fg_maps *m, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct fg_upstream_stats *zero;
+
+	if (ncpu < 1)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(m->upstream_stats, &id, zero, BPF_ANY))
+		err = -errno;
+	free(zero);
+	return err;
+}
