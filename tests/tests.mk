@@ -21,7 +21,8 @@ $(OUTPUT)/tests/test_unit: $(OUTPUT)/tests/unit/test_parse.o $(TEST_HARNESS) $(L
 
 # BPF tests: the real programs under BPF_PROG_TEST_RUN.
 TEST_BINS += $(OUTPUT)/tests/test_bpf
-$(OUTPUT)/tests/test_bpf: $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/pkt.o \
+$(OUTPUT)/tests/test_bpf: $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/test_breaker.o \
+		$(OUTPUT)/tests/bpf/fixture.o $(OUTPUT)/tests/bpf/pkt.o \
 		$(TEST_HARNESS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

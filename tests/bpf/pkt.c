@@ -12,8 +12,13 @@
 
 static __u16 csum(const void *data, size_t len)
 {
+	return pkt_csum(data, len, 0);
+}
+
+__u16 pkt_csum(const void *data, size_t len, __u32 seed)
+{
 	const __u16 *p = data;
-	__u32 sum = 0;
+	__u32 sum = seed;
 
 	for (; len > 1; len -= 2)
 		sum += *p++;
@@ -34,6 +39,7 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 	int v6 = strchr(s->src, ':') != NULL;
 	int proto = s->proto ? s->proto : IPPROTO_UDP;
 	size_t l4len = proto == IPPROTO_TCP ? sizeof(struct tcphdr) : 8;
+	int payload = s->data ? (int)strlen(s->data) : s->payload;
 	size_t off = 0, l3, l4;
 	__u16 ethertype = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
 
@@ -69,10 +75,10 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 		memset(buf + l3 + sizeof(*ip), 1 /* NOP options */, s->ip_opts);
 		l4 = l3 + hlen;
 		/* A later fragment's bytes are payload, not an L4 header. */
-		ip->tot_len = htons(hlen + (later ? 0 : l4len) + s->payload);
+		ip->tot_len = htons(hlen + (later ? 0 : l4len) + payload);
 		ip->check = csum(ip, hlen);
 		if (later)
-			return l4 + s->payload;
+			return l4 + payload;
 	} else {
 		struct ipv6hdr *ip6 = (void *)(buf + l3);
 		__u8 *nh = &ip6->nexthdr;
@@ -105,9 +111,9 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 		}
 		*nh = proto;
 		ip6->payload_len = htons(l4 - l3 - sizeof(*ip6) +
-					 (s->frag_off ? 0 : l4len) + s->payload);
+					 (s->frag_off ? 0 : l4len) + payload);
 		if (s->frag_off)
-			return l4 + s->payload;
+			return l4 + payload;
 	}
 
 	if (proto == IPPROTO_TCP) {
@@ -116,15 +122,19 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 		th->source = htons(s->sport ? s->sport : 40000);
 		th->dest = htons(s->dport ? s->dport : 80);
 		th->doff = 5;
-		th->syn = 1;
+		((__u8 *)th)[13] = s->tcp_flags ? s->tcp_flags : 0x02;
+		th->seq = htonl(s->seq);
+		th->window = htons(64240);
 	} else {
 		struct udphdr *uh = (void *)(buf + l4);
 
 		uh->source = htons(s->sport ? s->sport : 40000);
 		uh->dest = htons(s->dport ? s->dport : 9);
-		uh->len = htons(8 + s->payload);
+		uh->len = htons(8 + payload);
 	}
-	return l4 + l4len + s->payload;
+	if (s->data)
+		memcpy(buf + l4 + l4len, s->data, payload);
+	return l4 + l4len + payload;
 }
 
 size_t pkt_arp(__u8 *buf, size_t cap)

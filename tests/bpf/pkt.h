@@ -15,9 +15,15 @@ struct pkt_spec {
 	int frag_off;          /* fragment offset in 8-byte units; >0 = later fragment */
 	int more_frags;        /* MF set (with frag_off 0: a first fragment) */
 	int v6_ext;            /* IPv6: hop-by-hop + destination options headers */
-	int payload;           /* L4 payload bytes */
+	int payload;           /* L4 payload bytes (zeros), when data is NULL */
+	const char *data;      /* L4 payload, when set */
 	__u16 sport, dport;
+	__u8 tcp_flags;        /* 0: SYN */
+	__u32 seq;             /* TCP sequence number */
 };
+
+/* One's complement sum helper, exported for checking checksums. */
+__u16 pkt_csum(const void *data, size_t len, __u32 seed);
 
 /* Returns the frame length written to buf (at most cap). */
 size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap);

@@ -17,91 +17,22 @@
 #include <linux/bpf.h>
 #include <linux/in.h>
 
-#include "test.h"
-#include "pkt.h"
-#include "maps.h"
-#include "parse.h"
-#include "floodgate.skel.h"
+#include "fixture.h"
 
-static struct floodgate *skel;
-static struct fg_maps maps;
-
-static int fresh(void)
-{
-	if (skel)
-		floodgate__destroy(skel);
-	skel = floodgate__open();
-	if (!skel)
-		return -1;
-	/* A small bucket map loads faster; capacity is not under test here. */
-	bpf_map__set_max_entries(skel->maps.buckets, 65536);
-	if (floodgate__load(skel)) {
-		floodgate__destroy(skel);
-		skel = NULL;
-		return -1;
-	}
-	maps.config = bpf_map__fd(skel->maps.config_map);
-	maps.policy = bpf_map__fd(skel->maps.policy);
-	maps.buckets = bpf_map__fd(skel->maps.buckets);
-	maps.stats = bpf_map__fd(skel->maps.stats);
-	struct fg_config cfg;
-	fg_config_defaults(&cfg);
-	return fg_config_set(&maps, &cfg);
-}
-
-#define SETUP()                                                    \
-	do {                                                       \
-		if (!ASSERT_OK(fresh(), "load floodgate skeleton")) \
-			return;                                    \
-	} while (0)
+#define skel fx_skel
+#define maps fx_maps
+#define set_policy fx_policy
+#define stat fx_stat
+#define run fx_xdp
 
 static int run_frame(const void *frame, size_t len)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .repeat = 1);
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xdp_ingress), &o))
-		return -errno;
-	return o.retval;
-}
-
-static int run(struct pkt_spec s)
-{
-	__u8 buf[256];
-
-	return run_frame(buf, pkt_build(&s, buf, sizeof(buf)));
+	return fx_run(fx_skel->progs.xdp_ingress, frame, len, 0, NULL, NULL);
 }
 
 static int from(const char *src)
 {
 	return run((struct pkt_spec){ .src = src });
-}
-
-static void set_policy(const char *prefix, enum fg_action act, const char *rate, __u32 burst,
-		       enum fg_bucket_per per)
-{
-	struct fg_policy pol = { .action = act, .per = per, .burst = burst };
-	char err[FG_ERR_LEN];
-	struct fg_lpm_key key;
-	struct fg_rate r;
-
-	if (!ASSERT_OK(fg_parse_prefix(prefix, &key, err, sizeof(err)), prefix))
-		return;
-	pol.prefixlen = key.prefixlen;
-	if (rate) {
-		ASSERT_OK(fg_parse_rate(rate, &r, err, sizeof(err)), rate);
-		pol.interval_ns = r.interval_ns;
-	}
-	ASSERT_OK(bpf_map_update_elem(maps.policy, &key, &pol, BPF_ANY), "policy update");
-	ASSERT_OK(fg_policy_bump_gen(&maps), "bump gen");
-}
-
-static __u64 stat(int idx)
-{
-	__u64 c[FG_STAT_MAX];
-
-	if (fg_stats_sum(&maps, c))
-		return ~0ULL;
-	return c[idx];
 }
 
 static void set_mode(enum fg_mode mode, __u32 v6_prefix)
@@ -400,11 +331,3 @@ TEST(exact_under_contention_high_rate)
 	contend("2M/s", 2000000, 100);
 }
 
-int main(int argc, char **argv)
-{
-	int ret = fg_test_main(argc, argv);
-
-	if (skel)
-		floodgate__destroy(skel);
-	return ret;
-}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "fixture.h"
+#include "parse.h"
+#include "upstreams.h"
+
+struct floodgate *fx_skel;
+struct fg_maps fx_maps = FG_MAPS_INIT;
+
+void fx_unload(void)
+{
+	floodgate__destroy(fx_skel);
+	fx_skel = NULL;
+}
+
+int fx_load(void)
+{
+	struct fg_config cfg;
+
+	fx_unload();
+	fx_skel = floodgate__open();
+	if (!fx_skel)
+		return -1;
+	/* A small bucket map loads faster; capacity is not under test here. */
+	bpf_map__set_max_entries(fx_skel->maps.buckets, 65536);
+	if (floodgate__load(fx_skel)) {
+		fx_unload();
+		return -1;
+	}
+	fx_maps.config = bpf_map__fd(fx_skel->maps.config_map);
+	fx_maps.policy = bpf_map__fd(fx_skel->maps.policy);
+	fx_maps.buckets = bpf_map__fd(fx_skel->maps.buckets);
+	fx_maps.stats = bpf_map__fd(fx_skel->maps.stats);
+	fx_maps.upstreams = bpf_map__fd(fx_skel->maps.upstreams);
+	fx_maps.upstream_ports = bpf_map__fd(fx_skel->maps.upstream_ports);
+	fx_maps.upstream_stats = bpf_map__fd(fx_skel->maps.upstream_stats);
+	fx_maps.pending_syn = bpf_map__fd(fx_skel->maps.pending_syn);
+	fg_config_defaults(&cfg);
+	cfg.heartbeat_ns = fg_now_ns(); /* a live controller unless a test says not */
+	cfg.stale_ns = 3600ULL * 1000000000ULL;
+	return fg_config_set(&fx_maps, &cfg);
+}
+
+int fx_run(struct bpf_program *prog, const void *frame, size_t len, __u32 mark, void *out,
+	   __u32 *out_len)
+{
+	struct __sk_buff skb = { .mark = mark };
+	__u8 scratch[512];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .repeat = 1,
+		    .data_out = out ? out : scratch, .data_size_out = sizeof(scratch));
+
+	if (bpf_program__type(prog) == BPF_PROG_TYPE_SCHED_CLS) {
+		o.ctx_in = &skb;
+		o.ctx_size_in = sizeof(skb);
+	}
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o))
+		return -errno;
+	if (out_len)
+		*out_len = o.data_size_out;
+	return o.retval;
+}
+
+static int run_spec(struct bpf_program *prog, struct pkt_spec s, __u32 mark)
+{
+	__u8 buf[512];
+
+	return fx_run(prog, buf, pkt_build(&s, buf, sizeof(buf)), mark, NULL, NULL);
+}
+
+int fx_xdp(struct pkt_spec s)
+{
+	return run_spec(fx_skel->progs.xdp_ingress, s, 0);
+}
+
+int fx_tc_egress(struct pkt_spec s, __u32 mark)
+{
+	return run_spec(fx_skel->progs.tc_egress, s, mark);
+}
+
+int fx_tc_ingress(struct pkt_spec s)
+{
+	return run_spec(fx_skel->progs.tc_ingress, s, 0);
+}
+
+void fx_policy(const char *prefix, enum fg_action act, const char *rate, __u32 burst,
+	       enum fg_bucket_per per)
+{
+	struct fg_policy pol = { .action = act, .per = per, .burst = burst };
+	char err[FG_ERR_LEN];
+	struct fg_lpm_key key;
+	struct fg_rate r;
+
+	if (!ASSERT_OK(fg_parse_prefix(prefix, &key, err, sizeof(err)), prefix))
+		return;
+	pol.prefixlen = key.prefixlen;
+	if (rate) {
+		ASSERT_OK(fg_parse_rate(rate, &r, err, sizeof(err)), rate);
+		pol.interval_ns = r.interval_ns;
+	}
+	ASSERT_OK(bpf_map_update_elem(fx_maps.policy, &key, &pol, BPF_ANY), "policy update");
+	ASSERT_OK(fg_policy_bump_gen(&fx_maps), "bump gen");
+}
+
+__u64 fx_stat(int idx)
+{
+	__u64 c[FG_STAT_MAX];
+
+	if (fg_stats_sum(&fx_maps, c))
+		return ~0ULL;
+	return c[idx];
+}
+
+__u64 fx_ustat(__u32 id, int idx)
+{
+	__u64 c[FG_U_MAX];
+
+	if (fg_upstream_stats_sum(&fx_maps, id, c))
+		return ~0ULL;
+	return c[idx];
+}
+
+void fx_config(void (*edit)(struct fg_config *cfg, void *arg), void *arg)
+{
+	struct fg_config cfg;
+
+	ASSERT_OK(fg_config_get(&fx_maps, &cfg), "read config");
+	edit(&cfg, arg);
+	ASSERT_OK(fg_config_set(&fx_maps, &cfg), "write config");
+}
+
+static void set_heartbeat(struct fg_config *cfg, void *arg)
+{
+	cfg->heartbeat_ns = fg_now_ns() - *(__u64 *)arg;
+	cfg->stale_ns = 1000000000ULL; /* 1 s */
+}
+
+void fx_heartbeat(__u64 age_ns)
+{
+	fx_config(set_heartbeat, &age_ns);
+}
+
+int fx_upstream(const char *ep, __u8 proto, enum fg_breaker state, enum fg_reject reject,
+		int forced, __s32 permits)
+{
+	struct fg_upstream_entry *list = NULL;
+	struct fg_upstream_key key = {};
+	struct fg_upstream val = {};
+	char err[FG_ERR_LEN];
+	__u16 port;
+	int n;
+
+	if (!ASSERT_OK(fg_parse_endpoint(ep, key.addr, &port, err, sizeof(err)), ep))
+		return -1;
+	key.port = htons(port);
+	key.proto = proto;
+	n = fg_upstreams_read(&fx_maps, &list);
+	val.id = fg_upstreams_free_id(list, n);
+	free(list);
+	val.state = state;
+	val.reject = reject;
+	val.forced = forced;
+	val.permits = permits;
+	snprintf(val.name, sizeof(val.name), "u%u", val.id);
+	ASSERT_OK(bpf_map_update_elem(fx_maps.upstreams, &key, &val, BPF_ANY), "add upstream");
+	ASSERT_OK(fg_upstream_ports_sync(&fx_maps), "sync ports");
+	return val.id;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Shared set-up for BPF_PROG_TEST_RUN tests: a freshly loaded floodgate
+ * skeleton per test (empty maps and counters), and helpers to write policy,
+ * upstreams and config, and to run crafted frames through each program.
+ */
+#ifndef FG_TEST_FIXTURE_H
+#define FG_TEST_FIXTURE_H
+
+#include "test.h"
+#include "pkt.h"
+#include "maps.h"
+#include "floodgate.skel.h"
+
+extern struct floodgate *fx_skel;
+extern struct fg_maps fx_maps;
+
+int fx_load(void);
+void fx_unload(void);
+
+#define SETUP()                                                      \
+	do {                                                         \
+		if (!ASSERT_OK(fx_load(), "load floodgate skeleton")) \
+			return;                                      \
+	} while (0)
+
+/* Run a frame; returns the program's verdict or -errno. With out, the
+ * (possibly rewritten) frame is copied there and *out_len set. */
+int fx_run(struct bpf_program *prog, const void *frame, size_t len, __u32 mark, void *out,
+	   __u32 *out_len);
+int fx_xdp(struct pkt_spec s);
+int fx_tc_egress(struct pkt_spec s, __u32 mark);
+int fx_tc_ingress(struct pkt_spec s);
+
+void fx_policy(const char *prefix, enum fg_action act, const char *rate, __u32 burst,
+	       enum fg_bucket_per per);
+__u64 fx_stat(int idx);
+__u64 fx_ustat(__u32 id, int idx);
+void fx_config(void (*edit)(struct fg_config *cfg, void *arg), void *arg);
+
+/* Add an upstream (id = next free) with the given state; returns its id. */
+int fx_upstream(const char *ep, __u8 proto, enum fg_breaker state, enum fg_reject reject,
+		int forced, __s32 permits);
+void fx_heartbeat(__u64 age_ns); /* controller heartbeat age_ns ago */
+
+#endif /* FG_TEST_FIXTURE_H */
