@@ -37,7 +37,8 @@ BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
 # Library shared by the CLI, the daemon and the tests.
-LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/upstreams.c
+LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/upstreams.c \
+	     user/breaker.c
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB       := $(OUTPUT)/libfloodgate.a
 

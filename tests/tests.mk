@@ -15,7 +15,8 @@ $(OUTPUT)/tests/%.o: tests/%.c $(SKELS) | $(OUTPUT)/tests
 
 # Unit tests: pure user-space logic.
 TEST_BINS += $(OUTPUT)/tests/test_unit
-$(OUTPUT)/tests/test_unit: $(OUTPUT)/tests/unit/test_parse.o $(TEST_HARNESS) $(LIB)
+$(OUTPUT)/tests/test_unit: $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
+		$(TEST_HARNESS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

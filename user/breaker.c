@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <string.h>
+
+#include "breaker.h"
+
+const char *const fg_brk_reason_names[FG_WHY_MAX] = {
+	"none", "consecutive_failures", "failure_rate", "open_timeout",
+	"half_open_failure", "recovered", "forced", "auto",
+};
+
+void fg_brk_params_default(struct fg_brk_params *p)
+{
+	p->consecutive_failures = 5;
+	p->failure_rate_pct = 50;
+	p->window_ns = 10ULL * 1000000000ULL;
+	p->min_outcomes = 20;
+	p->open_timeout_ns = 5ULL * 1000000000ULL;
+	p->backoff_factor = 2;
+	p->open_timeout_max_ns = 300ULL * 1000000000ULL;
+	p->jitter_pct = 10;
+	p->half_open_permits = 3;
+	p->successes_to_close = 3;
+}
+
+void fg_brk_init(struct fg_brk *b, __u64 now)
+{
+	memset(b, 0, sizeof(*b));
+	b->state = FG_BREAKER_CLOSED;
+	b->since_ns = now;
+}
+
+static void window_clear(struct fg_brk *b)
+{
+	memset(b->slots, 0, sizeof(b->slots));
+}
+
+/* Slot for time now; a slot reused for a newer period is reset first. */
+static void window_add(struct fg_brk *b, const struct fg_brk_params *p, __u64 now, int failed)
+{
+	__u64 width = p->window_ns / FG_BRK_SLOTS ? p->window_ns / FG_BRK_SLOTS : 1;
+	__u64 period = now / width;
+	unsigned int i = period % FG_BRK_SLOTS;
+
+	if (b->slots[i].start_ns != period * width) {
+		b->slots[i].start_ns = period * width;
+		b->slots[i].ok = b->slots[i].failed = 0;
+	}
+	if (failed)
+		b->slots[i].failed++;
+	else
+		b->slots[i].ok++;
+}
+
+void fg_brk_window(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now,
+		   __u32 *ok, __u32 *failed)
+{
+	__u64 width = p->window_ns / FG_BRK_SLOTS ? p->window_ns / FG_BRK_SLOTS : 1;
+	/* Whole slots that overlap (now - window, now]. */
+	__u64 oldest = now / width >= FG_BRK_SLOTS - 1 ? (now / width - (FG_BRK_SLOTS - 1)) * width : 0;
+
+	*ok = *failed = 0;
+	for (int i = 0; i < FG_BRK_SLOTS; i++) {
+		if (b->slots[i].start_ns < oldest || b->slots[i].start_ns > now)
+			continue;
+		*ok += b->slots[i].ok;
+		*failed += b->slots[i].failed;
+	}
+}
+
+__u64 fg_brk_open_timeout(const struct fg_brk_params *p, __u32 reopens)
+{
+	__u64 t = p->open_timeout_ns;
+
+	for (__u32 i = 0; i < reopens && t < p->open_timeout_max_ns; i++)
+		t *= p->backoff_factor;
+	return t < p->open_timeout_max_ns ? t : p->open_timeout_max_ns;
+}
+
+static void move(struct fg_brk *b, enum fg_breaker to, enum fg_brk_reason why, __u64 now,
+		 struct fg_transition *t)
+{
+	t->from = b->state;
+	t->to = to;
+	t->why = why;
+	b->state = to;
+	b->since_ns = now;
+	b->consecutive = 0;
+	b->half_open_ok = 0;
+	window_clear(b);
+}
+
+static void trip(struct fg_brk *b, const struct fg_brk_params *p, enum fg_brk_reason why,
+		 __u64 now, fg_rand_fn rnd, void *rctx, struct fg_transition *t)
+{
+	__u64 timeout = fg_brk_open_timeout(p, b->reopens);
+
+	/* Jitter spreads the half-open probes of upstreams that failed together. */
+	if (p->jitter_pct && rnd) {
+		__u64 span = timeout * p->jitter_pct / 100;
+		__u64 r = rnd(rctx) % (2 * span + 1);
+
+		timeout = timeout - span + r;
+	}
+	move(b, FG_BREAKER_OPEN, why, now, t);
+	b->open_until_ns = now + timeout;
+}
+
+int fg_brk_record(struct fg_brk *b, const struct fg_brk_params *p, enum fg_outcome o,
+		  __u64 now, fg_rand_fn rnd, void *rctx, int (*may_open)(void *ctx),
+		  void *octx, struct fg_transition *t)
+{
+	__u32 ok, failed;
+
+	if (o == FG_OUT_NEUTRAL || b->force != FG_FORCE_AUTO)
+		return 0;
+
+	switch (b->state) {
+	case FG_BREAKER_CLOSED:
+		window_add(b, p, now, o == FG_OUT_FAILURE);
+		if (o == FG_OUT_SUCCESS) {
+			b->consecutive = 0;
+			return 0;
+		}
+		b->consecutive++;
+		enum fg_brk_reason why = FG_WHY_NONE;
+
+		if (p->consecutive_failures && b->consecutive >= p->consecutive_failures) {
+			why = FG_WHY_CONSECUTIVE;
+		} else if (p->failure_rate_pct) {
+			fg_brk_window(b, p, now, &ok, &failed);
+			if (ok + failed >= p->min_outcomes &&
+			    (__u64)failed * 100 >= (__u64)p->failure_rate_pct * (ok + failed))
+				why = FG_WHY_FAILURE_RATE;
+		}
+		if (why == FG_WHY_NONE || (may_open && !may_open(octx)))
+			return 0;
+		b->reopens = 0;
+		trip(b, p, why, now, rnd, rctx, t);
+		return 1;
+	case FG_BREAKER_HALF_OPEN:
+		if (o == FG_OUT_FAILURE) {
+			b->reopens++;
+			trip(b, p, FG_WHY_PROBE_FAILED, now, rnd, rctx, t);
+			return 1;
+		}
+		if (++b->half_open_ok >= p->successes_to_close) {
+			b->reopens = 0;
+			move(b, FG_BREAKER_CLOSED, FG_WHY_RECOVERED, now, t);
+			return 1;
+		}
+		return 0;
+	case FG_BREAKER_OPEN:
+	default:
+		return 0; /* outcomes while open (e.g. late replies) change nothing */
+	}
+}
+
+int fg_brk_tick(struct fg_brk *b, const struct fg_brk_params *p, __u64 now,
+		struct fg_transition *t)
+{
+	if (b->force != FG_FORCE_AUTO || b->state != FG_BREAKER_OPEN || now < b->open_until_ns)
+		return 0;
+	move(b, FG_BREAKER_HALF_OPEN, FG_WHY_TIMEOUT, now, t);
+	return 1;
+}
+
+int fg_brk_force(struct fg_brk *b, enum fg_force f, __u64 now, struct fg_transition *t)
+{
+	enum fg_breaker to;
+
+	b->force = f;
+	to = f == FG_FORCE_OPEN ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
+	if (f == FG_FORCE_AUTO)
+		b->reopens = 0;
+	if (b->state == to && f != FG_FORCE_AUTO)
+		return 0;
+	if (f == FG_FORCE_AUTO && b->state == FG_BREAKER_CLOSED)
+		return 0;
+	move(b, to, f == FG_FORCE_AUTO ? FG_WHY_AUTO : FG_WHY_FORCED, now, t);
+	return 1;
+}
+
+int fg_group_may_open(__u32 open, __u32 members, __u32 max_open_pct)
+{
+	return (__u64)(open + 1) * 100 <= (__u64)max_open_pct * members;
+}
