@@ -32,7 +32,7 @@ endif
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 
-BPF_PROGS := floodgate xdp_pass
+BPF_PROGS := floodgate xdp_pass tc_ok
 BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
