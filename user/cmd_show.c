@@ -68,7 +68,9 @@ static int list_ifaces(const char *dir, struct iface *out, int max)
 			out[n].link_id = info.id;
 			out[n].prog_id = info.prog_id;
 			out[n].ifindex = info.xdp.ifindex;
-			if (!bpf_xdp_query(info.xdp.ifindex, 0, &q))
+			/* ifindex is per namespace: trust the mode only when the
+			 * program there is ours. */
+			if (!bpf_xdp_query(info.xdp.ifindex, 0, &q) && q.prog_id == info.prog_id)
 				out[n].mode = q.attach_mode == XDP_ATTACHED_DRV ? "xdp native"
 					      : q.attach_mode == XDP_ATTACHED_SKB ? "xdp generic"
 					      : "xdp";

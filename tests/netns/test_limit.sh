@@ -1,0 +1,277 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# Per-source limits with real traffic between two network namespaces.
+#
+# floodgate is attached (native XDP) to the gateway's veth. From the client
+# namespace, at the same time for $SECS seconds:
+#   3 IPv4 sources   1500 pps each   under the default limit 200/s burst 10
+#   1 allowed source 1000 pps        (limit allow 198.18.0.64/28)
+#   1 denied source  1000 pps        (limit deny 198.18.0.128/28)
+#   2 IPv6 sources   1000 pps each   one /64 limited 200/s burst 10: a shared bucket
+# udpcount in the gateway counts what arrives per source. Checks: each limited
+# source gets 200/s x its measured sending time + burst (+-10%); the allowed
+# source loses nothing; the denied one gets nothing; floodgate's own counters
+# agree packet for packet; ARP, NDP and ping are unaffected; detach leaves no
+# pin, link or program behind.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+. "$HERE/lib_netns.sh"
+
+RATE=200
+BURST=10
+SECS=4
+PORT=9000
+TOL=10 # percent
+L_PPS=1500
+O_PPS=1000
+L_SRCS=(198.18.0.11 198.18.0.12 198.18.0.13)
+ALLOW_PFX=198.18.0.64/28
+ALLOW_SRC=198.18.0.70
+DENY_PFX=198.18.0.128/28
+DENY_SRC=198.18.0.130
+V6_PFX=2001:db8:0:1::/64
+V6_SRCS=(2001:db8:0:1::a 2001:db8:0:1::b)
+
+note() { echo "  $*" >&2; }
+# kv FILE KEY: the value of KEY=VALUE in a udpflood output line.
+kv() { tr ' ' '\n' <"$1" | sed -n "s/^$2=//p"; }
+# received ADDR: packets udpcount saw from ADDR.
+received() { awk -v a="$1" '$1 == a { print $2; f = 1 } END { if (!f) print 0 }' "$NS_TMP/count"; }
+# fgstat JSON NAME: a reason's packet count from `floodgate stats --json`.
+fgstat() { jq -r --arg r "$2" '.reasons[] | select(.reason == $r) | .packets' <<<"$1"; }
+# delta NAME: growth of a counter between the snapshots S_BEFORE and S_AFTER.
+delta() { echo $(($(fgstat "$S_AFTER" "$1") - $(fgstat "$S_BEFORE" "$1"))); }
+no_xdp_on_iface() { ! ip -n "$NS_GW" link show "$IF_GW" | grep -q xdp; }
+# within VALUE EXPECTED PCT: |VALUE - EXPECTED| <= PCT% of EXPECTED.
+within() { awk -v v="$1" -v e="$2" -v p="$3" 'BEGIN { d = v - e; if (d < 0) d = -d; exit !(d <= e * p / 100) }'; }
+
+if ! ns_setup; then
+	t_fail setup "could not build the namespace topology"
+	t_exit
+fi
+for a in "${L_SRCS[@]}" "$ALLOW_SRC" "$DENY_SRC"; do
+	ns_client_addr "$a/24" || { t_fail setup "ip addr add $a"; t_exit; }
+done
+for a in "${V6_SRCS[@]}"; do
+	ns_client_addr "$a/64" || { t_fail setup "ip addr add $a"; t_exit; }
+done
+
+# --- attach -----------------------------------------------------------------
+if ! out=$(fg_gw attach "$IF_GW" --xdp-mode native 2>&1); then
+	t_fail attach "floodgate attach $IF_GW --xdp-mode native: $out"
+	t_exit
+fi
+# status in the gateway namespace: it asks the kernel about the ifindex there.
+STATUS=$(fg_gw status --json)
+PROG_ID=$(jq -r --arg i "$IF_GW" '.interfaces[] | select(.name == $i) | .prog_id' <<<"$STATUS")
+LINK_ID=$(jq -r --arg i "$IF_GW" '.interfaces[] | select(.name == $i) | .link_id' <<<"$STATUS")
+HOOK=$(jq -r --arg i "$IF_GW" '.interfaces[] | select(.name == $i) | .hook' <<<"$STATUS")
+IFINDEX=$(ip netns exec "$NS_GW" cat /sys/class/net/"$IF_GW"/ifindex)
+if [ "$HOOK" = "xdp native" ] && [ -n "$PROG_ID" ] && [ "$PROG_ID" != 0 ] &&
+	ip -n "$NS_GW" link show "$IF_GW" | grep -q "prog/xdp id $PROG_ID "; then
+	t_ok attach_native
+else
+	t_fail attach_native "status says hook '$HOOK' prog '$PROG_ID'; ip link: $(ip -n "$NS_GW" link show "$IF_GW" | tr '\n' ' ')"
+fi
+
+if fgate limit set 0.0.0.0/0 "$RATE/s" --burst "$BURST" >/dev/null &&
+	fgate limit allow "$ALLOW_PFX" >/dev/null && fgate limit deny "$DENY_PFX" >/dev/null &&
+	fgate limit set "$V6_PFX" "$RATE/s" --burst "$BURST" >/dev/null; then
+	t_ok policies_set
+else
+	t_fail policies_set "floodgate limit set/allow/deny failed"
+	t_exit
+fi
+
+# --- 4. ARP, NDP and ping from a limited source, at a low rate ---------------
+ip -n "$NS_CLI" neigh flush all
+ip -n "$NS_GW" neigh flush all
+S_BEFORE=$(fgate stats --json)
+p4=$(ns_run "$NS_CLI" ping -n -q -c 10 -i 0.1 -w 5 -I "${L_SRCS[0]}" "$GW4" 2>&1)
+p6=$(ns_run "$NS_CLI" ping -6 -n -q -c 10 -i 0.1 -w 5 -I "${V6_SRCS[0]}" "$GW6" 2>&1)
+S_AFTER=$(fgate stats --json)
+if grep -q ' 10 received' <<<"$p4"; then t_ok ping4_limited_source; else
+	t_fail ping4_limited_source "ping ${L_SRCS[0]} -> $GW4: $(tail -2 <<<"$p4" | tr '\n' ' ')"; fi
+if grep -q ' 10 received' <<<"$p6"; then t_ok ping6_limited_source; else
+	t_fail ping6_limited_source "ping ${V6_SRCS[0]} -> $GW6: $(tail -2 <<<"$p6" | tr '\n' ' ')"; fi
+n_cli4=$(ip -n "$NS_CLI" neigh show "$GW4" dev "$IF_CLI")
+n_gw4=$(ip -n "$NS_GW" neigh show "${L_SRCS[0]}" dev "$IF_GW")
+n_cli6=$(ip -n "$NS_CLI" neigh show "$GW6" dev "$IF_CLI")
+n_gw6=$(ip -n "$NS_GW" neigh show "${V6_SRCS[0]}" dev "$IF_GW")
+if [[ "$n_cli4" == *lladdr* && "$n_gw4" == *lladdr* ]] && [ "$(delta non_ip)" -gt 0 ]; then
+	t_ok arp_resolves
+else
+	t_fail arp_resolves "client: '$n_cli4', gateway: '$n_gw4', non_ip passed: $(delta non_ip)"
+fi
+if [[ "$n_cli6" == *lladdr* && "$n_gw6" == *lladdr* ]]; then t_ok ndp_resolves; else
+	t_fail ndp_resolves "client: '$n_cli6', gateway: '$n_gw6'"; fi
+d=$(($(jq .drop <<<"$S_AFTER") - $(jq .drop <<<"$S_BEFORE")))
+lp=$(delta limit_pass)
+if [ "$d" = 0 ] && [ "$lp" -ge 20 ]; then t_ok low_rate_not_dropped; else
+	t_fail low_rate_not_dropped "drops during pings: $d (want 0); limit_pass: $lp (want >= 20)"; fi
+
+# --- traffic: everything at once ---------------------------------------------
+# Resolution was shown above; from now on only UDP leaves the sources, so
+# floodgate's counters can be compared with the tools' counts exactly.
+ns_pin_neighbours "${L_SRCS[@]}" "$ALLOW_SRC" "$DENY_SRC" "${V6_SRCS[@]}" ||
+	t_fail setup "could not pin the neighbour entries"
+sleep 0.2 # 10 tokens at 200/s refill in 50 ms: every bucket starts full
+S_BEFORE=$(fgate stats --json)
+ns_bg "$NS_GW" "$FG_TOOLS/udpcount" -b "$GW4" -b "$GW6" -p "$PORT" -t $((SECS + 10)) -i 1000 \
+	-R "$NS_TMP/ready" >"$NS_TMP/count"
+COUNT_PID=$NS_LAST_PID
+if ! ns_wait_file "$NS_TMP/ready" 5; then
+	t_fail receiver "udpcount did not start"
+	t_exit
+fi
+FLOOD_PIDS=()
+flood() { # flood SRC DST PPS
+	ns_bg "$NS_CLI" "$FG_TOOLS/udpflood" -s "$1" -d "$2" -p "$PORT" -r "$3" \
+		-n $(($3 * SECS)) -t $((SECS + 1)) >"$NS_TMP/flood.$1"
+	FLOOD_PIDS+=("$NS_LAST_PID")
+}
+for a in "${L_SRCS[@]}"; do flood "$a" "$GW4" "$L_PPS"; done
+flood "$ALLOW_SRC" "$GW4" "$O_PPS"
+flood "$DENY_SRC" "$GW4" "$O_PPS"
+for a in "${V6_SRCS[@]}"; do flood "$a" "$GW6" "$O_PPS"; done
+sleep $((SECS / 2))
+TOP=$(fgate top -n 50 --json)
+for p in "${FLOOD_PIDS[@]}"; do wait "$p"; done
+wait "$COUNT_PID"
+S_AFTER=$(fgate stats --json)
+
+for a in "${L_SRCS[@]}" "$ALLOW_SRC" "$DENY_SRC" "${V6_SRCS[@]}"; do
+	note "$(printf '%-16s %s  received=%s' "$a" "$(cat "$NS_TMP/flood.$a")" "$(received "$a")")"
+done
+note "receiver: $(grep '^#' "$NS_TMP/count")"
+note "veth client tx: $(ip -n "$NS_CLI" -s link show "$IF_CLI" | sed -n '/TX:/{n;p}' | xargs)"
+note "veth gateway rx: $(ip -n "$NS_GW" -s link show "$IF_GW" | sed -n '/RX:/{n;p}' | xargs)"
+
+SOCK_DROPS=$(sed -n 's/.*sock_drops=\([0-9]*\).*/\1/p' "$NS_TMP/count")
+t_check receiver_no_socket_drops "udpcount's sockets dropped $SOCK_DROPS packets: counts are short" \
+	[ "${SOCK_DROPS:-x}" = 0 ]
+
+# --- 1. three limited sources, concurrently -----------------------------------
+first="" last=""
+for a in "${L_SRCS[@]}"; do
+	s=$(kv "$NS_TMP/flood.$a" start)
+	first=$(awk -v a="$s" -v b="${first:-$s}" 'BEGIN { print (a < b ? a : b) }')
+	last=$(awk -v a="$s" -v b="${last:-$s}" 'BEGIN { print (a > b ? a : b) }')
+done
+if awk -v f="$first" -v l="$last" 'BEGIN { exit !(l - f < 0.5) }'; then t_ok limited_sources_concurrent; else
+	t_fail limited_sources_concurrent "senders started $first .. $last"; fi
+for a in "${L_SRCS[@]}"; do
+	f=$NS_TMP/flood.$a
+	sent=$(kv "$f" sent) el=$(kv "$f" elapsed) pps=$(kv "$f" pps)
+	if awk -v p="$pps" -v r="$RATE" -v e="$el" -v s="$SECS" \
+		'BEGIN { exit !(p >= 5 * r && e >= s - 1) }'; then
+		t_ok "offered_5x_$a"
+	else
+		t_fail "offered_5x_$a" "sent $sent in ${el}s = $pps pps, want >= $((5 * RATE)) pps for ~${SECS}s"
+	fi
+	exp=$(awk -v r="$RATE" -v e="$el" -v b="$BURST" 'BEGIN { printf "%.0f", r * e + b }')
+	got=$(received "$a")
+	note "$a: received $got, expected $exp (${RATE}/s x ${el}s + $BURST) +-$TOL%"
+	if within "$got" "$exp" "$TOL"; then t_ok "limit_$a"; else
+		t_fail "limit_$a" "received $got, expected $exp +-$TOL% (${RATE}/s x ${el}s + burst $BURST)"; fi
+done
+
+# --- IPv6: two sources in one /64 share one bucket ------------------------------
+v6sent=0 v6got=0 first="" last=""
+for a in "${V6_SRCS[@]}"; do
+	s=$(kv "$NS_TMP/flood.$a" start) e=$(kv "$NS_TMP/flood.$a" end)
+	first=$(awk -v a="$s" -v b="${first:-$s}" 'BEGIN { print (a < b ? a : b) }')
+	last=$(awk -v a="$e" -v b="${last:-$e}" 'BEGIN { print (a > b ? a : b) }')
+	v6sent=$((v6sent + $(kv "$NS_TMP/flood.$a" sent)))
+	v6got=$((v6got + $(received "$a")))
+done
+exp=$(awk -v r="$RATE" -v f="$first" -v l="$last" -v b="$BURST" 'BEGIN { printf "%.0f", r * (l - f) + b }')
+note "$V6_PFX: received $v6got of $v6sent from ${#V6_SRCS[@]} sources, expected $exp (one shared bucket)"
+if [ "$v6sent" -ge $((5 * RATE * (SECS - 1))) ] && within "$v6got" "$exp" "$TOL"; then
+	t_ok ipv6_one_bucket_per_64
+else
+	t_fail ipv6_one_bucket_per_64 "received $v6got of $v6sent, expected $exp +-$TOL% for one shared bucket"
+fi
+
+# floodgate top while the flood ran: the three v4 sources and one /64 entry.
+tops=$(jq -r '.sources[].source' <<<"$TOP" 2>/dev/null | tr '\n' ' ')
+note "top during the flood: $tops"
+ok=1
+for a in "${L_SRCS[@]}"; do
+	jq -e --arg a "$a" '.sources[] | select(.source == $a or .source == ($a + "/32"))' \
+		<<<"$TOP" >/dev/null || ok=0
+done
+n6=$(jq '[.sources[] | select(.source | startswith("2001:db8:0:1:"))] | length' <<<"$TOP")
+[ "$n6" = 1 ] && jq -e '.sources[] | select(.source == "2001:db8:0:1::/64")' <<<"$TOP" >/dev/null || ok=0
+for a in "$ALLOW_SRC" "$DENY_SRC"; do
+	jq -e --arg a "$a" '.sources[] | select(.source | startswith($a))' <<<"$TOP" >/dev/null && ok=0
+done
+if [ $ok = 1 ]; then t_ok top_shows_limited_sources; else
+	t_fail top_shows_limited_sources "top: $tops"; fi
+
+# --- 2. allowed prefix passes everything ---------------------------------------
+sent=$(kv "$NS_TMP/flood.$ALLOW_SRC" sent)
+got=$(received "$ALLOW_SRC")
+if [ "$sent" -ge $((5 * RATE * (SECS - 1))) ] && [ "$got" = "$sent" ]; then t_ok allow_passes_all; else
+	t_fail allow_passes_all "$ALLOW_SRC in $ALLOW_PFX: sent $sent, received $got"; fi
+
+# --- 3. denied prefix passes nothing ---------------------------------------------
+sent=$(kv "$NS_TMP/flood.$DENY_SRC" sent)
+got=$(received "$DENY_SRC")
+if [ "$sent" -gt 0 ] && [ "$got" = 0 ]; then t_ok deny_passes_none; else
+	t_fail deny_passes_none "$DENY_SRC in $DENY_PFX: sent $sent, received $got"; fi
+
+# --- 5. floodgate's own counters agree with what was sent and received ----------
+note "counter deltas: limit_pass=$(delta limit_pass) limit_drop=$(delta limit_drop)" \
+	"contention=$(delta contention) allow=$(delta allow) deny=$(delta deny)" \
+	"no_policy=$(delta no_policy) non_ip=$(delta non_ip)"
+t_check counter_deny_equals_sent "deny counter grew $(delta deny), denied source sent $sent" \
+	[ "$(delta deny)" = "$sent" ]
+sent=$(kv "$NS_TMP/flood.$ALLOW_SRC" sent)
+t_check counter_allow_equals_sent "allow counter grew $(delta allow), allowed source sent $sent" \
+	[ "$(delta allow)" = "$sent" ]
+lsent=$v6sent lgot=$v6got
+for a in "${L_SRCS[@]}"; do
+	lsent=$((lsent + $(kv "$NS_TMP/flood.$a" sent)))
+	lgot=$((lgot + $(received "$a")))
+done
+lp=$(delta limit_pass) ld=$(delta limit_drop) lc=$(delta contention)
+t_check counter_limit_drop "limit_drop grew $ld, want > 0" [ "$ld" -gt 0 ]
+t_check counter_limit_pass_equals_received \
+	"limit_pass grew $lp, the receiver got $lgot from the limited sources" [ "$lp" = "$lgot" ]
+t_check counter_limited_total_equals_sent \
+	"limit_pass $lp + limit_drop $ld + contention $lc != $lsent sent by the limited sources" \
+	[ $((lp + ld + lc)) = "$lsent" ]
+
+# --- 6. detach leaves nothing behind -----------------------------------------------
+if out=$(fg_gw detach "$IF_GW" 2>&1); then t_ok detach; else t_fail detach "$out"; fi
+t_check detach_no_pins "pin dir $FG_PIN_DIR still there: $(ls "$FG_PIN_DIR" 2>&1 | tr '\n' ' ')" \
+	[ ! -e "$FG_PIN_DIR" ]
+links=$(bpftool -j link show | jq --arg l "$LINK_ID" --argjson i "$IFINDEX" \
+	'[.[] | select((.id | tostring) == $l or (.type == "xdp" and .ifindex == $i and .prog_id == '"$PROG_ID"'))] | length')
+t_check detach_no_link "bpftool link show still lists link $LINK_ID (ifindex $IFINDEX)" [ "$links" = 0 ]
+t_check detach_no_xdp_on_iface "ip link: $(ip -n "$NS_GW" link show "$IF_GW" | tr '\n' ' ')" \
+	no_xdp_on_iface
+gone=0
+for ((i = 0; i < 60; i++)); do # the program is freed after an RCU grace period
+	bpftool prog show id "$PROG_ID" >/dev/null 2>&1 || { gone=1; break; }
+	sleep 0.05
+done
+t_check detach_prog_gone "program id $PROG_ID still in bpftool prog show" [ $gone = 1 ]
+
+# With floodgate gone, the denied source gets through again.
+ns_bg "$NS_GW" "$FG_TOOLS/udpcount" -b "$GW4" -p "$PORT" -t 5 -i 500 -R "$NS_TMP/ready2" \
+	>"$NS_TMP/count"
+COUNT_PID=$NS_LAST_PID
+if ns_wait_file "$NS_TMP/ready2" 5; then
+	ns_run "$NS_CLI" "$FG_TOOLS/udpflood" -s "$DENY_SRC" -d "$GW4" -p "$PORT" -r 1000 -n 200 \
+		-t 2 >"$NS_TMP/flood.after"
+	wait "$COUNT_PID"
+fi
+sent=$(kv "$NS_TMP/flood.after" sent)
+got=$(received "$DENY_SRC")
+if [ "${sent:-x}" = 200 ] && [ "$got" = 200 ]; then t_ok detach_restores_traffic; else
+	t_fail detach_restores_traffic "after detach $DENY_SRC sent ${sent:-?}, received $got"; fi
+
+t_exit
