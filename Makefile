@@ -15,7 +15,7 @@ ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
 INCLUDES  := -I$(OUTPUT) -Iinclude -Iuser
-LDLIBS    := -lbpf -lelf -lz -lpthread
+LDLIBS    := -lbpf -lelf -lz -lpthread -linih
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP \
 	      -I. -Iinclude -Ibpf
@@ -29,7 +29,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages needed to build, test, demo and bench.
-DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make \
+DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev pkg-config make \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 
 BPF_PROGS := floodgate xdp_pass tc_ok
@@ -38,7 +38,7 @@ SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
 # Library shared by the CLI, the daemon and the tests.
 LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/upstreams.c \
-	     user/breaker.c
+	     user/breaker.c user/config.c
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB       := $(OUTPUT)/libfloodgate.a
 

@@ -16,6 +16,7 @@ $(OUTPUT)/tests/%.o: tests/%.c $(SKELS) | $(OUTPUT)/tests
 # Unit tests: pure user-space logic.
 TEST_BINS += $(OUTPUT)/tests/test_unit
 $(OUTPUT)/tests/test_unit: $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
+		$(OUTPUT)/tests/unit/test_config.o \
 		$(TEST_HARNESS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -29,6 +30,7 @@ $(OUTPUT)/tests/test_bpf: $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/tes
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 -include tests/netns/netns.mk
+-include tests/netns/breaker.mk
 -include tests/bench/bench.mk
 
 tests-build: $(TEST_BINS) $(TEST_TOOLS)

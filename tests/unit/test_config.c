@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* floodgated's INI configuration: a good file, and a catalogue of bad ones. */
+#include <stdlib.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include "test.h"
+#include "config.h"
+
+static char path[64];
+
+static int load(const char *text, struct fg_cfg *c, char *err, size_t errlen)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/fgcfg-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	int ret = fg_cfg_load(path, c, err, errlen);
+
+	unlink(path);
+	return ret;
+}
+
+TEST(config_good)
+{
+	const char *text =
+		"; a comment\n"
+		"[daemon]\n"
+		"pin_dir = /sys/fs/bpf/fgx\n"
+		"interfaces = eth0, eth1\n"
+		"tick = 50ms\n"
+		"stale_limit = 2s\n"
+		"probe_mark = 0x10\n"
+		"\n"
+		"[upstream web1]\n"
+		"address = 198.18.2.10:80\n"
+		"probe = http\n"
+		"probe_path = /healthz\n"
+		"\n"
+		"[defaults]\n"  /* after the upstream that inherits it: order does not matter */
+		"reject = drop\n"
+		"consecutive_failures = 4\n"
+		"open_timeout = 2s\n"
+		"\n"
+		"[upstream web2]\n"
+		"address = [2001:db8::10]:8080\n"
+		"reject = reset\n"
+		"failure_classes = 5xx, timeout\n"
+		"expect_status = 200\n"
+		"group = api\n"
+		"group_max_open = 25%\n"
+		"\n"
+		"[policy 0.0.0.0/0]\n"
+		"rate = 200/s\n"
+		"burst = 50\n"
+		"[policy 198.18.9.0/24]\n"
+		"action = deny\n";
+	char err[256] = "";
+	struct fg_cfg c;
+
+	if (!ASSERT_OK(load(text, &c, err, sizeof(err)), err))
+		return;
+	ASSERT_STREQ(c.daemon.pin_dir, "/sys/fs/bpf/fgx", "pin_dir");
+	ASSERT_EQ(c.daemon.n_ifaces, 2, "interfaces");
+	ASSERT_STREQ(c.daemon.ifaces[1], "eth1", "second interface");
+	ASSERT_EQ(c.daemon.tick_ns, 50000000, "tick");
+	ASSERT_EQ(c.daemon.probe_mark, 16, "probe_mark");
+	ASSERT_EQ(c.n_ups, 2, "two upstreams");
+	ASSERT_STREQ(c.ups[0].name, "web1", "name");
+	ASSERT_EQ(c.ups[0].port, 80, "port");
+	ASSERT_EQ(c.ups[0].reject, FG_REJECT_DROP, "inherits [defaults]");
+	ASSERT_EQ(c.ups[0].brk.consecutive_failures, 4, "inherits breaker settings");
+	ASSERT_EQ(c.ups[0].brk.open_timeout_ns, 2000000000ULL, "open_timeout");
+	ASSERT_EQ(c.ups[0].probe, FG_PROBE_HTTP, "probe");
+	ASSERT_EQ(c.ups[1].reject, FG_REJECT_RESET, "own key beats [defaults]");
+	ASSERT_EQ(c.ups[1].failure_classes, FG_FAIL_5XX | FG_FAIL_TIMEOUT, "classes");
+	ASSERT_EQ(c.ups[1].expect_lo, 200, "expect lo");
+	ASSERT_EQ(c.ups[1].expect_hi, 200, "expect hi");
+	ASSERT_EQ(c.ups[1].group_max_open_pct, 25, "group_max_open");
+	ASSERT_EQ(c.n_pols, 2, "two policies");
+	ASSERT_EQ(c.pols[0].pol.burst, 50, "burst");
+	ASSERT_EQ(c.pols[0].pol.interval_ns, 5000000, "rate");
+	ASSERT_EQ(c.pols[1].pol.action, FG_ACT_DENY, "deny");
+	fg_cfg_free(&c);
+}
+
+TEST(config_bad)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "[daemon]\ntick = 0ms\n", ":2: [daemon] tick: invalid duration '0ms'" },
+		{ "[daemon]\ntick = -5s\n", ":2: [daemon] tick: invalid duration '-5s'" },
+		{ "[daemon]\ntick = 5\n", ":2: [daemon] tick: invalid duration '5'" },
+		{ "[daemon]\nfrobnicate = 1\n", ":2: [daemon] frobnicate: unknown key" },
+		{ "[daemon]\npin_dir = relative/path\n", "pin_dir: invalid path 'relative/path'" },
+		{ "[daemon]\nprobe_mark = 0\n", "probe_mark: invalid mark '0'" },
+		{ "[daemon]\ndetach_on_exit = maybe\n", "detach_on_exit: invalid 'maybe'" },
+		{ "[bogus]\nx = 1\n", ":2: [bogus] x: unknown section" },
+		{ "[daemon\ntick = 1s\n", ":1: syntax error" },
+		{ "[upstream web]\nprobe = http\n", ":1: [upstream web]: missing key 'address'" },
+		{ "[upstream web]\naddress = 198.18.2.10\n", ":2: [upstream web] address: invalid address '198.18.2.10'" },
+		{ "[upstream web]\naddress = 198.18.2.10:0\n", "port must be 1..65535" },
+		{ "[upstream we b]\naddress = 198.18.2.10:80\n", "invalid name 'we b'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nreject = bounce\n", ":3: [upstream web] reject: invalid 'bounce'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nfall = 0\n", ":3: [upstream web] fall: invalid fall '0'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nfailure_rate = 150%\n", "failure_rate: invalid percentage '150%'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nhalf_open_permits = 0\n", "half_open_permits: invalid half_open_permits '0'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nexpect_status = 399-200\n", "expect_status: invalid '399-200'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nfailure_classes = 5xx, 418\n", "unknown class '418'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\ninterval = 1s\ntimeout = 2s\n", "timeout must be shorter than interval" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nopen_timeout = 10s\nopen_timeout_max = 5s\n", "open_timeout_max is below open_timeout" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nconsecutive_failures = 0\nfailure_rate = 0\n", "could never open" },
+		{ "[upstream a]\naddress = 198.18.2.10:80\n[upstream b]\naddress = 198.18.2.10:80\n", ":3: [upstream b]: same address as upstream 'a'" },
+		{ "[defaults]\naddress = 198.18.2.10:80\n", "not allowed in [defaults]" },
+		{ "[policy 198.18.1.5/24]\nrate = 1/s\n", "host bits set" },
+		{ "[policy 198.18.0.0/16]\nrate = fast\n", ":2: [policy 198.18.0.0/16] rate: invalid rate 'fast'" },
+		{ "[policy 198.18.0.0/16]\nburst = 5\n", ":1: [policy 198.18.0.0/16]: action limit needs 'rate'" },
+		{ "[policy 198.18.0.0/16]\naction = maybe\n", "invalid 'maybe': expected limit, allow or deny" },
+	};
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[256] = "";
+		struct fg_cfg c;
+
+		if (!ASSERT_ERR(load(cases[i].text, &c, err, sizeof(err)), cases[i].msg))
+			continue;
+		ASSERT_STRHAS(err, cases[i].msg, cases[i].text);
+		ASSERT_STRHAS(err, "/tmp/fgcfg-", "names the file");
+	}
+}
+
+TEST(config_missing_file)
+{
+	char err[256] = "";
+	struct fg_cfg c;
+
+	ASSERT_ERR(fg_cfg_load("/nonexistent/floodgated.conf", &c, err, sizeof(err)), "missing");
+	ASSERT_STRHAS(err, "/nonexistent/floodgated.conf: No such file", "message");
+}
+
+TEST(duration_and_percent)
+{
+	__u64 ns;
+	__u32 pct;
+
+	ASSERT_OK(fg_parse_duration("250ms", &ns), "250ms");
+	ASSERT_EQ(ns, 250000000ULL, "250ms");
+	ASSERT_OK(fg_parse_duration("2m", &ns), "2m");
+	ASSERT_EQ(ns, 120000000000ULL, "2m");
+	ASSERT_ERR(fg_parse_duration("2 s", &ns), "space");
+	ASSERT_ERR(fg_parse_duration("s", &ns), "no number");
+	ASSERT_OK(fg_parse_percent("50%", &pct), "50%");
+	ASSERT_EQ(pct, 50, "50%");
+	ASSERT_OK(fg_parse_percent("7", &pct), "bare number");
+	ASSERT_ERR(fg_parse_percent("101%", &pct), "101%");
+	ASSERT_ERR(fg_parse_percent("5%%", &pct), "5%%");
+}

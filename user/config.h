@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * floodgated's configuration: INI (parsed by libinih), validated whole before
+ * anything is applied. An error names the file, the line and the key.
+ *
+ *   [daemon]            pin dir, interfaces, tick, textfile, socket, staleness
+ *   [defaults]          any upstream key, inherited by every [upstream NAME]
+ *   [upstream NAME]     address and breaker / probe settings
+ *   [policy PREFIX]     rate limits (action, rate, burst, per)
+ */
+#ifndef FG_CONFIG_H
+#define FG_CONFIG_H
+
+#include <stddef.h>
+#include <net/if.h>
+#include "breaker.h"
+#include "floodgate_kern_user.h"
+
+#define FG_CFG_MAX_IFACES 8
+
+enum fg_probe_kind { FG_PROBE_NONE = 0, FG_PROBE_TCP, FG_PROBE_HTTP };
+
+/* Outcome classes that count as failures (failure_classes =). */
+enum {
+	FG_FAIL_5XX = 1 << 0,
+	FG_FAIL_429 = 1 << 1,
+	FG_FAIL_REFUSED = 1 << 2,
+	FG_FAIL_TIMEOUT = 1 << 3,
+	FG_FAIL_PROBE = 1 << 4,
+};
+
+struct fg_upstream_cfg {
+	char name[32];
+	int line;                 /* of its section header */
+	__u8 addr[16];
+	__u16 port;               /* host order */
+	__u8 proto;
+	enum fg_reject reject;
+	char group[32];
+	__u32 group_max_open_pct;
+	enum fg_probe_kind probe;
+	char probe_path[128];
+	__u64 interval_ns, timeout_ns;
+	__u32 jitter_pct;
+	__u32 rise, fall;
+	__u32 expect_lo, expect_hi;
+	__u32 failure_classes;
+	__u64 connect_timeout_ns; /* pending SYN older than this: a timeout */
+	struct fg_brk_params brk;
+};
+
+struct fg_policy_cfg {
+	char prefix[64];
+	int line; /* of its section header */
+	struct fg_lpm_key key;
+	struct fg_policy pol;
+};
+
+struct fg_daemon_cfg {
+	char pin_dir[256];
+	char ifaces[FG_CFG_MAX_IFACES][IF_NAMESIZE];
+	int n_ifaces;
+	__u64 tick_ns;
+	char textfile_dir[256];
+	__u64 textfile_interval_ns;
+	char control_socket[256];
+	__u64 stale_ns;
+	__u32 probe_mark;
+	int detach_on_exit;
+};
+
+struct fg_cfg {
+	struct fg_daemon_cfg daemon;
+	struct fg_upstream_cfg *ups;
+	int n_ups;
+	struct fg_policy_cfg *pols;
+	int n_pols;
+};
+
+int fg_cfg_load(const char *path, struct fg_cfg *out, char *err, size_t errlen);
+void fg_cfg_free(struct fg_cfg *c);
+
+/* Value parsers, exported for tests: "100ms", "5s", "2m", "1h"; "50%" or "50". */
+int fg_parse_duration(const char *s, __u64 *ns);
+int fg_parse_percent(const char *s, __u32 *pct);
+
+#endif /* FG_CONFIG_H */
