@@ -22,12 +22,15 @@ static __always_inline int fg_is_syn(const struct fg_pkt *p)
 	       (p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == FG_TCP_SYN;
 }
 
-static __always_inline void fg_flow_key(struct fg_flow_key *k, const struct fg_pkt *p)
+/* pending_syn key of p's connection, seen from the client: a reply (from
+ * the upstream) has its addresses and ports swapped back. */
+static __always_inline void fg_flow_key(struct fg_flow_key *k, const struct fg_pkt *p,
+					int reply)
 {
-	fg_copy16(k->saddr, p->src);
-	fg_copy16(k->daddr, p->dst);
-	k->sport = p->sport;
-	k->dport = p->dport;
+	fg_copy16(k->saddr, reply ? p->dst : p->src);
+	fg_copy16(k->daddr, reply ? p->src : p->dst);
+	k->sport = reply ? p->dport : p->sport;
+	k->dport = reply ? p->sport : p->dport;
 	k->proto = p->l4proto;
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
 }
@@ -62,7 +65,7 @@ static __always_inline int fg_half_open_admit(struct fg_upstream *u, const struc
 
 	if (!fg_is_syn(p))
 		return 1; /* packets of admitted flows; UDP has no connections */
-	fg_flow_key(&fk, p);
+	fg_flow_key(&fk, p, 0);
 	pend = bpf_map_lookup_elem(&pending_syn, &fk);
 	if (pend && (pend->flags & FG_PENDING_ADMITTED))
 		return 1; /* a retransmit, or checked already on another hook */

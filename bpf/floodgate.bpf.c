@@ -153,7 +153,7 @@ int tc_egress(struct __sk_buff *skb)
 		struct fg_pending np = { .first_ns = now, .upstream_id = u->id };
 
 		fg_ucount(u->id, FG_U_SYN);
-		fg_flow_key(&fk, &p);
+		fg_flow_key(&fk, &p, 0);
 		/* The first SYN's time: retransmits keep it. */
 		bpf_map_update_elem(&pending_syn, &fk, &np, BPF_NOEXIST);
 	}

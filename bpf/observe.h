@@ -32,17 +32,6 @@ static __always_inline int fg_http_class(const __u8 *b)
 	}
 }
 
-/* The pending_syn key of the connection a reply p belongs to. */
-static __always_inline void fg_reply_flow_key(struct fg_flow_key *k, const struct fg_pkt *p)
-{
-	fg_copy16(k->saddr, p->dst);
-	fg_copy16(k->daddr, p->src);
-	k->sport = p->dport;
-	k->dport = p->sport;
-	k->proto = p->l4proto;
-	k->pad[0] = k->pad[1] = k->pad[2] = 0;
-}
-
 /*
  * Count a reply from upstream u. Returns the offset of the TCP payload in
  * the frame when it should be checked for an HTTP status line, else 0.
@@ -55,12 +44,12 @@ static __always_inline __u32 fg_observe_reply(const struct fg_pkt *p, struct fg_
 		return 0;
 	if ((p->tcp_flags & (FG_TCP_SYN | FG_TCP_ACK)) == (FG_TCP_SYN | FG_TCP_ACK)) {
 		fg_ucount(u->id, FG_U_SYNACK);
-		fg_reply_flow_key(&fk, p);
+		fg_flow_key(&fk, p, 1);
 		bpf_map_delete_elem(&pending_syn, &fk);
 		return 0;
 	}
 	if (p->tcp_flags & FG_TCP_RST) {
-		fg_reply_flow_key(&fk, p);
+		fg_flow_key(&fk, p, 1);
 		/* Only a RST that answers our SYN means refused. */
 		if (bpf_map_delete_elem(&pending_syn, &fk) == 0)
 			fg_ucount(u->id, FG_U_RST);
