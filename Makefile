@@ -29,7 +29,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages needed to build, test, demo and bench.
-DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev pkg-config make \
+DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libcurl4-openssl-dev \
+	    pkg-config make \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 
 BPF_PROGS := floodgate xdp_pass tc_ok
@@ -38,7 +39,7 @@ SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
 # Library shared by the CLI, the daemon and the tests.
 LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/upstreams.c \
-	     user/breaker.c user/config.c
+	     user/breaker.c user/config.c user/attach.c user/daemon.c user/textfile.c user/ctl.c
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB       := $(OUTPUT)/libfloodgate.a
 
@@ -46,7 +47,12 @@ CLI_SRCS  := user/floodgate.c user/cmd_attach.c user/cmd_limit.c user/cmd_show.c
 	     user/cmd_upstream.c
 CLI_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CLI_SRCS))
 
-BINS      := $(OUTPUT)/floodgate
+# The daemon; probes need libcurl (multi interface).
+DAEMON_SRCS := user/floodgated.c user/probe.c
+DAEMON_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(DAEMON_SRCS))
+DAEMON_LDLIBS := -lcurl
+
+BINS      := $(OUTPUT)/floodgate $(OUTPUT)/floodgated
 
 .PHONY: all deps test demo bench install clean
 .DELETE_ON_ERROR:
@@ -78,6 +84,10 @@ $(OUTPUT)/floodgate: $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(OUTPUT)/floodgated: $(DAEMON_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
+
 include tests/tests.mk
 
 # Installs only what is missing, so it is cheap to run before every test.
@@ -104,9 +114,19 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run.sh
 
+# The unit goes to /etc/systemd/system (an admin's local unit) when PREFIX
+# is /usr/local, else to $(PREFIX)/lib/systemd/system (a package's). The
+# sample config never overwrites the real one.
+UNIT_DIR  ?= $(if $(filter /usr/local,$(PREFIX)),/etc/systemd/system,$(PREFIX)/lib/systemd/system)
+CONF_DIR  ?= /etc/floodgate
+
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' user/floodgated.service \
+		> $(DESTDIR)$(UNIT_DIR)/floodgated.service
+	chmod 0644 $(DESTDIR)$(UNIT_DIR)/floodgated.service
+	install -m 0644 user/floodgated.conf.sample $(DESTDIR)$(CONF_DIR)/floodgated.conf.sample
 
 clean:
 	rm -rf $(OUTPUT)

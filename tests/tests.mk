@@ -16,7 +16,7 @@ $(OUTPUT)/tests/%.o: tests/%.c $(SKELS) | $(OUTPUT)/tests
 # Unit tests: pure user-space logic.
 TEST_BINS += $(OUTPUT)/tests/test_unit
 $(OUTPUT)/tests/test_unit: $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
-		$(OUTPUT)/tests/unit/test_config.o \
+		$(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
 		$(TEST_HARNESS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

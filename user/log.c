@@ -1,11 +1,37 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
 
 static enum fg_log_level log_level = FG_LOG_INFO;
+static enum fg_log_style log_style = FG_LOG_STYLE_PLAIN;
+
+void fg_log_set_style(enum fg_log_style style)
+{
+	log_style = style;
+}
+
+static void prefix(enum fg_log_level lvl)
+{
+	static const char *const names[] = { "WARN", "INFO", "DEBUG" };
+	static const int syslog_levels[] = { 4, 6, 7 }; /* warning, info, debug */
+	int i = lvl < FG_LOG_DEBUG ? (int)lvl : FG_LOG_DEBUG;
+	struct timespec ts;
+	struct tm tm;
+	char buf[32];
+
+	if (log_style == FG_LOG_STYLE_JOURNAL) {
+		fprintf(stderr, "<%d>", syslog_levels[i]);
+	} else if (log_style == FG_LOG_STYLE_STAMP) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ld %-5s ", buf, ts.tv_nsec / 1000000, names[i]);
+	}
+}
 
 void fg_log_set_level(enum fg_log_level lvl)
 {
@@ -16,6 +42,7 @@ static void vlog(enum fg_log_level lvl, const char *fmt, va_list ap)
 {
 	if (lvl > log_level)
 		return;
+	prefix(lvl);
 	vfprintf(stderr, fmt, ap);
 }
 

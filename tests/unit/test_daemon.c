@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * floodgated's pure parts, without root or maps (the daemon in testing
+ * mode): outcome classification, the reconcile plan, the one map writer's
+ * merge, resuming from the map, state carried over a reload, the group
+ * guard, the control protocol and the Prometheus textfile.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "test.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "textfile.h"
+
+#define MS 1000000ULL
+#define S (1000 * MS)
+
+static const __u32 ALL = FG_FAIL_5XX | FG_FAIL_429 | FG_FAIL_REFUSED | FG_FAIL_TIMEOUT |
+			 FG_FAIL_PROBE;
+
+TEST(daemon_classify_deltas)
+{
+	static const struct {
+		const char *what;
+		__u64 prev[FG_U_MAX], cur[FG_U_MAX];
+		__u32 classes;
+		struct fg_outcomes want;
+	} cases[] = {
+		{ "plain TCP: SYN-ACKs are successes",
+		  { 0 }, { [FG_U_SYN] = 12, [FG_U_SYNACK] = 10 }, ALL, { 10, 0, 0 } },
+		{ "HTTP 5xx: judged by the status, not the SYN-ACK",
+		  { 0 }, { [FG_U_SYNACK] = 5, [FG_U_HTTP_5XX] = 5 }, ALL, { 0, 5, 0 } },
+		{ "2xx and 3xx succeed; keep-alive means fewer SYN-ACKs than responses",
+		  { 0 }, { [FG_U_SYNACK] = 3, [FG_U_HTTP_2XX] = 7, [FG_U_HTTP_3XX] = 1 }, ALL,
+		  { 8, 0, 0 } },
+		{ "connections still waiting for their status count as successes",
+		  { 0 }, { [FG_U_SYNACK] = 6, [FG_U_HTTP_2XX] = 2 }, ALL, { 6, 0, 0 } },
+		{ "429 and refused are failures",
+		  { 0 }, { [FG_U_HTTP_429] = 2, [FG_U_RST] = 3 }, ALL, { 0, 5, 0 } },
+		{ "classes left out of failure_classes are neutral",
+		  { 0 }, { [FG_U_HTTP_429] = 2, [FG_U_RST] = 3, [FG_U_HTTP_5XX] = 1 }, FG_FAIL_5XX,
+		  { 0, 1, 5 } },
+		{ "other 4xx are neutral",
+		  { 0 }, { [FG_U_SYNACK] = 4, [FG_U_HTTP_4XX] = 4 }, ALL, { 0, 0, 4 } },
+		{ "only growth counts",
+		  { [FG_U_SYNACK] = 100, [FG_U_HTTP_5XX] = 50 },
+		  { [FG_U_SYNACK] = 103, [FG_U_HTTP_5XX] = 52 }, ALL, { 1, 2, 0 } },
+		{ "a counter that went backwards (reset) counts from zero",
+		  { [FG_U_HTTP_5XX] = 50 }, { [FG_U_HTTP_5XX] = 4 }, ALL, { 0, 4, 0 } },
+		{ "rejected, resets, probes and stale passes are not outcomes",
+		  { 0 }, { [FG_U_REJECTED] = 9, [FG_U_RESETS] = 9, [FG_U_PROBES] = 9,
+			   [FG_U_STALE] = 9, [FG_U_SYN] = 9 }, ALL, { 0, 0, 0 } },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fg_outcomes o;
+
+		fg_classify_deltas(cases[i].prev, cases[i].cur, cases[i].classes, &o);
+		ASSERT_EQ(o.ok, cases[i].want.ok, cases[i].what);
+		ASSERT_EQ(o.failed, cases[i].want.failed, cases[i].what);
+		ASSERT_EQ(o.neutral, cases[i].want.neutral, cases[i].what);
+	}
+}
+
+TEST(daemon_outcomes_cap)
+{
+	struct fg_outcomes o = { 9000, 1000, 0 }, few = { 3, 4, 0 }, one = { 100000, 1, 0 };
+
+	fg_outcomes_cap(&o, 4096);
+	ASSERT_LE(o.ok + o.failed, 4096, "capped sum");
+	ASSERT_EQ(o.ok, 3686, "ok scaled");
+	ASSERT_EQ(o.failed, 409, "failed scaled");
+	fg_outcomes_cap(&few, 4096);
+	ASSERT_EQ(few.ok, 3, "small counts unchanged");
+	ASSERT_EQ(few.failed, 4, "small counts unchanged");
+	fg_outcomes_cap(&one, 4096);
+	ASSERT_EQ(one.failed, 1, "a lone failure survives scaling");
+}
+
+static void ups_cfg(struct fg_upstream_cfg *u, const char *name, const char *v4, __u16 port)
+{
+	memset(u, 0, sizeof(*u));
+	snprintf(u->name, sizeof(u->name), "%s", name);
+	u->addr[10] = u->addr[11] = 0xff;
+	inet_pton(AF_INET, v4, u->addr + 12);
+	u->port = port;
+	u->proto = IPPROTO_TCP;
+	u->reject = FG_REJECT_RESET;
+	snprintf(u->group, sizeof(u->group), "default");
+	u->group_max_open_pct = 50;
+	u->probe = FG_PROBE_HTTP;
+	u->interval_ns = S;
+	u->timeout_ns = 500 * MS;
+	u->rise = 2;
+	u->fall = 3;
+	u->expect_lo = 200;
+	u->expect_hi = 399;
+	u->failure_classes = ALL;
+	u->connect_timeout_ns = 2 * S;
+	fg_brk_params_default(&u->brk);
+	u->brk.jitter_pct = 0;
+}
+
+TEST(daemon_reconcile_plan)
+{
+	struct fg_upstream_cfg cfg[3];
+	struct fg_upstream_entry map[3] = {};
+	struct fg_plan plan[3];
+	int del[3];
+
+	ups_cfg(&cfg[0], "a", "198.18.0.1", 80);
+	ups_cfg(&cfg[1], "b", "198.18.0.2", 80);
+	ups_cfg(&cfg[2], "c", "198.18.0.3", 80);
+	/* The map: a (id 2), x (id 0, gone from the config), b on another port (id 1). */
+	fg_upstream_key_of(&cfg[0], &map[0].key);
+	map[0].val.id = 2;
+	ups_cfg(&cfg[1], "x", "198.18.0.9", 80);
+	fg_upstream_key_of(&cfg[1], &map[1].key);
+	map[1].val.id = 0;
+	ups_cfg(&cfg[1], "b", "198.18.0.2", 8080);
+	fg_upstream_key_of(&cfg[1], &map[2].key);
+	map[2].val.id = 1;
+	ups_cfg(&cfg[1], "b", "198.18.0.2", 80);
+
+	ASSERT_OK(fg_reconcile_plan(cfg, 3, map, 3, plan, del), "plan");
+	ASSERT_EQ(plan[0].map_idx, 0, "a keeps its entry");
+	ASSERT_EQ(plan[0].id, 2, "a keeps its id");
+	ASSERT_EQ(plan[1].map_idx, -1, "b moved: a new entry");
+	ASSERT_EQ(plan[2].map_idx, -1, "c is new");
+	ASSERT_EQ(plan[1].id, 0, "new ones take the lowest free ids");
+	ASSERT_EQ(plan[2].id, 1, "new ones take the lowest free ids");
+	ASSERT_EQ(del[0], 0, "a stays");
+	ASSERT_EQ(del[1], 1, "x goes");
+	ASSERT_EQ(del[2], 1, "b's old address goes");
+}
+
+TEST(daemon_merge_entry)
+{
+	struct fg_ups_rt u = {};
+	struct fg_upstream cur, out;
+
+	ups_cfg(&u.cfg, "web", "198.18.0.1", 80);
+	u.id = 7;
+	fg_brk_init(&u.brk, 0);
+	ASSERT_EQ(fg_merge_entry(NULL, &u, 100, &out), 1, "absent: written");
+	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "closed");
+	ASSERT_EQ(out.id, 7, "id");
+	ASSERT_STREQ(out.name, "web", "name");
+	ASSERT_EQ(out.changed_ns, 100, "changed_ns");
+	cur = out;
+	ASSERT_EQ(fg_merge_entry(&cur, &u, 200, &out), 0, "nothing changed: no write");
+
+	u.brk.state = FG_BREAKER_HALF_OPEN;
+	ASSERT_EQ(fg_merge_entry(&cur, &u, 300, &out), 1, "entering half-open");
+	ASSERT_EQ(out.permits, u.cfg.brk.half_open_permits, "permits granted");
+	ASSERT_EQ(out.changed_ns, 300, "changed_ns on a state change");
+	cur = out;
+	cur.permits = 1; /* the datapath spent two */
+	ASSERT_EQ(fg_merge_entry(&cur, &u, 400, &out), 0, "half-open still: no write");
+	ASSERT_EQ(out.permits, 1, "permits the datapath spends are not refilled");
+
+	u.brk.state = FG_BREAKER_OPEN;
+	u.brk.force = FG_FORCE_OPEN;
+	ASSERT_EQ(fg_merge_entry(&cur, &u, 500, &out), 1, "forced open");
+	ASSERT_EQ(out.permits, 0, "no permits when open");
+	ASSERT_EQ(out.forced, 1, "forced flag");
+}
+
+TEST(daemon_seed_from_map)
+{
+	struct fg_brk_params p;
+	struct fg_upstream v = {};
+	struct fg_brk b;
+
+	fg_brk_params_default(&p);
+	v.state = FG_BREAKER_OPEN;
+	v.changed_ns = 10 * S;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.state, FG_BREAKER_OPEN, "open resumes open");
+	ASSERT_EQ(b.force, FG_FORCE_AUTO, "auto");
+	ASSERT_EQ(b.open_until_ns, 10 * S + p.open_timeout_ns, "half-open counted from the open");
+
+	v.forced = 1;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.force, FG_FORCE_OPEN, "forced open resumes forced");
+
+	v.state = FG_BREAKER_HALF_OPEN;
+	v.forced = 0;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.state, FG_BREAKER_HALF_OPEN, "half-open resumes half-open");
+
+	v.state = FG_BREAKER_CLOSED;
+	v.forced = 1;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.force, FG_FORCE_CLOSED, "forced closed resumes forced");
+}
+
+static void make_cfg(struct fg_cfg *c, int n, const char *const *names, const char *const *addrs)
+{
+	memset(c, 0, sizeof(*c));
+	c->ups = calloc(n, sizeof(*c->ups));
+	c->n_ups = n;
+	for (int i = 0; i < n; i++)
+		ups_cfg(&c->ups[i], names[i], addrs[i], 80);
+	snprintf(c->daemon.textfile_dir, sizeof(c->daemon.textfile_dir), "/tmp");
+}
+
+TEST(daemon_probe_failures_open_and_reload_keeps_state)
+{
+	static const char *const names[] = { "a", "b" }, *const addrs[] = { "198.18.0.1", "198.18.0.2" };
+	static const char *const names2[] = { "a", "b" }, *const addrs2[] = { "198.18.0.1", "198.18.0.3" };
+	struct fg_daemon d;
+	struct fg_cfg c;
+	char err[160];
+	__u64 now = 100 * S;
+
+	fg_daemon_init(&d, 1);
+	make_cfg(&c, 2, names, addrs);
+	c.ups[0].group_max_open_pct = 100;
+	c.ups[1].group_max_open_pct = 100;
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), "apply");
+	ASSERT_EQ(d.n_ups, 2, "two upstreams");
+
+	/* Probe failures are fed at the tick; five in a row open (default). */
+	for (int i = 0; i < 4; i++)
+		fg_daemon_probe_result(&d, 0, 0, 3 * MS, "connection refused");
+	fg_daemon_tick(&d, now += 100 * MS);
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_CLOSED, "4 failures: closed");
+	ASSERT_EQ(d.ups[0].probe_up, 0, "probe down after fall (3) failures");
+	fg_daemon_probe_result(&d, 0, 0, 3 * MS, "connection refused");
+	fg_daemon_tick(&d, now += 100 * MS);
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_OPEN, "5 failures: open");
+	ASSERT_EQ(d.ups[0].m.opens, 1, "opens counted");
+	ASSERT_EQ(d.ups[0].m.transitions[FG_BREAKER_CLOSED][FG_BREAKER_OPEN][FG_WHY_CONSECUTIVE], 1,
+		  "transition counted with its reason");
+	ASSERT_EQ(d.ups[0].m.probe_fail, 5, "probe failures counted");
+
+	/* After the open timeout: half-open; probe passes close it. */
+	fg_daemon_tick(&d, now += 5 * S);
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_HALF_OPEN, "half-open after open_timeout");
+	for (int i = 0; i < 3; i++)
+		fg_daemon_probe_result(&d, 0, 1, 2 * MS, "HTTP 200");
+	fg_daemon_tick(&d, now += 100 * MS);
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_CLOSED, "closed after 3 successes");
+	ASSERT_EQ(d.ups[0].probe_up, 1, "probe up after rise (2) passes");
+
+	/* Open it again, then reload: a keeps its state, b (new address) starts closed. */
+	d.ups[0].brk.state = FG_BREAKER_OPEN;
+	d.ups[0].brk.open_until_ns = now + 60 * S;
+	d.ups[1].brk.state = FG_BREAKER_OPEN;
+	make_cfg(&c, 2, names2, addrs2);
+	c.ups[0].brk.consecutive_failures = 9;
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), "reload");
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_OPEN, "unchanged address keeps its state");
+	ASSERT_EQ(d.ups[0].m.opens, 1, "and its counters");
+	ASSERT_EQ(d.ups[0].cfg.brk.consecutive_failures, 9, "and takes the new settings");
+	ASSERT_EQ(d.ups[1].brk.state, FG_BREAKER_CLOSED, "a new address starts closed");
+	fg_daemon_free(&d);
+}
+
+TEST(daemon_group_guard)
+{
+	static const char *const names[] = { "a", "b", "c" },
+			  *const addrs[] = { "198.18.0.1", "198.18.0.2", "198.18.0.3" };
+	struct fg_daemon d;
+	struct fg_cfg c;
+	char err[160];
+	__u64 now = S;
+
+	fg_daemon_init(&d, 1);
+	make_cfg(&c, 3, names, addrs);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), "apply");
+	/* Every member fails: 50% of 3 lets one open; the others stay closed. */
+	for (int i = 0; i < 3; i++)
+		for (int k = 0; k < 10; k++)
+			fg_daemon_probe_result(&d, i, 0, MS, "timeout");
+	fg_daemon_tick(&d, now += 100 * MS);
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_OPEN, "first member opens");
+	ASSERT_EQ(d.ups[1].brk.state, FG_BREAKER_CLOSED, "second held closed by the guard");
+	ASSERT_EQ(d.ups[2].brk.state, FG_BREAKER_CLOSED, "third held closed by the guard");
+	fg_daemon_free(&d);
+
+	/* A lone upstream can always open (one member may, as in Envoy). */
+	fg_daemon_init(&d, 1);
+	make_cfg(&c, 1, names, addrs);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), "apply");
+	for (int k = 0; k < 5; k++)
+		fg_daemon_probe_result(&d, 0, 0, MS, "timeout");
+	fg_daemon_tick(&d, now += 100 * MS);
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_OPEN, "lone member opens");
+	fg_daemon_free(&d);
+}
+
+static char *exec(struct fg_daemon *d, const char *line, int *rc)
+{
+	static char buf[1024];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	*rc = fg_ctl_exec(d, line, f, NULL, NULL);
+	fclose(f);
+	return buf;
+}
+
+TEST(daemon_control_protocol)
+{
+	static const char *const names[] = { "web1", "web2" },
+			  *const addrs[] = { "198.18.0.1", "198.18.0.2" };
+	struct fg_daemon d;
+	struct fg_cfg c;
+	char err[160];
+	int rc;
+
+	fg_daemon_init(&d, 1);
+	make_cfg(&c, 2, names, addrs);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, S, err, sizeof(err)), "apply");
+
+	ASSERT_STREQ(exec(&d, "list", &rc), "ok 2\nweb1 closed auto default\nweb2 closed auto default\n",
+		     "list");
+	ASSERT_STREQ(exec(&d, "open web1", &rc), "ok web1 open forced\n", "open");
+	ASSERT_EQ(d.ups[0].brk.force, FG_FORCE_OPEN, "forced in the state machine");
+	for (int k = 0; k < 10; k++)
+		fg_daemon_probe_result(&d, 0, 1, MS, "HTTP 200");
+	fg_daemon_tick(&d, 100 * S);
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_OPEN, "a forced breaker holds");
+	ASSERT_STREQ(exec(&d, "auto web1", &rc), "ok web1 closed auto\n", "auto");
+	ASSERT_STREQ(exec(&d, "close web2", &rc), "ok web2 closed forced\n", "close");
+	ASSERT_STRHAS(exec(&d, "open nosuch", &rc), "error no upstream named 'nosuch'", "unknown name");
+	ASSERT_EQ(rc != 0, 1, "error return");
+	ASSERT_STRHAS(exec(&d, "open bad/name", &rc), "error ", "bad name");
+	ASSERT_STRHAS(exec(&d, "frobnicate", &rc), "error unknown command", "unknown command");
+	ASSERT_STRHAS(exec(&d, "open", &rc), "error usage: open NAME", "missing name");
+	ASSERT_STRHAS(exec(&d, "list extra", &rc), "error list takes no argument", "extra argument");
+	ASSERT_STRHAS(exec(&d, "reload", &rc), "error", "reload without a callback");
+	fg_daemon_free(&d);
+}
+
+TEST(daemon_textfile_render)
+{
+	static const char *const names[] = { "web1", "db" },
+			  *const addrs[] = { "198.18.7.1", "198.18.7.2" };
+	static const char *const families[] = {
+		"floodgate_build_info",
+		"floodgate_breaker_state",
+		"floodgate_breaker_transitions_total",
+		"floodgate_breaker_opens_total",
+		"floodgate_probe_results_total",
+		"floodgate_probe_duration_seconds",
+		"floodgate_upstream_rejected_packets_total",
+		"floodgate_upstream_responses_total",
+		"floodgate_upstream_connect_failures_total",
+		"floodgate_datapath_packets_total",
+		"floodgate_tracked_sources",
+		"floodgate_bucket_capacity",
+		"floodgate_controller_heartbeat_age_seconds",
+	};
+	struct fg_dp_snapshot s = { .have_stats = 1, .have_buckets = 1, .have_heartbeat = 1,
+				    .tracked = 42, .capacity = 1000000,
+				    .heartbeat_age_ns = 50 * MS };
+	struct fg_daemon d;
+	struct fg_cfg c;
+	char err[160], *buf = NULL, *line, *save, want[160];
+	size_t len = 0;
+	FILE *f;
+
+	fg_daemon_init(&d, 1);
+	make_cfg(&c, 2, names, addrs);
+	snprintf(c.ups[1].group, sizeof(c.ups[1].group), "db");
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, S, err, sizeof(err)), "apply");
+	s.stats[FG_R_LIMIT_DROP] = 17;
+	d.ups[0].m.c[FG_U_HTTP_5XX] = 5;
+	d.ups[0].m.c[FG_U_REJECTED] = 3;
+	for (int k = 0; k < 5; k++)
+		fg_daemon_probe_result(&d, 0, 0, 1500 * MS / 1000, "HTTP 503");
+	fg_daemon_tick(&d, 2 * S);
+
+	f = open_memstream(&buf, &len);
+	ASSERT_OK(fg_textfile_render(f, &d, &s), "render");
+	fclose(f);
+
+	for (unsigned int i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		snprintf(want, sizeof(want), "# HELP %s ", families[i]);
+		ASSERT_STRHAS(buf, want, "HELP line");
+		snprintf(want, sizeof(want), "# TYPE %s ", families[i]);
+		ASSERT_STRHAS(buf, want, "TYPE line");
+	}
+	ASSERT_STRHAS(buf, "floodgate_breaker_state{upstream=\"web1\",group=\"default\"} 1\n", "open state");
+	ASSERT_STRHAS(buf, "floodgate_breaker_state{upstream=\"db\",group=\"db\"} 0\n", "closed state");
+	ASSERT_STRHAS(buf, "floodgate_breaker_transitions_total{upstream=\"web1\",from=\"closed\",to=\"open\",reason=\"consecutive_failures\"} 1\n",
+		      "transition");
+	ASSERT_STRHAS(buf, "floodgate_breaker_opens_total{upstream=\"web1\"} 1\n", "opens");
+	ASSERT_STRHAS(buf, "floodgate_probe_results_total{upstream=\"web1\",result=\"fail\"} 5\n", "probe fails");
+	ASSERT_STRHAS(buf, "floodgate_probe_duration_seconds{upstream=\"web1\"} 0.001500\n", "probe duration");
+	ASSERT_STRHAS(buf, "floodgate_upstream_responses_total{upstream=\"web1\",class=\"5xx\"} 5\n", "5xx");
+	ASSERT_STRHAS(buf, "floodgate_upstream_rejected_packets_total{upstream=\"web1\"} 3\n", "rejected");
+	ASSERT_STRHAS(buf, "floodgate_datapath_packets_total{verdict=\"drop\",reason=\"limit_drop\"} 17\n", "datapath");
+	ASSERT_STRHAS(buf, "floodgate_tracked_sources 42\n", "tracked");
+	ASSERT_STRHAS(buf, "floodgate_controller_heartbeat_age_seconds 0.050000\n", "heartbeat age");
+	ASSERT_STRHAS(buf, "floodgate_build_info{version=\"" FG_VERSION "\"} 1\n", "build info");
+	ASSERT_TRUE(!strstr(buf, "198.18."), "no address anywhere");
+
+	/* Every TYPE counter ends in _total; every sample belongs to a declared family. */
+	char declared[64][96];
+	int nd = 0;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[96], type[16];
+
+		if (sscanf(line, "# TYPE %95s %15s", name, type) == 2) {
+			if (!strcmp(type, "counter"))
+				ASSERT_TRUE(strlen(name) > 6 && !strcmp(name + strlen(name) - 6, "_total"),
+					    name);
+			if (nd < 64)
+				snprintf(declared[nd++], sizeof(declared[0]), "%s", name);
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		size_t n = strcspn(line, "{ ");
+		int found = 0;
+
+		for (int k = 0; k < nd; k++)
+			found |= strlen(declared[k]) == n && !strncmp(declared[k], line, n);
+		ASSERT_TRUE(found, line);
+		ASSERT_TRUE(!strstr(line, "addr") && !strstr(line, "ip="), "no address label");
+	}
+	free(buf);
+	fg_daemon_free(&d);
+}
+
+TEST(daemon_textfile_atomic_write)
+{
+	struct fg_dp_snapshot s = {};
+	struct fg_daemon d;
+	char dir[] = "/tmp/fgtf-XXXXXX", path[64], tmp[80], err[256], line[256];
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp");
+	fg_daemon_init(&d, 1);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	ASSERT_OK(fg_textfile_write(path, &d, &s, err, sizeof(err)), "write (creates the dir)");
+	snprintf(path, sizeof(path), "%s/sub/" FG_TEXTFILE_NAME, dir);
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL, "floodgate.prom exists");
+	if (f) {
+		ASSERT_TRUE(fgets(line, sizeof(line), f) != NULL, "has content");
+		ASSERT_STRHAS(line, "# HELP floodgate_build_info", "first family");
+		fclose(f);
+	}
+	snprintf(tmp, sizeof(tmp), "%s/sub/" FG_TEXTFILE_NAME ".tmp.%d", dir, (int)getpid());
+	ASSERT_TRUE(access(tmp, F_OK) != 0, "no temp file left");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+	fg_daemon_free(&d);
+}

@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* floodgated's state, its reconcile into the maps, and its tick. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "parse.h"
+#include "pins.h"
+
+#define NS_PER_S 1000000000ULL
+
+/* ---- pure helpers ------------------------------------------------------ */
+
+static __u64 delta(const __u64 *prev, const __u64 *cur, int i)
+{
+	return cur[i] >= prev[i] ? cur[i] - prev[i] : cur[i];
+}
+
+static __u32 clamp32(__u64 v)
+{
+	return v > 0xffffffffULL ? 0xffffffffU : (__u32)v;
+}
+
+void fg_classify_deltas(const __u64 prev[FG_U_MAX], const __u64 cur[FG_U_MAX],
+			__u32 failure_classes, struct fg_outcomes *o)
+{
+	__u64 ok, failed = 0, neutral, http, synack;
+	const struct {
+		int counter;
+		__u32 class;
+	} fails[] = {
+		{ FG_U_HTTP_5XX, FG_FAIL_5XX },
+		{ FG_U_HTTP_429, FG_FAIL_429 },
+		{ FG_U_RST, FG_FAIL_REFUSED },
+	};
+
+	http = delta(prev, cur, FG_U_HTTP_2XX) + delta(prev, cur, FG_U_HTTP_3XX) +
+	       delta(prev, cur, FG_U_HTTP_4XX) + delta(prev, cur, FG_U_HTTP_429) +
+	       delta(prev, cur, FG_U_HTTP_5XX);
+	synack = delta(prev, cur, FG_U_SYNACK);
+	ok = delta(prev, cur, FG_U_HTTP_2XX) + delta(prev, cur, FG_U_HTTP_3XX) +
+	     (synack > http ? synack - http : 0);
+	neutral = delta(prev, cur, FG_U_HTTP_4XX);
+	for (unsigned int i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
+		__u64 n = delta(prev, cur, fails[i].counter);
+
+		if (failure_classes & fails[i].class)
+			failed += n;
+		else
+			neutral += n;
+	}
+	o->ok = clamp32(ok);
+	o->failed = clamp32(failed);
+	o->neutral = clamp32(neutral);
+}
+
+void fg_outcomes_cap(struct fg_outcomes *o, __u32 max)
+{
+	__u64 sum = (__u64)o->ok + o->failed;
+	__u32 ok, failed;
+
+	if (sum <= max || !max)
+		return;
+	ok = (__u64)o->ok * max / sum;
+	failed = (__u64)o->failed * max / sum;
+	if (o->ok && !ok)
+		ok = 1;
+	if (o->failed && !failed)
+		failed = 1;
+	o->ok = ok;
+	o->failed = failed;
+}
+
+void fg_upstream_key_of(const struct fg_upstream_cfg *c, struct fg_upstream_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, c->addr, sizeof(k->addr));
+	k->port = htons(c->port);
+	k->proto = c->proto;
+}
+
+int fg_reconcile_plan(const struct fg_upstream_cfg *cfg, int n_cfg,
+		      const struct fg_upstream_entry *map, int n_map, struct fg_plan *plan,
+		      int *del)
+{
+	unsigned char used[FG_UPSTREAMS_MAX] = {};
+	struct fg_upstream_key k;
+
+	for (int j = 0; j < n_map; j++)
+		del[j] = 1;
+	for (int i = 0; i < n_cfg; i++) {
+		fg_upstream_key_of(&cfg[i], &k);
+		plan[i].map_idx = -1;
+		for (int j = 0; j < n_map; j++) {
+			if (!memcmp(&map[j].key, &k, sizeof(k)) && map[j].val.id < FG_UPSTREAMS_MAX &&
+			    !used[map[j].val.id]) {
+				plan[i].map_idx = j;
+				plan[i].id = map[j].val.id;
+				used[plan[i].id] = 1;
+				del[j] = 0;
+				break;
+			}
+		}
+	}
+	/* New upstreams take the lowest ids nobody keeps (a deleted one's too). */
+	for (int i = 0, id = 0; i < n_cfg; i++) {
+		if (plan[i].map_idx >= 0)
+			continue;
+		while (id < FG_UPSTREAMS_MAX && used[id])
+			id++;
+		if (id == FG_UPSTREAMS_MAX)
+			return -ENOSPC;
+		plan[i].id = id;
+		used[id] = 1;
+	}
+	return 0;
+}
+
+void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_brk_params *p,
+		 __u64 now)
+{
+	fg_brk_init(b, v->changed_ns && v->changed_ns <= now ? v->changed_ns : now);
+	b->state = v->state <= FG_BREAKER_HALF_OPEN ? v->state : FG_BREAKER_CLOSED;
+	if (v->forced) {
+		/* The CLI forces open or closed only. */
+		b->force = b->state == FG_BREAKER_OPEN ? FG_FORCE_OPEN : FG_FORCE_CLOSED;
+		b->state = b->state == FG_BREAKER_OPEN ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
+	}
+	/* The re-open count is lost: resume with the base open timeout, counted
+	 * from when the map says the breaker opened. */
+	if (b->state == FG_BREAKER_OPEN)
+		b->open_until_ns = b->since_ns + fg_brk_open_timeout(p, 0);
+}
+
+int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u64 now,
+		   struct fg_upstream *out)
+{
+	if (cur)
+		*out = *cur;
+	else
+		memset(out, 0, sizeof(*out));
+	out->state = u->brk.state;
+	out->forced = u->brk.force != FG_FORCE_AUTO;
+	out->reject = u->cfg.reject;
+	out->id = u->id;
+	out->pad = 0;
+	memset(out->name, 0, sizeof(out->name));
+	snprintf(out->name, sizeof(out->name), "%s", u->cfg.name);
+	if (u->brk.state != FG_BREAKER_HALF_OPEN)
+		out->permits = 0;
+	else if (!cur || cur->state != FG_BREAKER_HALF_OPEN)
+		out->permits = u->cfg.brk.half_open_permits;
+	/* else: keep what the datapath has left */
+	if (!cur || cur->state != out->state || cur->forced != out->forced)
+		out->changed_ns = now;
+	return !cur || memcmp(cur, out, sizeof(*out)) != 0;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+__u32 fg_daemon_rand(void *ctx)
+{
+	struct fg_daemon *d = ctx;
+	__u64 x = d->rng ? d->rng : 0x9e3779b97f4a7c15ULL;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	d->rng = x;
+	return (__u32)(x >> 32);
+}
+
+void fg_daemon_init(struct fg_daemon *d, int testing)
+{
+	struct fg_maps none = FG_MAPS_INIT;
+
+	memset(d, 0, sizeof(*d));
+	d->maps = none;
+	d->testing = testing;
+	d->rng = fg_now_ns() ^ ((__u64)getpid() << 32);
+	for (int i = 0; i < FG_UPSTREAMS_MAX; i++)
+		d->idx_by_id[i] = -1;
+}
+
+void fg_daemon_free(struct fg_daemon *d)
+{
+	free(d->ups);
+	d->ups = NULL;
+	d->n_ups = 0;
+	fg_cfg_free(&d->cfg);
+	fg_maps_close(&d->maps);
+}
+
+int fg_daemon_find(const struct fg_daemon *d, const char *name)
+{
+	for (int i = 0; i < d->n_ups; i++)
+		if (!strcmp(d->ups[i].cfg.name, name))
+			return i;
+	return -1;
+}
+
+static int lock(struct fg_daemon *d)
+{
+	int fd;
+
+	if (d->testing)
+		return -1;
+	fd = fg_pin_dir_lock(d->cfg.daemon.pin_dir);
+	if (fd < 0) {
+		static int warned;
+
+		if (!warned++)
+			pr_warn("Failed to lock %s: %s (was floodgate detached?)\n",
+				d->cfg.daemon.pin_dir, strerror(-fd));
+	}
+	return fd;
+}
+
+static void note(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_transition *t,
+		 __u64 now, const char *via)
+{
+	if (t->from <= 2 && t->to <= 2 && t->why < FG_WHY_MAX)
+		u->m.transitions[t->from][t->to][t->why]++;
+	if (t->to == FG_BREAKER_OPEN) {
+		u->m.opens++;
+		if (u->brk.force == FG_FORCE_AUTO) {
+			pr_warn("upstream %s: %s -> open (%s%s), half-open in %.1fs\n", u->cfg.name,
+				fg_breaker_name(t->from), fg_brk_reason_names[t->why], via,
+				(double)(u->brk.open_until_ns - now) / NS_PER_S);
+			return;
+		}
+	}
+	fg_log(t->to == FG_BREAKER_OPEN ? FG_LOG_WARN : FG_LOG_INFO,
+	       "upstream %s: %s -> %s (%s%s)\n", u->cfg.name, fg_breaker_name(t->from),
+	       fg_breaker_name(t->to), fg_brk_reason_names[t->why], via);
+}
+
+/*
+ * THE writer of an upstream's entry: every state, permits and forced value
+ * the datapath sees comes through here. Writes only when something changed,
+ * so half-open permits the datapath is spending are never rewritten.
+ */
+static int write_upstream(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now)
+{
+	struct fg_upstream cur, out;
+	int have;
+
+	if (d->testing)
+		return 0;
+	have = bpf_map_lookup_elem(d->maps.upstreams, &u->key, &cur) == 0;
+	if (!fg_merge_entry(have ? &cur : NULL, u, now, &out))
+		return 0;
+	if (bpf_map_update_elem(d->maps.upstreams, &u->key, &out, BPF_ANY)) {
+		int err = -errno;
+
+		pr_warn("Failed to update upstream %s: %s\n", u->cfg.name, strerror(-err));
+		return err;
+	}
+	return have ? 0 : 1; /* 1: inserted, the port bitmap needs a sync */
+}
+
+/* ---- reconcile ---------------------------------------------------------- */
+
+static int same_policy_key(const struct fg_lpm_key *a, const struct fg_lpm_key *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/* Make the policy map match [policy] sections; returns 1 if it changed. */
+static int reconcile_policies(struct fg_daemon *d)
+{
+	struct fg_lpm_key key, next, *prev = NULL;
+	struct fg_lpm_key *stale = NULL;
+	int n_stale = 0, changed = 0, guard = 0;
+
+	stale = calloc(FG_POLICY_MAX, sizeof(*stale));
+	if (!stale)
+		return -ENOMEM;
+	while (guard++ < FG_POLICY_MAX &&
+	       bpf_map_get_next_key(d->maps.policy, prev, &next) == 0) {
+		int found = 0;
+
+		key = next;
+		prev = &key;
+		for (int i = 0; i < d->cfg.n_pols && !found; i++)
+			found = same_policy_key(&d->cfg.pols[i].key, &key);
+		if (!found)
+			stale[n_stale++] = key;
+	}
+	for (int i = 0; i < n_stale; i++) {
+		char buf[64];
+
+		fg_format_prefix(stale[i].addr, stale[i].prefixlen, buf, sizeof(buf));
+		if (bpf_map_delete_elem(d->maps.policy, &stale[i]) == 0) {
+			pr_info("policy %s removed (not in config)\n", buf);
+			changed = 1;
+		}
+	}
+	free(stale);
+	for (int i = 0; i < d->cfg.n_pols; i++) {
+		struct fg_policy_cfg *p = &d->cfg.pols[i];
+		struct fg_policy cur;
+
+		if (bpf_map_lookup_elem(d->maps.policy, &p->key, &cur) == 0 &&
+		    !memcmp(&cur, &p->pol, sizeof(cur)))
+			continue;
+		if (bpf_map_update_elem(d->maps.policy, &p->key, &p->pol, BPF_ANY)) {
+			pr_warn("Failed to write policy %s: %s\n", p->prefix, strerror(errno));
+			continue;
+		}
+		pr_info("policy %s set\n", p->prefix);
+		changed = 1;
+	}
+	return changed;
+}
+
+static void read_counters(struct fg_daemon *d, struct fg_ups_rt *u)
+{
+	__u64 c[FG_U_MAX];
+
+	if (d->testing || fg_upstream_stats_sum(&d->maps, u->id, c))
+		return;
+	memcpy(u->last, c, sizeof(c));
+	memcpy(u->m.c, c, sizeof(c));
+	u->have_last = 1;
+}
+
+/* Apply the running config to the maps; d->ups is already the new runtime. */
+static int reconcile_maps(struct fg_daemon *d, const int *carried, int manage_ups,
+			  int manage_pols, __u64 now)
+{
+	struct fg_upstream_entry *list = NULL;
+	struct fg_plan *plan = NULL;
+	struct fg_config cfg;
+	int *del = NULL, n, lk, ports = 0, ret = 0;
+
+	lk = lock(d);
+	n = fg_upstreams_read(&d->maps, &list);
+	if (n < 0) {
+		ret = n;
+		pr_warn("Failed to read upstreams: %s\n", strerror(-n));
+		goto out;
+	}
+	plan = calloc(d->n_ups + 1, sizeof(*plan));
+	del = calloc(n + 1, sizeof(*del));
+	if (!plan || !del) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = fg_reconcile_plan(d->cfg.ups, d->n_ups, list, n, plan, del);
+	if (ret) {
+		pr_warn("Failed to place upstreams: more than %d\n", FG_UPSTREAMS_MAX);
+		goto out;
+	}
+	for (int j = 0; manage_ups && j < n; j++) {
+		if (!del[j])
+			continue;
+		if (bpf_map_delete_elem(d->maps.upstreams, &list[j].key) == 0) {
+			pr_info("upstream %.*s removed (not in config)\n", FG_UPSTREAM_NAME_LEN,
+				list[j].val.name);
+			ports = 1;
+		}
+	}
+	for (int i = 0; i < d->n_ups; i++) {
+		struct fg_ups_rt *u = &d->ups[i];
+
+		u->id = plan[i].id;
+		if (plan[i].map_idx >= 0 && !carried[i]) {
+			const struct fg_upstream *v = &list[plan[i].map_idx].val;
+
+			fg_brk_seed(&u->brk, v, &u->cfg.brk, now);
+			pr_info("upstream %s: resuming %s%s from the map\n", u->cfg.name,
+				fg_breaker_name(u->brk.state),
+				u->brk.force != FG_FORCE_AUTO ? " (forced)" : "");
+		} else if (plan[i].map_idx < 0) {
+			fg_upstream_stats_reset(&d->maps, u->id);
+			u->have_last = 0;
+			pr_info("upstream %s added\n", u->cfg.name);
+		}
+		if (write_upstream(d, u, now) > 0)
+			ports = 1;
+		if (!carried[i] || plan[i].map_idx < 0)
+			read_counters(d, u); /* count only what happens from now on */
+	}
+	if (ports || manage_ups)
+		fg_upstream_ports_sync(&d->maps);
+
+	{
+		int bump = manage_pols ? reconcile_policies(d) : 0;
+
+		if (fg_config_get(&d->maps, &cfg))
+			fg_config_defaults(&cfg);
+		if (bump > 0)
+			cfg.policy_gen++;
+		cfg.stale_ns = d->cfg.daemon.stale_ns;
+		cfg.probe_mark = d->cfg.daemon.probe_mark;
+		cfg.heartbeat_ns = now;
+		if (fg_config_set(&d->maps, &cfg))
+			pr_warn("Failed to write config: %s\n", strerror(errno));
+	}
+out:
+	free(list);
+	free(plan);
+	free(del);
+	fg_pin_dir_unlock(lk);
+	return ret;
+}
+
+int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, char *err,
+			   size_t errlen)
+{
+	struct fg_ups_rt *ups;
+	int *carried, manage_ups, manage_pols, ret;
+
+	ups = calloc(cfg->n_ups + 1, sizeof(*ups));
+	carried = calloc(cfg->n_ups + 1, sizeof(*carried));
+	if (!ups || !carried) {
+		free(ups);
+		free(carried);
+		fg_cfg_free(cfg);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (int i = 0; i < cfg->n_ups; i++) {
+		struct fg_ups_rt *u = &ups[i];
+
+		fg_upstream_key_of(&cfg->ups[i], &u->key);
+		for (int j = 0; j < d->n_ups; j++) {
+			if (!memcmp(&d->ups[j].key, &u->key, sizeof(u->key))) {
+				/* Same address: keep its state, take the new settings. */
+				*u = d->ups[j];
+				carried[i] = 1;
+				break;
+			}
+		}
+		u->cfg = cfg->ups[i];
+		if (!carried[i]) {
+			fg_brk_init(&u->brk, now);
+			u->probe_up = 1;
+			u->id = i; /* testing mode; reconcile assigns the real ones */
+		}
+	}
+	manage_ups = cfg->n_ups > 0 || d->manage_upstreams;
+	manage_pols = cfg->n_pols > 0 || d->manage_policies;
+
+	free(d->ups);
+	fg_cfg_free(&d->cfg);
+	d->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	d->ups = ups;
+	d->n_ups = d->cfg.n_ups;
+	d->manage_upstreams = d->cfg.n_ups > 0;
+	d->manage_policies = d->cfg.n_pols > 0;
+
+	ret = d->testing ? 0 : reconcile_maps(d, carried, manage_ups, manage_pols, now);
+	free(carried);
+	for (int i = 0; i < FG_UPSTREAMS_MAX; i++)
+		d->idx_by_id[i] = -1;
+	for (int i = 0; i < d->n_ups; i++)
+		if (d->ups[i].id < FG_UPSTREAMS_MAX)
+			d->idx_by_id[d->ups[i].id] = i;
+	if (ret)
+		snprintf(err, errlen, "Failed to reconcile maps: %s", strerror(-ret));
+	return ret;
+}
+
+/* ---- tick --------------------------------------------------------------- */
+
+struct guard_ctx {
+	struct fg_daemon *d;
+	struct fg_ups_rt *u;
+};
+
+/*
+ * Group guard. Members not closed count as open. As with Envoy's ejection
+ * limit, one member may always open (a lone upstream must be able to), unless
+ * group_max_open is 0%.
+ */
+static int may_open(void *ctx)
+{
+	struct guard_ctx *g = ctx;
+	__u32 open = 0, members = 0;
+
+	for (int i = 0; i < g->d->n_ups; i++) {
+		struct fg_ups_rt *o = &g->d->ups[i];
+
+		if (strcmp(o->cfg.group, g->u->cfg.group))
+			continue;
+		members++;
+		if (o != g->u && o->brk.state != FG_BREAKER_CLOSED)
+			open++;
+	}
+	if (!g->u->cfg.group_max_open_pct)
+		return 0;
+	if (open == 0 || fg_group_may_open(open, members, g->u->cfg.group_max_open_pct)) {
+		g->u->guard_logged = 0;
+		return 1;
+	}
+	if (g->u->guard_logged++)
+		return 0;
+	pr_warn("upstream %s: stays closed: %u of %u in group %s are open already (max %u%%)\n",
+		g->u->cfg.name, open, members, g->u->cfg.group, g->u->cfg.group_max_open_pct);
+	return 0;
+}
+
+/* One pending SYN: a connect timeout when older than its upstream's limit. */
+static void sweep_one(struct fg_daemon *d, const struct fg_flow_key *key,
+		      const struct fg_pending *v, __u64 max_timeout, __u64 now)
+{
+	int i = v->upstream_id < FG_UPSTREAMS_MAX ? d->idx_by_id[v->upstream_id] : -1;
+	__u64 limit = i >= 0 ? d->ups[i].cfg.connect_timeout_ns : max_timeout;
+
+	if (v->first_ns >= now || now - v->first_ns <= limit)
+		return;
+	if (bpf_map_delete_elem(d->maps.pending_syn, key) == 0 && i >= 0) {
+		d->ups[i].pend_timeouts++;
+		d->ups[i].m.timeouts++;
+	}
+}
+
+/*
+ * Connection attempts unanswered for longer than connect_timeout: failures.
+ * Read in batches (a SYN flood can fill the map: 64k entries cost a few
+ * syscalls, not 200k); the key-by-key walk is the fallback.
+ */
+static void sweep_pending(struct fg_daemon *d, __u64 now)
+{
+	enum { CHUNK = 4096 };
+	static struct fg_flow_key keys[CHUNK];
+	static struct fg_pending vals[CHUNK];
+	struct fg_flow_key key, next;
+	__u64 max_timeout = 0, batch = 0, out_batch;
+	void *in = NULL;
+	int have, guard = 0, err;
+
+	for (int i = 0; i < d->n_ups; i++)
+		if (d->ups[i].cfg.connect_timeout_ns > max_timeout)
+			max_timeout = d->ups[i].cfg.connect_timeout_ns;
+	if (!max_timeout)
+		max_timeout = 2 * NS_PER_S;
+
+	for (;;) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = CHUNK;
+
+		err = bpf_map_lookup_batch(d->maps.pending_syn, in, &out_batch, keys, vals, &count,
+					   &opts);
+		if (err && errno != ENOENT)
+			break; /* not supported: walk key by key below */
+		for (__u32 k = 0; k < count; k++)
+			sweep_one(d, &keys[k], &vals[k], max_timeout, now);
+		if (err || guard++ > FG_PENDING_SYN_MAX / CHUNK + 1)
+			return; /* ENOENT: the whole map was read */
+		batch = out_batch;
+		in = &batch;
+	}
+
+	have = bpf_map_get_next_key(d->maps.pending_syn, NULL, &key) == 0;
+	for (guard = 0; have && guard < FG_PENDING_SYN_MAX; guard++) {
+		/* Step first: deleting the current key must not restart the walk. */
+		int more = bpf_map_get_next_key(d->maps.pending_syn, &key, &next) == 0;
+		struct fg_pending v;
+
+		if (bpf_map_lookup_elem(d->maps.pending_syn, &key, &v) == 0)
+			sweep_one(d, &key, &v, max_timeout, now);
+		key = next;
+		have = more;
+	}
+}
+
+/* Mirror a force the CLI wrote into the map; a CLI "auto" hands it back. */
+static void sync_forced(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_upstream *cur,
+			__u64 now)
+{
+	enum fg_force want = FG_FORCE_AUTO;
+	struct fg_transition t;
+
+	if (cur->forced)
+		want = cur->state == FG_BREAKER_OPEN ? FG_FORCE_OPEN : FG_FORCE_CLOSED;
+	if (want == u->brk.force)
+		return;
+	if (fg_brk_force(&u->brk, want, now, &t))
+		note(d, u, &t, now, ", by the CLI");
+	else
+		pr_info("upstream %s: %s by the CLI\n", u->cfg.name,
+			want == FG_FORCE_AUTO ? "handed back (auto)" : "forced");
+}
+
+static void feed(struct fg_daemon *d, struct fg_ups_rt *u, enum fg_outcome o, __u32 n,
+		 __u64 now)
+{
+	struct guard_ctx g = { d, u };
+	struct fg_transition t;
+
+	for (__u32 k = 0; k < n; k++)
+		if (fg_brk_record(&u->brk, &u->cfg.brk, o, now, fg_daemon_rand, d, may_open, &g,
+				  &t))
+			note(d, u, &t, now, "");
+}
+
+/* Outcomes of upstream u for this tick, in a fixed order: successes, then
+ * failures (passive, connect timeouts, probes). */
+static void decide(struct fg_daemon *d, struct fg_ups_rt *u, const __u64 *c, __u64 now)
+{
+	struct fg_outcomes o = {};
+	struct fg_transition t;
+	__u32 fc = u->cfg.failure_classes;
+
+	if (c && u->have_last)
+		fg_classify_deltas(u->last, c, fc, &o);
+	if (c) {
+		memcpy(u->last, c, sizeof(u->last));
+		memcpy(u->m.c, c, sizeof(u->m.c));
+		u->have_last = 1;
+	}
+	o.ok += u->pend_probe_ok;
+	if (fc & FG_FAIL_TIMEOUT)
+		o.failed += u->pend_timeouts;
+	if (fc & FG_FAIL_PROBE)
+		o.failed += u->pend_probe_failed;
+	u->pend_probe_ok = u->pend_probe_failed = u->pend_timeouts = 0;
+	fg_outcomes_cap(&o, FG_TICK_OUTCOMES_MAX);
+
+	feed(d, u, FG_OUT_SUCCESS, o.ok, now);
+	feed(d, u, FG_OUT_FAILURE, o.failed, now);
+	if (fg_brk_tick(&u->brk, &u->cfg.brk, now, &t))
+		note(d, u, &t, now, "");
+}
+
+int fg_daemon_tick(struct fg_daemon *d, __u64 now)
+{
+	struct fg_config cfg;
+	int lk, ports = 0;
+
+	if (d->testing) {
+		for (int i = 0; i < d->n_ups; i++)
+			decide(d, &d->ups[i], NULL, now);
+		return 0;
+	}
+	lk = lock(d);
+	if (fg_config_get(&d->maps, &cfg) == 0) {
+		cfg.heartbeat_ns = now;
+		fg_config_set(&d->maps, &cfg);
+	}
+	if (d->n_ups)
+		sweep_pending(d, now);
+	for (int i = 0; i < d->n_ups; i++) {
+		struct fg_ups_rt *u = &d->ups[i];
+		struct fg_upstream cur;
+		__u64 c[FG_U_MAX];
+
+		if (bpf_map_lookup_elem(d->maps.upstreams, &u->key, &cur) == 0) {
+			u->missing_logged = 0;
+			sync_forced(d, u, &cur, now);
+		} else if (!u->missing_logged++) {
+			pr_warn("upstream %s: gone from the map (floodgate upstream del?); "
+				"restoring it from the config\n", u->cfg.name);
+		}
+		decide(d, u, fg_upstream_stats_sum(&d->maps, u->id, c) ? NULL : c, now);
+		if (write_upstream(d, u, now) > 0)
+			ports = 1;
+	}
+	if (ports)
+		fg_upstream_ports_sync(&d->maps);
+	fg_pin_dir_unlock(lk);
+	return 0;
+}
+
+void fg_daemon_probe_result(struct fg_daemon *d, int i, int pass, __u64 duration_ns,
+			    const char *detail)
+{
+	struct fg_ups_rt *u;
+
+	if (i < 0 || i >= d->n_ups)
+		return;
+	u = &d->ups[i];
+	u->m.probed = 1;
+	u->m.probe_last_ns = duration_ns;
+	if (pass) {
+		u->m.probe_pass++;
+		u->pend_probe_ok++;
+		u->probe_streak = u->probe_streak > 0 ? u->probe_streak + 1 : 1;
+		if (!u->probe_up && (__u32)u->probe_streak >= u->cfg.rise) {
+			u->probe_up = 1;
+			pr_info("upstream %s: probe up (%d passes in a row)\n", u->cfg.name,
+				u->probe_streak);
+		}
+	} else {
+		u->m.probe_fail++;
+		u->pend_probe_failed++;
+		u->probe_streak = u->probe_streak < 0 ? u->probe_streak - 1 : -1;
+		if (u->probe_up && (__u32)-u->probe_streak >= u->cfg.fall) {
+			u->probe_up = 0;
+			pr_info("upstream %s: probe down (%d failures in a row, last: %s)\n",
+				u->cfg.name, -u->probe_streak, detail ? detail : "failed");
+		}
+	}
+	pr_debug("upstream %s: probe %s in %.1f ms%s%s\n", u->cfg.name, pass ? "pass" : "fail",
+		 duration_ns / 1e6, detail ? ": " : "", detail ? detail : "");
+}
+
+int fg_daemon_force(struct fg_daemon *d, const char *name, enum fg_force f, __u64 now,
+		    char *err, size_t errlen)
+{
+	struct fg_transition t;
+	struct fg_ups_rt *u;
+	int i = fg_daemon_find(d, name), lk, ret;
+
+	if (i < 0) {
+		snprintf(err, errlen, "no upstream named '%s' in the daemon's config", name);
+		return -ENOENT;
+	}
+	u = &d->ups[i];
+	lk = lock(d);
+	if (fg_brk_force(&u->brk, f, now, &t))
+		note(d, u, &t, now, ", by the control socket");
+	ret = write_upstream(d, u, now);
+	if (ret > 0) {
+		fg_upstream_ports_sync(&d->maps);
+		ret = 0;
+	}
+	fg_pin_dir_unlock(lk);
+	if (ret)
+		snprintf(err, errlen, "Failed to update upstream %s: %s", name, strerror(-ret));
+	return ret;
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "textfile.h"
+
+static const char *const state_names[3] = { "closed", "open", "half_open" };
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value, escaped as the exposition format wants. */
+static void value(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void ups_label(FILE *f, const char *name, const struct fg_ups_rt *u)
+{
+	fprintf(f, "%s{upstream=", name);
+	value(f, u->cfg.name);
+}
+
+static void ups_u64(FILE *f, const char *name, const struct fg_ups_rt *u, __u64 v)
+{
+	ups_label(f, name, u);
+	fprintf(f, "} %llu\n", (unsigned long long)v);
+}
+
+static void breaker_metrics(FILE *f, const struct fg_daemon *d)
+{
+	family(f, "floodgate_breaker_state", "gauge",
+	       "Breaker state of an upstream: 0 closed, 1 open, 2 half-open.");
+	for (int i = 0; i < d->n_ups; i++) {
+		ups_label(f, "floodgate_breaker_state", &d->ups[i]);
+		fputs(",group=", f);
+		value(f, d->ups[i].cfg.group);
+		fprintf(f, "} %d\n", d->ups[i].brk.state);
+	}
+	family(f, "floodgate_breaker_forced", "gauge",
+	       "1 while an operator holds the breaker open or closed (upstream open|close).");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_breaker_forced", &d->ups[i],
+			d->ups[i].brk.force != FG_FORCE_AUTO);
+	family(f, "floodgate_breaker_transitions_total", "counter",
+	       "Breaker state changes since the daemon started, by from, to and reason.");
+	for (int i = 0; i < d->n_ups; i++)
+		for (int a = 0; a < 3; a++)
+			for (int b = 0; b < 3; b++)
+				for (int w = 0; w < FG_WHY_MAX; w++) {
+					__u64 n = d->ups[i].m.transitions[a][b][w];
+
+					if (!n)
+						continue;
+					ups_label(f, "floodgate_breaker_transitions_total",
+						  &d->ups[i]);
+					fprintf(f, ",from=\"%s\",to=\"%s\",reason=\"%s\"} %llu\n",
+						state_names[a], state_names[b],
+						fg_brk_reason_names[w], (unsigned long long)n);
+				}
+	family(f, "floodgate_breaker_opens_total", "counter",
+	       "Times the breaker opened since the daemon started.");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_breaker_opens_total", &d->ups[i], d->ups[i].m.opens);
+}
+
+static void probe_metrics(FILE *f, const struct fg_daemon *d)
+{
+	family(f, "floodgate_probe_results_total", "counter",
+	       "Active probe results since the daemon started, by result.");
+	for (int i = 0; i < d->n_ups; i++) {
+		const struct fg_ups_rt *u = &d->ups[i];
+
+		if (u->cfg.probe == FG_PROBE_NONE)
+			continue;
+		ups_label(f, "floodgate_probe_results_total", u);
+		fprintf(f, ",result=\"pass\"} %llu\n", (unsigned long long)u->m.probe_pass);
+		ups_label(f, "floodgate_probe_results_total", u);
+		fprintf(f, ",result=\"fail\"} %llu\n", (unsigned long long)u->m.probe_fail);
+	}
+	family(f, "floodgate_probe_duration_seconds", "gauge",
+	       "Duration of the last active probe.");
+	for (int i = 0; i < d->n_ups; i++) {
+		const struct fg_ups_rt *u = &d->ups[i];
+
+		if (u->cfg.probe == FG_PROBE_NONE || !u->m.probed)
+			continue;
+		ups_label(f, "floodgate_probe_duration_seconds", u);
+		fprintf(f, "} %.6f\n", u->m.probe_last_ns / 1e9);
+	}
+	family(f, "floodgate_probe_up", "gauge",
+	       "1 if the active probe passes (after rise passes in a row), 0 after fall failures.");
+	for (int i = 0; i < d->n_ups; i++)
+		if (d->ups[i].cfg.probe != FG_PROBE_NONE)
+			ups_u64(f, "floodgate_probe_up", &d->ups[i], d->ups[i].probe_up);
+}
+
+static void upstream_metrics(FILE *f, const struct fg_daemon *d)
+{
+	static const struct {
+		int counter;
+		const char *class;
+	} classes[] = {
+		{ FG_U_HTTP_2XX, "2xx" }, { FG_U_HTTP_3XX, "3xx" }, { FG_U_HTTP_4XX, "4xx" },
+		{ FG_U_HTTP_429, "429" }, { FG_U_HTTP_5XX, "5xx" },
+	};
+
+	family(f, "floodgate_upstream_rejected_packets_total", "counter",
+	       "Packets to the upstream refused by its breaker.");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_upstream_rejected_packets_total", &d->ups[i],
+			d->ups[i].m.c[FG_U_REJECTED]);
+	family(f, "floodgate_upstream_resets_sent_total", "counter",
+	       "Refused SYNs answered with a TCP RST (reject = reset).");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_upstream_resets_sent_total", &d->ups[i],
+			d->ups[i].m.c[FG_U_RESETS]);
+	family(f, "floodgate_upstream_stale_passed_packets_total", "counter",
+	       "Packets passed despite the breaker because the daemon's heartbeat was stale.");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_upstream_stale_passed_packets_total", &d->ups[i],
+			d->ups[i].m.c[FG_U_STALE]);
+	family(f, "floodgate_upstream_connect_attempts_total", "counter",
+	       "Connection attempts (SYNs) seen leaving towards the upstream.");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_upstream_connect_attempts_total", &d->ups[i],
+			d->ups[i].m.c[FG_U_SYN]);
+	family(f, "floodgate_upstream_connects_total", "counter",
+	       "Connections the upstream accepted (SYN-ACKs seen).");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_upstream_connects_total", &d->ups[i],
+			d->ups[i].m.c[FG_U_SYNACK]);
+	family(f, "floodgate_upstream_connect_failures_total", "counter",
+	       "Failed connection attempts: refused (RST answering a SYN), timeout (no answer "
+	       "within connect_timeout; counted since the daemon started).");
+	for (int i = 0; i < d->n_ups; i++) {
+		ups_label(f, "floodgate_upstream_connect_failures_total", &d->ups[i]);
+		fprintf(f, ",reason=\"refused\"} %llu\n",
+			(unsigned long long)d->ups[i].m.c[FG_U_RST]);
+		ups_label(f, "floodgate_upstream_connect_failures_total", &d->ups[i]);
+		fprintf(f, ",reason=\"timeout\"} %llu\n",
+			(unsigned long long)d->ups[i].m.timeouts);
+	}
+	family(f, "floodgate_upstream_responses_total", "counter",
+	       "HTTP/1.x responses from the upstream, by status class.");
+	for (int i = 0; i < d->n_ups; i++)
+		for (unsigned int k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+			ups_label(f, "floodgate_upstream_responses_total", &d->ups[i]);
+			fprintf(f, ",class=\"%s\"} %llu\n", classes[k].class,
+				(unsigned long long)d->ups[i].m.c[classes[k].counter]);
+		}
+}
+
+static void datapath_metrics(FILE *f, const struct fg_dp_snapshot *s)
+{
+	if (s->have_stats) {
+		family(f, "floodgate_datapath_packets_total", "counter",
+		       "Packets seen by XDP ingress, by verdict and reason.");
+		for (int r = 0; r < FG_R_MAX; r++)
+			fprintf(f, "floodgate_datapath_packets_total{verdict=\"%s\",reason=\"%s\"} %llu\n",
+				r < FG_R_FIRST_DROP ? "pass" : "drop", fg_stat_names[r],
+				(unsigned long long)s->stats[r]);
+		family(f, "floodgate_datapath_fragments_total", "counter",
+		       "IP fragments seen by XDP ingress.");
+		fprintf(f, "floodgate_datapath_fragments_total %llu\n",
+			(unsigned long long)s->stats[FG_C_FRAGMENT]);
+		family(f, "floodgate_bucket_inserts_total", "counter",
+		       "Sources that got a new bucket (map pressure: compare with the capacity).");
+		fprintf(f, "floodgate_bucket_inserts_total %llu\n",
+			(unsigned long long)s->stats[FG_C_NEW_SOURCE]);
+	}
+	if (s->have_buckets) {
+		family(f, "floodgate_tracked_sources", "gauge",
+		       "Sources (or shared prefixes) with a bucket now.");
+		fprintf(f, "floodgate_tracked_sources %llu\n", (unsigned long long)s->tracked);
+		family(f, "floodgate_bucket_capacity", "gauge",
+		       "Buckets the map holds before the least recently used are evicted.");
+		fprintf(f, "floodgate_bucket_capacity %llu\n", (unsigned long long)s->capacity);
+	}
+	if (s->have_heartbeat) {
+		family(f, "floodgate_controller_heartbeat_age_seconds", "gauge",
+		       "Age of the daemon's heartbeat in the config map when this file was written.");
+		fprintf(f, "floodgate_controller_heartbeat_age_seconds %.6f\n",
+			s->heartbeat_age_ns / 1e9);
+	}
+}
+
+int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_snapshot *s)
+{
+	family(f, "floodgate_build_info", "gauge", "floodgated's version; always 1.");
+	fprintf(f, "floodgate_build_info{version=");
+	value(f, FG_VERSION);
+	fprintf(f, "} 1\n");
+	breaker_metrics(f, d);
+	probe_metrics(f, d);
+	upstream_metrics(f, d);
+	datapath_metrics(f, s);
+	return ferror(f) ? -EIO : 0;
+}
+
+void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s)
+{
+	struct fg_config cfg;
+	__u64 mem, now;
+
+	memset(s, 0, sizeof(*s));
+	if (d->testing)
+		return;
+	s->have_stats = fg_stats_sum(&d->maps, s->stats) == 0;
+	s->have_buckets = fg_buckets_usage(&d->maps, &s->tracked, &s->capacity, &mem) == 0;
+	now = fg_now_ns();
+	if (fg_config_get(&d->maps, &cfg) == 0 && cfg.heartbeat_ns) {
+		s->have_heartbeat = 1;
+		s->heartbeat_age_ns = now > cfg.heartbeat_ns ? now - cfg.heartbeat_ns : 0;
+	}
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[512];
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int fg_textfile_write(const char *dir, const struct fg_daemon *d,
+		      const struct fg_dp_snapshot *s, char *err, size_t errlen)
+{
+	char tmp[600], path[600];
+	FILE *f;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/" FG_TEXTFILE_NAME, dir);
+	/* node_exporter skips files not ending in .prom: the temp one is ignored. */
+	snprintf(tmp, sizeof(tmp), "%s/" FG_TEXTFILE_NAME ".tmp.%d", dir, (int)getpid());
+	ret = mkdir_p(dir);
+	if (ret) {
+		snprintf(err, errlen, "Failed to create %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "Failed to create %s: %s", tmp, strerror(-ret));
+		return ret;
+	}
+	ret = fg_textfile_render(f, d, s);
+	if (!ret && fflush(f))
+		ret = -errno;
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		snprintf(err, errlen, "Failed to write %s: %s", path, strerror(-ret));
+	}
+	return ret;
+}
