@@ -44,7 +44,7 @@ LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB       := $(OUTPUT)/libfloodgate.a
 
 CLI_SRCS  := user/floodgate.c user/cmd_attach.c user/cmd_limit.c user/cmd_show.c \
-	     user/cmd_upstream.c
+	     user/cmd_upstream.c user/ctl_client.c
 CLI_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CLI_SRCS))
 
 # The daemon; probes need libcurl (multi interface).

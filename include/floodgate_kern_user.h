@@ -20,6 +20,7 @@
 #define FG_MAP_STATS "stats"
 
 #define FG_DEFAULT_PIN_DIR "/sys/fs/bpf/floodgate"
+#define FG_DEFAULT_SOCKET "/run/floodgate/floodgated.sock" /* floodgated's control socket */
 #define FG_BUCKETS_MAX 1000000 /* tracked sources by default */
 #define FG_POLICY_MAX 65536
 #define FG_V6_PREFIX_DEFAULT 64

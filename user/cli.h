@@ -8,6 +8,7 @@
 struct fg_ctx {
 	const char *pin_dir; /* --pin-dir, FLOODGATE_PIN_DIR, or the default */
 	int json;            /* --json */
+	const char *socket;  /* --socket, FLOODGATE_SOCKET: floodgated's control socket */
 };
 
 struct fg_cmd {
@@ -18,10 +19,11 @@ struct fg_cmd {
 };
 
 /* Every command accepts these; OPT_COMMON goes first in its option table. */
-enum { OPT_PIN_DIR = 1000, OPT_JSON, OPT_HELP, OPT_VERBOSE };
+enum { OPT_PIN_DIR = 1000, OPT_JSON, OPT_HELP, OPT_VERBOSE, OPT_SOCKET };
 #define OPT_COMMON                                                 \
 	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },       \
 	{ "json", no_argument, NULL, OPT_JSON },                   \
+	{ "socket", required_argument, NULL, OPT_SOCKET },         \
 	{ "help", no_argument, NULL, 'h' },                        \
 	{ "verbose", no_argument, NULL, 'v' }
 
@@ -32,6 +34,13 @@ enum { OPT_PIN_DIR = 1000, OPT_JSON, OPT_HELP, OPT_VERBOSE };
  */
 int fg_getopt(struct fg_ctx *ctx, const struct fg_cmd *cmd, int argc, char **argv,
 	      const char *shortopts, const struct option *longopts);
+/*
+ * Send one command line to floodgated. Returns 0 with its "ok ..." reply,
+ * 1 with its "error ..." reply (both without the prefix word), or -errno
+ * when no daemon answers (the caller then writes the maps itself).
+ */
+int fg_ctl_request(const char *path, const char *line, char *reply, size_t len);
+
 /* Print "floodgate: <msg>" to stderr; returns 1 (the exit code). */
 int fg_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Exactly n positional arguments left after options, else a usage error. */

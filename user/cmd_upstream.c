@@ -117,6 +117,25 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 
 	if (fg_parse_name(name, err, sizeof(err)))
 		return fg_fail("%s", err);
+	if (strcmp(sub, "del")) {
+		/* A running daemon owns the breakers: ask it, so its state machine
+		 * and the map agree. Without one, write the map directly. */
+		char line[64], reply[512];
+		int r;
+
+		snprintf(line, sizeof(line), "%s %s", sub, name);
+		r = fg_ctl_request(ctx->socket, line, reply, sizeof(reply));
+		if (r == 0) {
+			if (!ctx->json)
+				printf("upstream %s (via floodgated)\n", reply);
+			return 0;
+		}
+		if (r == 1)
+			return fg_fail("floodgated: %s", reply);
+		if (r != -ENOENT && r != -ECONNREFUSED)
+			return fg_fail("Failed to reach floodgated at %s: %s", ctx->socket,
+				       strerror(-r));
+	}
 	lock = open_maps(ctx, &m, 1);
 	if (lock < 0)
 		return 1;

@@ -134,7 +134,7 @@ static void daemon_defaults(struct fg_daemon_cfg *d)
 	d->tick_ns = 100 * NS_PER_MS;
 	snprintf(d->textfile_dir, sizeof(d->textfile_dir), "/var/lib/prometheus/node-exporter");
 	d->textfile_interval_ns = 5000 * NS_PER_MS;
-	snprintf(d->control_socket, sizeof(d->control_socket), "/run/floodgate/floodgated.sock");
+	snprintf(d->control_socket, sizeof(d->control_socket), "%s", FG_DEFAULT_SOCKET);
 	d->stale_ns = FG_STALE_DEFAULT_NS;
 	d->probe_mark = FG_PROBE_MARK_DEFAULT;
 }

@@ -14,6 +14,8 @@
 	",\n"                                                                           \
 	"                  or $FLOODGATE_PIN_DIR)\n"                                     \
 	"  --json          machine-readable output\n"                                    \
+	"  --socket PATH   floodgated's control socket (default " FG_DEFAULT_SOCKET ",\n" \
+	"                  or $FLOODGATE_SOCKET); used by upstream open/close/auto\n"  \
 	"  -v, --verbose   show libbpf's messages\n"
 
 const struct fg_cmd fg_cmds[] = {
@@ -133,6 +135,9 @@ int fg_getopt(struct fg_ctx *ctx, const struct fg_cmd *cmd, int argc, char **arg
 		case OPT_JSON:
 			ctx->json = 1;
 			continue;
+		case OPT_SOCKET:
+			ctx->socket = optarg;
+			continue;
 		case 'v':
 			fg_log_set_level(FG_LOG_DEBUG);
 			continue;
@@ -166,12 +171,15 @@ int fg_want_args(const struct fg_cmd *cmd, int argc, char **argv, int min, int m
 
 int main(int argc, char **argv)
 {
-	struct fg_ctx ctx = { .pin_dir = FG_DEFAULT_PIN_DIR };
+	struct fg_ctx ctx = { .pin_dir = FG_DEFAULT_PIN_DIR, .socket = FG_DEFAULT_SOCKET };
 	const struct fg_cmd *cmd;
 	const char *env = getenv("FLOODGATE_PIN_DIR");
 
 	if (env && *env)
 		ctx.pin_dir = env;
+	env = getenv("FLOODGATE_SOCKET");
+	if (env && *env)
+		ctx.socket = env;
 	fg_log_hook_libbpf();
 
 	if (argc < 2) {
