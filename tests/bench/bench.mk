@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# `make bench` tools (never part of `make test`); tests/bench/run.sh drives them.
+#   bench_prog  BPF_PROG_TEST_RUN ns/packet vs an XDP_PASS floor, bucket memory
+#   bench_gen   AF_PACKET sendmmsg traffic generator (prebuilt frames, N sources)
+#   bench_sink  UDP receiver that counts delivered packets per source
+#   bench_attach  reference programs (XDP/TC drop floors, datapath variants)
+
+TEST_DEB_PKGS += ethtool
+
+BENCH_TOOLS := $(OUTPUT)/tests/bench_prog $(OUTPUT)/tests/bench_gen $(OUTPUT)/tests/bench_sink \
+	       $(OUTPUT)/tests/bench_attach
+TEST_TOOLS += $(BENCH_TOOLS)
+
+$(OUTPUT)/tests/bench_%: $(OUTPUT)/tests/bench/bench_%.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

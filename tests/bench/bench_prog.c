@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#define _GNU_SOURCE
+/*
+ * bench_prog: ns per packet of floodgate's XDP program under
+ * BPF_PROG_TEST_RUN, side by side with an XDP_PASS program (the floor)
+ * measured the same way in the same run, plus the bucket map's memory.
+ *
+ *   1a  one hot source on the drop path (rate 1/s burst 1, already spent),
+ *       repeat=R per call: IPv4 and IPv6 (a /64 bucket).
+ *   1b  1,000,000 distinct sources, one call per packet (repeat=1), the
+ *       source rewritten in user space before every call, for the floor too.
+ *       Sources are 1M distinct /64s of 2001:db8::/32 (2001:db8:HHHH:LLLL::1),
+ *       so the default IPv6 bucketing (/64) gives one bucket per source.
+ *       IPv4 cannot: 198.18.0.0/15 holds only 131,072 addresses. Every pass
+ *       walks the sources in a fresh random order, so bucket memory is not
+ *       touched sequentially; one warm pass inserts them first. The policy
+ *       is 1000/s per source, so measured packets take the pass path (GCRA
+ *       compare-and-swap), the costlier of the two.
+ *   1c  bucket map memory (kernel's memlock figure in fdinfo) per entry,
+ *       entries actually tracked after the warm pass, key and value sizes.
+ *
+ * 1a times are wall-clock ns per repetition of one call with a large repeat
+ * (the kernel's opts.duration is an integer, too coarse for a 5 ns floor; it
+ * is printed beside); 1b times are the kernel's opts.duration summed over the
+ * calls (the wall-clock per call, mostly syscall overhead, is printed beside).
+ * Each figure is the median over interleaved runs of floor and floodgate.
+ * Output: one "key value" line per figure, read by tests/bench/run.sh.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+
+#include "maps.h"
+#include "parse.h"
+#include "floodgate.skel.h"
+#include "xdp_pass.skel.h"
+
+#define XDP_DROP_RC 1
+#define XDP_PASS_RC 2
+#define MAX_RUNS 64
+
+struct opts {
+	int runs;
+	int repeat;
+	__u32 sources;
+	int passes;
+	int cpu;
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* 64-byte UDP frames: Ethernet + IPv4/IPv6 + UDP, checksums filled. */
+static __u16 ip_csum(const void *hdr, int len)
+{
+	const __u16 *w = hdr;
+	__u32 sum = 0;
+
+	for (int i = 0; i < len / 2; i++)
+		sum += w[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+static int build_v4(__u8 *buf, const char *src)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+	int len = 64;
+
+	memset(buf, 0, len);
+	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", 6);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", 6);
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons(len - sizeof(*eth));
+	inet_pton(AF_INET, src, &ip->saddr);
+	inet_pton(AF_INET, "198.18.0.1", &ip->daddr);
+	ip->check = ip_csum(ip, sizeof(*ip));
+	udp->source = htons(40000);
+	udp->dest = htons(9);
+	udp->len = htons(len - sizeof(*eth) - sizeof(*ip));
+	return len;
+}
+
+static int build_v6(__u8 *buf, const char *src)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip6 + 1);
+	int len = 64 + 20; /* the same 22 payload bytes as the IPv4 frame */
+
+	memset(buf, 0, len);
+	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", 6);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", 6);
+	eth->h_proto = htons(ETH_P_IPV6);
+	ip6->version = 6;
+	ip6->hop_limit = 64;
+	ip6->nexthdr = IPPROTO_UDP;
+	ip6->payload_len = htons(len - sizeof(*eth) - sizeof(*ip6));
+	inet_pton(AF_INET6, src, &ip6->saddr);
+	inet_pton(AF_INET6, "2001:db8::1", &ip6->daddr);
+	udp->source = htons(40000);
+	udp->dest = htons(9);
+	udp->len = ip6->payload_len;
+	udp->check = htons(0xffff); /* not verified by XDP; any non-zero value */
+	return len;
+}
+
+static int set_limit(int policy_fd, const char *prefix, const char *rate, __u32 burst)
+{
+	struct fg_lpm_key key;
+	struct fg_policy pol = {};
+	struct fg_rate r;
+	char err[FG_ERR_LEN];
+
+	if (fg_parse_prefix(prefix, &key, err, sizeof(err)) ||
+	    fg_parse_rate(rate, &r, err, sizeof(err))) {
+		fprintf(stderr, "bench_prog: %s\n", err);
+		return -EINVAL;
+	}
+	pol.action = FG_ACT_LIMIT;
+	pol.per = FG_PER_SOURCE;
+	pol.interval_ns = r.interval_ns;
+	pol.burst = burst ? burst : fg_default_burst(&r);
+	pol.prefixlen = key.prefixlen;
+	if (bpf_map_update_elem(policy_fd, &key, &pol, BPF_ANY)) {
+		fprintf(stderr, "bench_prog: Failed to write policy %s: %s\n", prefix,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * One test run; returns the kernel's per-repetition ns, or -1. *wall gets the
+ * wall-clock ns per repetition around the whole call: with a large repeat the
+ * call's own overhead vanishes and it keeps the fraction the kernel's integer
+ * figure drops.
+ */
+static long run_once(int prog_fd, void *pkt, __u32 len, int repeat, __u32 *retval,
+		     double *wall)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len,
+		    .repeat = repeat);
+	__u64 t0 = now_ns();
+
+	if (bpf_prog_test_run_opts(prog_fd, &o))
+		return -1;
+	if (wall)
+		*wall = (double)(now_ns() - t0) / repeat;
+	*retval = o.retval;
+	return o.duration;
+}
+
+static __u64 stat_sum(int stats_fd, __u32 idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1], s = 0;
+
+	if (ncpu < 1 || bpf_map_lookup_elem(stats_fd, &idx, vals))
+		return 0;
+	for (int c = 0; c < ncpu; c++)
+		s += vals[c];
+	return s;
+}
+
+/* 1a: hot source, drop path, repeat per call. */
+static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int stats_fd,
+		     const char *name, void *pkt, int len)
+{
+	double fg[MAX_RUNS], fl[MAX_RUNS], fgk[MAX_RUNS], flk[MAX_RUNS];
+	__u32 rv = 0;
+	__u64 drops0;
+
+	/* First packet creates the bucket (passes); everything after is over. */
+	if (run_once(fg_fd, pkt, len, 1, &rv, NULL) < 0 || rv != XDP_PASS_RC) {
+		fprintf(stderr, "bench_prog: %s: first packet: rc %u, expected XDP_PASS\n", name,
+			rv);
+		return -1;
+	}
+	drops0 = stat_sum(stats_fd, FG_R_LIMIT_DROP);
+	for (int r = 0; r < o->runs; r++) {
+		long a = run_once(pass_fd, pkt, len, o->repeat, &rv, &fl[r]);
+
+		if (a < 0 || rv != XDP_PASS_RC)
+			return fprintf(stderr, "bench_prog: XDP_PASS run failed\n"), -1;
+		long b = run_once(fg_fd, pkt, len, o->repeat, &rv, &fg[r]);
+
+		if (b < 0 || rv != XDP_DROP_RC)
+			return fprintf(stderr, "bench_prog: %s: rc %u, expected XDP_DROP\n", name,
+				       rv), -1;
+		flk[r] = a;
+		fgk[r] = b;
+	}
+	__u64 drops = stat_sum(stats_fd, FG_R_LIMIT_DROP) - drops0;
+	double mf = median(fg, o->runs), mp = median(fl, o->runs);
+
+	printf("%s_floodgate_ns %.2f\n", name, mf);
+	printf("%s_xdp_pass_ns %.2f\n", name, mp);
+	printf("%s_ratio %.2f\n", name, mf / mp);
+	printf("%s_floodgate_kernel_ns %.0f\n", name, median(fgk, o->runs));
+	printf("%s_xdp_pass_kernel_ns %.0f\n", name, median(flk, o->runs));
+	printf("%s_limit_drops %llu\n", name, (unsigned long long)drops);
+	printf("%s_expected_drops %llu\n", name, (unsigned long long)o->runs * o->repeat);
+	return 0;
+}
+
+static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
+static __u64 rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void shuffle(__u32 *v, __u32 n)
+{
+	for (__u32 i = n - 1; i > 0; i--) {
+		__u32 j = rng() % (i + 1), t = v[i];
+
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+/* Source i -> 2001:db8:HHHH:LLLL::1, i = HHHH << 16 | LLLL. */
+static inline void set_src(struct ipv6hdr *ip6, __u32 i)
+{
+	ip6->saddr.s6_addr16[2] = htons(i >> 16);
+	ip6->saddr.s6_addr16[3] = htons(i & 0xffff);
+}
+
+/* One call per source in order perm; sums kernel ns, counts bad verdicts. */
+static int pass_many(int prog_fd, __u8 *pkt, int len, const __u32 *perm, __u32 n,
+		     __u32 want_rc, double *kern_ns, double *wall_ns, __u64 *bad)
+{
+	struct ipv6hdr *ip6 = (void *)(pkt + sizeof(struct ethhdr));
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len, .repeat = 1);
+	__u64 sum = 0, t0 = now_ns();
+
+	*bad = 0;
+	for (__u32 k = 0; k < n; k++) {
+		set_src(ip6, perm[k]);
+		if (bpf_prog_test_run_opts(prog_fd, &o))
+			return -errno;
+		sum += o.duration;
+		*bad += o.retval != want_rc;
+	}
+	*wall_ns = (double)(now_ns() - t0) / n;
+	*kern_ns = (double)sum / n;
+	return 0;
+}
+
+static __u64 map_memlock(int fd)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* 1b and 1c. */
+static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
+		      int pass_fd, struct bpf_map *buckets)
+{
+	int stats_fd = fm->stats;
+	struct fg_maps m = *fm;
+	double fk[MAX_RUNS], fw[MAX_RUNS], pk[MAX_RUNS], pw[MAX_RUNS], wk, ww;
+	__u64 entries = 0, cap = 0, mem = 0, bad, bad_fg = 0, bad_pass = 0, new0, new1;
+	__u32 n = o->sources, *perm;
+	__u8 pkt[128];
+	int len, err;
+
+	len = build_v6(pkt, "2001:db8::1");
+	perm = malloc(sizeof(*perm) * n);
+	if (!perm)
+		return -ENOMEM;
+	for (__u32 i = 0; i < n; i++)
+		perm[i] = i;
+
+	/* Warm pass: inserts every source's bucket. */
+	shuffle(perm, n);
+	new0 = stat_sum(stats_fd, FG_C_NEW_SOURCE);
+	err = pass_many(fg_fd, pkt, len, perm, n, XDP_PASS_RC, &wk, &ww, &bad);
+	if (err)
+		goto out;
+	new1 = stat_sum(stats_fd, FG_C_NEW_SOURCE);
+	printf("many_warm_new_sources %llu\n", (unsigned long long)(new1 - new0));
+	printf("many_warm_floodgate_ns %.1f\n", wk);
+	err = fg_buckets_usage(&m, &entries, &cap, &mem);
+	if (err)
+		goto out;
+	mem = map_memlock(m.buckets);
+	printf("map_tracked_entries %llu\n", (unsigned long long)entries);
+	printf("map_max_entries %llu\n", (unsigned long long)cap);
+	printf("map_memlock_bytes %llu\n", (unsigned long long)mem);
+	printf("map_bytes_per_entry %.1f\n", cap ? (double)mem / cap : 0);
+	printf("map_key_size %u\n", bpf_map__key_size(buckets));
+	printf("map_value_size %u\n", bpf_map__value_size(buckets));
+
+	new0 = stat_sum(stats_fd, FG_C_NEW_SOURCE);
+	for (int r = 0; r < o->passes; r++) {
+		shuffle(perm, n);
+		err = pass_many(pass_fd, pkt, len, perm, n, XDP_PASS_RC, &pk[r], &pw[r], &bad);
+		if (err)
+			goto out;
+		bad_pass += bad;
+		err = pass_many(fg_fd, pkt, len, perm, n, XDP_PASS_RC, &fk[r], &fw[r], &bad);
+		if (err)
+			goto out;
+		bad_fg += bad;
+	}
+	new1 = stat_sum(stats_fd, FG_C_NEW_SOURCE);
+	double mfk = median(fk, o->passes), mpk = median(pk, o->passes);
+	double mfw = median(fw, o->passes), mpw = median(pw, o->passes);
+
+	printf("many_sources %u\n", n);
+	printf("many_floodgate_ns %.1f\n", mfk);
+	printf("many_xdp_pass_ns %.1f\n", mpk);
+	printf("many_ratio %.2f\n", mfk / mpk);
+	printf("many_floodgate_wall_ns %.1f\n", mfw);
+	printf("many_xdp_pass_wall_ns %.1f\n", mpw);
+	printf("many_wall_ratio %.2f\n", mfw / mpw);
+	printf("many_measured_new_sources %llu\n", (unsigned long long)(new1 - new0));
+	printf("many_not_passed %llu\n", (unsigned long long)(bad_fg + bad_pass));
+out:
+	if (err)
+		fprintf(stderr, "bench_prog: 1M sources: %s\n", strerror(-err));
+	free(perm);
+	return err;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: bench_prog [--runs N] [--repeat R] [--sources M] [--passes P] [--cpu C]\n"
+		"                  [--obj FILE] [--skip-many] [--skip-hot]\n"
+		"  --runs       interleaved runs for the hot-source cases (default 9)\n"
+		"  --repeat     repetitions per run for the hot-source cases (default 1000000)\n"
+		"  --sources    distinct sources for the many-source case (default 1000000)\n"
+		"  --passes     measured passes over them (default 5)\n"
+		"  --cpu        CPU to run on (default 1; -1: do not pin)\n"
+		"  --obj        measure this BPF object (program xdp_ingress, maps config_map,\n"
+		"               policy, buckets, stats) instead of the built-in skeleton:\n"
+		"               how a datapath variant is compared\n"
+		"  --skip-many  only the hot-source cases\n"
+		"  --skip-hot   only the many-source case and the map's memory\n");
+}
+
+static struct bpf_map *find_map(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	if (!m)
+		fprintf(stderr, "bench_prog: the object has no map '%s'\n", name);
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "runs", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'R' },
+		{ "sources", required_argument, NULL, 's' },
+		{ "passes", required_argument, NULL, 'p' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "obj", required_argument, NULL, 'o' },
+		{ "skip-many", no_argument, NULL, 'S' },
+		{ "skip-hot", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct opts o = { .runs = 9, .repeat = 1000000, .sources = 1000000, .passes = 5,
+			  .cpu = 1 };
+	struct floodgate *fg = NULL;
+	struct xdp_pass *xp = NULL;
+	struct bpf_object *obj = NULL, *alt = NULL;
+	struct bpf_program *prog;
+	struct bpf_map *bm[4];
+	const char *obj_path = NULL;
+	struct fg_config cfg;
+	struct fg_maps m;
+	__u8 pkt[128];
+	int opt, len, skip_many = 0, skip_hot = 0, ret = 1;
+	__u32 zero = 0;
+
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'r': o.runs = atoi(optarg); break;
+		case 'R': o.repeat = atoi(optarg); break;
+		case 's': o.sources = strtoul(optarg, NULL, 10); break;
+		case 'p': o.passes = atoi(optarg); break;
+		case 'c': o.cpu = atoi(optarg); break;
+		case 'o': obj_path = optarg; break;
+		case 'S': skip_many = 1; break;
+		case 'H': skip_hot = 1; break;
+		default: usage(); return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (o.runs < 1 || o.runs > MAX_RUNS || o.passes < 1 || o.passes > MAX_RUNS ||
+	    o.repeat < 1 || o.sources < 2 || o.sources > (1u << 20)) {
+		usage();
+		return 2;
+	}
+	if (o.cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(o.cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			fprintf(stderr, "bench_prog: cannot pin to CPU %d: %s\n", o.cpu,
+				strerror(errno));
+	}
+
+	xp = xdp_pass__open_and_load();
+	if (obj_path) {
+		alt = bpf_object__open_file(obj_path, NULL);
+		if (!alt || bpf_object__load(alt)) {
+			fprintf(stderr, "bench_prog: Failed to load %s: %s\n", obj_path,
+				strerror(errno));
+			goto out;
+		}
+		obj = alt;
+	} else {
+		fg = floodgate__open_and_load();
+		obj = fg ? fg->obj : NULL;
+	}
+	if (!obj || !xp) {
+		fprintf(stderr, "bench_prog: Failed to load BPF programs: %s\n", strerror(errno));
+		goto out;
+	}
+	prog = bpf_object__find_program_by_name(obj, "xdp_ingress");
+	bm[0] = find_map(obj, "config_map");
+	bm[1] = find_map(obj, "policy");
+	bm[2] = find_map(obj, "buckets");
+	bm[3] = find_map(obj, "stats");
+	if (!prog || !bm[0] || !bm[1] || !bm[2] || !bm[3]) {
+		fprintf(stderr, "bench_prog: program xdp_ingress or a map is missing\n");
+		goto out;
+	}
+	m.config = bpf_map__fd(bm[0]);
+	m.policy = bpf_map__fd(bm[1]);
+	m.buckets = bpf_map__fd(bm[2]);
+	m.stats = bpf_map__fd(bm[3]);
+
+	fg_config_defaults(&cfg);
+	if (bpf_map_update_elem(m.config, &zero, &cfg, BPF_ANY)) {
+		fprintf(stderr, "bench_prog: Failed to write config: %s\n", strerror(errno));
+		goto out;
+	}
+	/* Hot sources at 1/s burst 1: over after their first packet. The 1M
+	 * sources at 1000/s, per source (a /64 each). */
+	if (set_limit(m.policy, "198.18.0.0/15", "1/s", 1) ||
+	    set_limit(m.policy, "2001:db8:ffff::/48", "1/s", 1) ||
+	    set_limit(m.policy, "2001:db8::/32", "1000/s", 0))
+		goto out;
+	printf("cfg_object %s\n", obj_path ? obj_path : "built-in");
+	printf("cfg_v6_prefix %u\n", cfg.v6_prefix);
+	printf("cfg_runs %d\n", o.runs);
+	printf("cfg_repeat %d\n", o.repeat);
+	printf("cfg_passes %d\n", o.passes);
+
+	int fg_fd = bpf_program__fd(prog);
+	int pass_fd = bpf_program__fd(xp->progs.xdp_pass);
+
+	len = build_v4(pkt, "198.18.7.7");
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v4", pkt, len))
+		goto out;
+	len = build_v6(pkt, "2001:db8:ffff:1::7");
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v6", pkt, len))
+		goto out;
+	if (!skip_many && bench_many(&o, &m, fg_fd, pass_fd, bm[2]))
+		goto out;
+	ret = 0;
+out:
+	floodgate__destroy(fg);
+	bpf_object__close(alt);
+	xdp_pass__destroy(xp);
+	return ret;
+}

@@ -1,0 +1,441 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# make bench: floodgate's benchmarks (never part of make test). Prints a table
+# and writes it to tests/bench/results.txt (BENCH_OUT overrides).
+#
+#  1. BPF_PROG_TEST_RUN ns/packet of the XDP program beside an XDP_PASS floor
+#     in the same run (build/tests/bench_prog): one hot source on the drop
+#     path, 1,000,000 distinct sources, and the bucket map's memory.
+#  2. End to end over veth between two namespaces made here: offered, passed
+#     and dropped pps and receive CPU per packet for no filter, an XDP_DROP
+#     floor (build/tests/bench_attach), floodgate XDP, nftables (per-source
+#     meter, `limit rate over`) and iptables hashlimit, all with the same
+#     limit, at 1 and 1,000 sources, interleaved so drift and neighbours hit
+#     every method alike; medians over BENCH_REPS rounds, ratios taken within
+#     a round. Traffic: build/tests/bench_gen (AF_PACKET sendmmsg, prebuilt
+#     frames, as fast as it goes unless BENCH_PPS, pinned to CPU 0) -> veth
+#     with threaded NAPI, its kthread pinned to CPU 1. Receive CPU = the NAPI
+#     kthread's run time (/proc/PID/schedstat, ns; all receive work runs
+#     there) / packets the veth received. (/proc/stat is tick-sampled and
+#     misattributes short busy bursts, so it is not used.)
+#  3. Per-source accuracy: build/tests/bench_sink counts delivered datagrams
+#     per source at the receiver; the generator records when each source's
+#     first and last frame went out; the limit should deliver
+#     burst + rate x (last - first) per source.
+#
+# Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
+# is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
+# EXIT trap kills what was started (by PID), removes the pins and deletes both
+# namespaces (which takes their nft/iptables rules along), on failure too.
+#
+# Knobs (environment): BENCH_DURATION seconds of traffic per run (2),
+# BENCH_REPS rounds (7), BENCH_PPS offered rate (0: unpaced), BENCH_RATE and
+# BENCH_BURST the per-source limit (100/s, 100), BENCH_SOURCES ("1 1000"),
+# BENCH_METHODS ("none xdp-drop floodgate nftables iptables"; tc-drop, a TCX
+# drop floor, is also known), BENCH_VARIANT_OBJ / _PROG / _HOOK (a datapath
+# variant's BPF object, its program, xdp or tc: measured as method "variant"),
+# BENCH_FG_ATTACH_ARGS (e.g. --no-tc), BENCH_PROG_ARGS (extra bench_prog
+# options), BENCH_SKIP_PROG=1, BENCH_SKIP_VETH=1, BENCH_OUT.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TOOLS=$ROOT/build/tests
+FG=$ROOT/build/floodgate
+OUT=${BENCH_OUT:-$ROOT/tests/bench/results.txt}
+DUR=${BENCH_DURATION:-2}
+REPS=${BENCH_REPS:-7}
+PPS=${BENCH_PPS:-0}         # 0: as fast as the generator goes
+if [ "$PPS" -gt 0 ]; then PACE=(--pps "$PPS"); MAXCOUNT=$((PPS * DUR + PPS)); else PACE=(); MAXCOUNT=$((5000000 * DUR)); fi
+RATE=${BENCH_RATE:-100}
+BURST=${BENCH_BURST:-100}
+SOURCES=${BENCH_SOURCES:-"1 1000"}
+METHODS=${BENCH_METHODS:-"none xdp-drop floodgate nftables iptables"}
+VARIANT_OBJ=${BENCH_VARIANT_OBJ:-}   # a datapath variant to measure beside floodgate
+VARIANT_PROG=${BENCH_VARIANT_PROG:-xdp_ingress}
+VARIANT_HOOK=${BENCH_VARIANT_HOOK:-xdp}
+[ -n "$VARIANT_OBJ" ] && METHODS="$METHODS variant"
+PROG_ARGS=${BENCH_PROG_ARGS:-}
+GEN_CPU=0
+RX_CPU=1
+
+TAG=fgb$$
+NSG=${TAG}g            # generator namespace
+NSR=${TAG}r            # receiver namespace (the filters live here)
+IFG=${TAG}g            # veth ends (names also show in the NAPI kthread's name)
+IFR=${TAG}r
+DST=198.18.0.1         # receiver
+SRC_BASE=198.19.0.0    # source i = 198.19.0.0 + i
+PORT=9000
+PIN=/sys/fs/bpf/fgbench-$$
+TMP=$(mktemp -d /tmp/fgbench.XXXXXX)
+SINK_PID=""            # the one background process, while it runs
+ATTACHED=0
+START=$SECONDS
+
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+cleanup() {
+	if [ -n "$SINK_PID" ]; then
+		kill "$SINK_PID" 2>/dev/null
+		wait "$SINK_PID" 2>/dev/null
+	fi
+	if [ "$ATTACHED" = 1 ]; then
+		nsenter --net=/run/netns/"$NSR" "$FG" detach "$IFR" --pin-dir "$PIN" >/dev/null 2>&1
+	fi
+	# Pins left behind (a failed detach): unlinking them detaches the program.
+	case "$PIN" in /sys/fs/bpf/fgbench-*) rm -rf "$PIN" "$PIN-ref" ;; esac
+	ip netns del "$NSG" 2>/dev/null
+	ip netns del "$NSR" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+[ "$(id -u)" = 0 ] || die "needs root (BPF programs, network namespaces)"
+for t in bench_prog bench_gen bench_sink bench_attach; do
+	[ -x "$TOOLS/$t" ] || die "missing $TOOLS/$t: run 'make bench'"
+done
+[ -x "$FG" ] || die "missing $FG: run 'make bench'"
+for c in ip nft iptables ethtool nsenter taskset timeout awk; do
+	command -v "$c" >/dev/null || die "missing command: $c"
+done
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (generator and receiver apart)"
+
+median() { sort -g | awk '{a[NR] = $1} END {if (!NR) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+kv() { awk -v k="$1" '$1 == k {print $2; exit}' "$2"; }
+
+# ---------------------------------------------------------------- header
+CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+HDR="$TMP/header.txt"
+{
+	echo "floodgate benchmark results"
+	echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "kernel:  $(uname -r) ($(uname -m)), clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
+	echo "cpu:     ${CPU_MODEL:-unknown} x $(nproc)"
+	echo "command: make bench   (tests/bench/run.sh; BENCH_DURATION=$DUR BENCH_REPS=$REPS BENCH_PPS=$PPS BENCH_RATE=$RATE BENCH_BURST=$BURST)"
+	echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD -- bpf include 2>/dev/null || echo ' + uncommitted changes in bpf/ or include/')"
+} >"$HDR"
+cat "$HDR"
+echo
+
+# ---------------------------------------------------------------- 1. prog test run
+PROG="$TMP/prog.txt"
+if [ "${BENCH_SKIP_PROG:-0}" != 1 ]; then
+	log "1. BPF_PROG_TEST_RUN (about 30 s)"
+	# shellcheck disable=SC2086
+	timeout 300 "$TOOLS/bench_prog" --cpu "$RX_CPU" $PROG_ARGS >"$PROG" ||
+		die "bench_prog failed"
+fi
+
+# ---------------------------------------------------------------- 2. veth setup
+setup_veth() {
+	ip netns add "$NSG" && ip netns add "$NSR" || return 1
+	ip link add "$IFG" netns "$NSG" type veth peer name "$IFR" netns "$NSR" || return 1
+	ip -n "$NSG" link set lo up && ip -n "$NSR" link set lo up || return 1
+	ip -n "$NSG" addr add 198.18.0.2/15 dev "$IFG" || return 1
+	ip -n "$NSR" addr add "$DST"/15 dev "$IFR" || return 1
+	# Sources 198.19.x.y are on link: no reverse-path drops.
+	ip netns exec "$NSR" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 "net.ipv4.conf.$IFR.rp_filter=0" || return 1
+	# veth queues a frame for the peer's NAPI only when it is GRO-eligible:
+	# no TSO on the sending end; GRO on the receiving end gives it a NAPI
+	# instance even without XDP, so every method takes the same path.
+	ip netns exec "$NSG" ethtool -K "$IFG" tso off >/dev/null 2>&1 || return 1
+	ip netns exec "$NSR" ethtool -K "$IFR" gro on >/dev/null 2>&1 || return 1
+	ip -n "$NSG" link set "$IFG" up && ip -n "$NSR" link set "$IFR" up || return 1
+	ip netns exec "$NSR" sh -c "echo 1 > /sys/class/net/$IFR/threaded" || return 1
+	MAC_R=$(ip netns exec "$NSR" cat /sys/class/net/"$IFR"/address) || return 1
+	return 0
+}
+
+# PIDs of the receiving veth's NAPI kthreads (comm "napi/IFR-ID", cut at 15).
+napi_pids() {
+	local p c want="napi/$IFR-"
+	want=${want:0:15}
+	for p in /proc/[0-9]*; do
+		{ read -r c <"$p/comm"; } 2>/dev/null || continue
+		[ "${c:0:${#want}}" = "$want" ] && echo "${p#/proc/}"
+	done
+}
+
+napi_runtime() { # sum of run time, ns, of the given PIDs
+	local p s=0 t
+	for p in "$@"; do
+		read -r t _ <"/proc/$p/schedstat" || return 1
+		s=$((s + t))
+	done
+	echo "$s"
+}
+
+rx_packets() { ip netns exec "$NSR" cat /sys/class/net/"$IFR"/statistics/rx_packets; }
+tx_dropped() { ip netns exec "$NSG" cat /sys/class/net/"$IFG"/statistics/tx_dropped; }
+udp_rcvbuf_errors() { ip netns exec "$NSR" awk '/^Udp:/ {n++; if (n == 2) print $6}' /proc/net/snmp; }
+
+filter_up() { # method n
+	case $1 in
+	none) ;;
+	xdp-drop | tc-drop)
+		nsenter --net=/run/netns/"$NSR" "$TOOLS/bench_attach" --ifname "$IFR" \
+			--hook "${1%-drop}" --pin-dir "$PIN-ref" --drop || return 1
+		;;
+	variant)
+		nsenter --net=/run/netns/"$NSR" "$TOOLS/bench_attach" --ifname "$IFR" \
+			--hook "$VARIANT_HOOK" --pin-dir "$PIN-ref" --obj "$VARIANT_OBJ" \
+			--prog "$VARIANT_PROG" --limit 198.18.0.0/15 "$RATE/s" "$BURST" || return 1
+		;;
+	floodgate)
+		nsenter --net=/run/netns/"$NSR" "$FG" attach "$IFR" --pin-dir "$PIN" ${BENCH_FG_ATTACH_ARGS:-} >/dev/null || return 1
+		ATTACHED=1
+		"$FG" limit set 198.18.0.0/15 "$RATE/s" --burst "$BURST" --pin-dir "$PIN" >/dev/null
+		;;
+	nftables)
+		# The earliest nft hook (netdev ingress), a dynamic set keyed by
+		# ip saddr with one limit per element: nft's strongest setup.
+		ip netns exec "$NSR" nft -f - <<-EOF || return 1
+		table netdev fgbench {
+			set meter4 {
+				type ipv4_addr
+				size 65535
+				flags dynamic,timeout
+				timeout 60s
+			}
+			chain ingress {
+				type filter hook ingress device "$IFR" priority 0; policy accept;
+				ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
+			}
+		}
+		EOF
+		;;
+	iptables)
+		# The earliest iptables table (raw PREROUTING).
+		ip netns exec "$NSR" iptables -t raw -A PREROUTING -s 198.18.0.0/15 -m hashlimit \
+			--hashlimit-above "$RATE/sec" --hashlimit-burst "$BURST" \
+			--hashlimit-mode srcip --hashlimit-name "fgb$$" -j DROP || return 1
+		;;
+	esac
+}
+
+filter_drops() { # what the filter itself says it dropped
+	case $1 in
+	none | xdp-drop | tc-drop) echo 0 ;;
+	floodgate) "$FG" stats --json --pin-dir "$PIN" | sed -n 's/.*"drop":\([0-9]*\).*/\1/p' ;;
+	variant) "$FG" stats --json --pin-dir "$PIN-ref" | sed -n 's/.*"drop":\([0-9]*\).*/\1/p' ;;
+	nftables) ip netns exec "$NSR" nft list chain netdev fgbench ingress |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p' ;;
+	iptables) ip netns exec "$NSR" iptables -t raw -nvxL PREROUTING | awk '$3 == "DROP" {print $1}' ;;
+	esac
+}
+
+filter_down() {
+	case $1 in
+	xdp-drop | tc-drop | variant) rm -rf "$PIN-ref" ;; # unpinning the link detaches
+	floodgate)
+		nsenter --net=/run/netns/"$NSR" "$FG" detach "$IFR" --pin-dir "$PIN" >/dev/null || return 1
+		ATTACHED=0
+		;;
+	nftables) ip netns exec "$NSR" nft delete table netdev fgbench ;;
+	iptables) ip netns exec "$NSR" iptables -t raw -F PREROUTING ;;
+	esac
+}
+
+# One run: method, sources, round. Appends a line to $E2E.
+run_case() {
+	local m=$1 n=$2 rep=$3 base="$TMP/$1-$2-$3" pids p0 p1 r0 r1 d0 d1 b0 b1 sp
+	filter_up "$m" "$n" || { log "$m: setup failed"; return 1; }
+	rm -f "$base.ready"
+	timeout $((DUR + 20)) ip netns exec "$NSR" "$TOOLS/bench_sink" --port "$PORT" \
+		--src-base "$SRC_BASE" --sources "$n" --max-time $((DUR + 15)) --cpu "$GEN_CPU" \
+		--out "$base.sink" --ready "$base.ready" >"$base.sinkres" &
+	sp=$!
+	SINK_PID=$sp
+	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
+	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
+
+	pids=$(napi_pids)
+	[ -n "$pids" ] || { log "no NAPI kthread for $IFR"; return 1; }
+	for p in $pids; do taskset -pc "$RX_CPU" "$p" >/dev/null; done
+	p0=$(napi_runtime $pids) r0=$(rx_packets) d0=$(tx_dropped) b0=$(udp_rcvbuf_errors)
+	timeout $((DUR + 20)) ip netns exec "$NSG" "$TOOLS/bench_gen" --ifname "$IFG" \
+		--dst-mac "$MAC_R" --dst-ip "$DST" --src-base "$SRC_BASE" --sources "$n" \
+		--dport "$PORT" "${PACE[@]}" --duration "$DUR" \
+		--count "$MAXCOUNT" --cpu "$GEN_CPU" \
+		--per-source "$base.gen" >"$base.genres" || { log "bench_gen failed"; return 1; }
+	sleep 0.3 # let the receiver drain its ring and socket
+	p1=$(napi_runtime $pids) r1=$(rx_packets) d1=$(tx_dropped) b1=$(udp_rcvbuf_errors)
+	[ "$(napi_pids | sort | xargs)" = "$(echo "$pids" | sort | xargs)" ] ||
+		log "warning: NAPI kthreads changed during the run ($(echo $pids))"
+	kill -TERM "$sp" 2>/dev/null
+	wait "$sp"
+	SINK_PID=""
+	local fdrops
+	fdrops=$(filter_drops "$m")
+	filter_down "$m" || { log "$m: teardown failed"; return 1; }
+
+	local sent el rec
+	sent=$(kv sent "$base.genres") el=$(kv elapsed_ns "$base.genres") rec=$(kv received "$base.sinkres")
+	# Accuracy: delivered vs burst + rate x (last - first), per source.
+	local acc="nan nan"
+	case $m in none | *-drop) ;; *)
+		acc=$(awk -v rate="$RATE" -v burst="$BURST" '
+			FNR == NR { first[$1] = $2; last[$1] = $3; next }
+			($1 in first) && first[$1] > 0 {
+				want = burst + rate * (last[$1] - first[$1]) / 1e9
+				e = ($2 - want) / want * 100
+				if (e < 0) ae = -e; else ae = e
+				if (!k || ae > max) { max = ae; worst = e }
+				sum += e; k++
+			}
+			END { if (k) printf "%.3f %.3f", worst, sum / k; else printf "nan nan" }' \
+			"$base.gen" "$base.sink") ;;
+	esac
+	echo "$m $n $rep $sent $el $((r1 - r0)) ${rec:-0} $((p1 - p0)) $((d1 - d0)) $((b1 - b0)) ${fdrops:-0} $acc" >>"$E2E"
+}
+
+E2E="$TMP/e2e.txt"
+: >"$E2E"
+if [ "${BENCH_SKIP_VETH:-0}" != 1 ]; then
+	setup_veth || die "veth setup failed"
+	log "2. veth: $REPS rounds x {$SOURCES} sources x {$METHODS}, ${DUR}s each$([ "$PPS" -gt 0 ] && echo " at $PPS pps")"
+	for ((rep = 1; rep <= REPS; rep++)); do
+		for n in $SOURCES; do
+			for m in $METHODS; do
+				run_case "$m" "$n" "$rep" || die "run $m/$n/$rep failed"
+				log "  round $rep: $(tail -n1 "$E2E")"
+			done
+		done
+	done
+fi
+
+# ---------------------------------------------------------------- report
+REPORT="$TMP/report.txt"
+pv() { kv "$1" "$PROG"; }
+pass_fail() { awk -v a="$1" -v b="$2" 'BEGIN {print (a + 0 <= b + 0) ? "PASS" : "FAIL"}'; }
+BARS="$TMP/bars.txt"
+: >"$BARS"
+bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
+
+{
+	cat "$HDR"
+	echo
+	if [ -s "$PROG" ]; then
+		echo "1. BPF_PROG_TEST_RUN, ns per packet, floodgate xdp_ingress beside an XDP_PASS"
+		echo "   program (the floor) in the same run, medians of interleaved runs"
+		echo
+		printf '   %-44s %10s %10s %7s\n' "case" "floodgate" "XDP_PASS" "ratio"
+		printf '   %-44s %10.2f %10.2f %6.2fx\n' "1a hot IPv4 source, drop path, repeat=$(pv cfg_repeat)" \
+			"$(pv hot_v4_floodgate_ns)" "$(pv hot_v4_xdp_pass_ns)" "$(pv hot_v4_ratio)"
+		printf '   %-44s %10.2f %10.2f %6.2fx\n' "1a hot IPv6 source (/64), drop path" \
+			"$(pv hot_v6_floodgate_ns)" "$(pv hot_v6_xdp_pass_ns)" "$(pv hot_v6_ratio)"
+		printf '   %-44s %10.1f %10.1f %6.2fx\n' "1b $(pv many_sources) sources, pass path, repeat=1" \
+			"$(pv many_floodgate_ns)" "$(pv many_xdp_pass_ns)" "$(pv many_ratio)"
+		printf '   %-44s %10.1f %10.1f %6.2fx\n' "   same, wall clock per call (syscall incl.)" \
+			"$(pv many_floodgate_wall_ns)" "$(pv many_xdp_pass_wall_ns)" "$(pv many_wall_ratio)"
+		echo
+		echo "   1a: wall-clock ns per repetition of one call with repeat=$(pv cfg_repeat) (kernel's integer"
+		echo "       figure: floodgate $(pv hot_v4_floodgate_kernel_ns) ns, XDP_PASS $(pv hot_v4_xdp_pass_kernel_ns) ns); source at 1/s burst 1, every"
+		echo "       packet after its first dropped (limit_drop $(pv hot_v4_limit_drops) of $(pv hot_v4_expected_drops) expected)."
+		echo "   1b: kernel's per-call duration summed over one call per packet, each pass over all"
+		echo "       sources in a fresh random order, median of $(pv cfg_passes) passes after one warm pass."
+		echo "       Sources are distinct /64s 2001:db8:HHHH:LLLL::1 (IPv6 is bucketed per /64 by default,"
+		echo "       v6_prefix $(pv cfg_v6_prefix); 198.18.0.0/15 holds only 131,072 IPv4 addresses), limit"
+		echo "       1000/s each, so every packet takes the pass path (GCRA compare-and-swap). The floor"
+		echo "       gets the same per-call source rewrite. Inserted in the warm pass: $(pv many_warm_new_sources);"
+		echo "       re-inserted (evicted) during measured passes: $(pv many_measured_new_sources)."
+		echo "   1c: bucket map: max_entries $(pv map_max_entries), tracked after the warm pass $(pv map_tracked_entries),"
+		echo "       key $(pv map_key_size) B, value $(pv map_value_size) B; kernel memory (fdinfo memlock) $(pv map_memlock_bytes) B ="
+		echo "       $(pv map_bytes_per_entry) B per tracked source (hash element header, key, value, bucket array)."
+		echo
+		bar "1a hot source drop path <= 4x XDP_PASS (IPv4)" "$(pv hot_v4_ratio)x" "$(pass_fail "$(pv hot_v4_ratio)" 4)"
+		bar "1a hot source drop path <= 4x XDP_PASS (IPv6)" "$(pv hot_v6_ratio)x" "$(pass_fail "$(pv hot_v6_ratio)" 4)"
+		bar "1b 1M sources <= 6x XDP_PASS" "$(pv many_ratio)x" "$(pass_fail "$(pv many_ratio)" 6)"
+		# Tracked means still in the map after 1M distinct sources went in.
+		local_ok=$(awk -v k="$(pv map_tracked_entries)" -v v="$(pv map_value_size)" \
+			'BEGIN {print (k >= 1000000 && v <= 24) ? "PASS" : "FAIL"}')
+		bar "1c 1,000,000 sources tracked, value <= 24 B" \
+			"cap $(pv map_max_entries), kept $(pv map_tracked_entries), $(pv map_value_size) B" "$local_ok"
+	fi
+
+	if [ -s "$E2E" ]; then
+		echo "2. veth end to end, limit $RATE/s burst $BURST per source, 60-byte UDP offered"
+		echo "   $([ "$PPS" -gt 0 ] && echo "at $PPS pps" || echo "as fast as one CPU sends") for ${DUR}s per run; medians of $REPS interleaved rounds"
+		echo
+		printf '   %-10s %7s %9s %9s %9s %10s %10s %9s\n' "method" "sources" "offered" "passed" \
+			"dropped" "rx ns/pkt" "vs flood." "accuracy"
+		printf '   %-10s %7s %9s %9s %9s %10s %10s %9s\n' "" "" "pps" "pps" "pps" "" "(rounds)" "worst"
+		: >"$TMP/e2e_summary.txt"
+		for n in $SOURCES; do
+			for m in $METHODS; do
+				sel() { awk -v m="$m" -v n="$n" "\$1 == m && \$2 == n && \$6 > 0 {print $1}" "$E2E" | median; }
+				off=$(sel '$4 * 1e9 / $5')
+				pas=$(sel '$7 * 1e9 / $5')
+				drp=$(sel '($6 - $7) * 1e9 / $5')
+				cpu=$(sel '$8 / $6')
+				# Ratio to floodgate within each round (neighbours in time), then the median.
+				rel=$(awk -v m="$m" -v n="$n" '$2 == n && $6 > 0 {c[$1 " " $3] = $8 / $6}
+					END {for (k in c) {split(k, a, " "); f = "floodgate " a[2]
+						if (a[1] == m && (f in c)) print c[k] / c[f]}}' "$E2E" | median)
+				acc=$(awk -v m="$m" -v n="$n" '$1 == m && $2 == n && $12 != "nan" {
+						e = $12 < 0 ? -$12 : $12; if (!k++ || e > w) {w = e; s = $12}}
+					END {if (k) printf "%+.2f%%", s; else print "-"}' "$E2E")
+				case $m in none | *-drop) acc="-" ;; esac
+				printf '   %-10s %7s %9.0f %9.0f %9.0f %10.1f %10s %9s\n' "$m" "$n" "$off" "$pas" \
+					"$drp" "$cpu" "$(awk -v r="$rel" 'BEGIN {if (r == "nan") print "-"; else printf "%.2fx", r}')" "$acc"
+				echo "$m $n $cpu $rel $acc" >>"$TMP/e2e_summary.txt"
+			done
+		done
+		echo
+		echo "   offered: frames sent per second by bench_gen; passed: datagrams delivered to the"
+		echo "   receiving socket (bench_sink); dropped: received by the veth, not delivered."
+		echo "   rx ns/pkt: run time of the receiving veth's threaded-NAPI kthread, where all receive"
+		echo "   work runs (XDP, TC, GRO, netfilter, IP, UDP delivery), per packet the veth received."
+		echo "   vs flood.: that figure over floodgate's in the same round, median over rounds."
+		echo "   accuracy: the worst source's delivered count against burst + rate x (last - first"
+		echo "   send time of that source), over all rounds."
+		echo "   none: no filter. xdp-drop: a 2-instruction XDP_DROP program, the floor of any XDP"
+		echo "   program on veth (veth copies every frame into a page before XDP runs). floodgate:"
+		echo "   'floodgate attach${BENCH_FG_ATTACH_ARGS:+ $BENCH_FG_ATTACH_ARGS}' (XDP native; its TC programs too unless --no-tc) and"
+		echo "   'floodgate limit set 198.18.0.0/15 $RATE/s --burst $BURST'. nftables: netdev ingress"
+		echo "   hook (nft's earliest), a dynamic set keyed by ip saddr with a per-element"
+		echo "   'limit rate over', drop. iptables: $(iptables --version | sed 's/^iptables //'), raw PREROUTING (its earliest"
+		echo "   table), hashlimit --hashlimit-above, --hashlimit-mode srcip, DROP."
+		[ -n "$VARIANT_OBJ" ] && echo "   variant: $VARIANT_OBJ, program $VARIANT_PROG at $VARIANT_HOOK ingress."
+		lost=$(awk '{s += $9} END {print s + 0}' "$E2E")
+		rcvbuf=$(awk '{s += $10} END {print s + 0}' "$E2E")
+		echo "   Frames the veth refused (ring full; the generator retries them) over all runs: $lost;"
+		echo "   receive socket buffer overflows: $rcvbuf."
+		echo
+		for n in $SOURCES; do
+			for peer in nftables iptables; do
+				# floodgate's receive CPU over the peer's, round by round.
+				rr=$(awk -v n="$n" -v m="$peer" '$2 == n && $6 > 0 {c[$1 " " $3] = $8 / $6}
+					END {for (k in c) {split(k, a, " "); f = "floodgate " a[2]
+						if (a[1] == m && (f in c)) print c[f] / c[k]}}' "$E2E" | sort -g)
+				[ -n "$rr" ] || continue
+				r=$(echo "$rr" | median)
+				range=$(echo "$rr" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')
+				bar "2 receive CPU/pkt floodgate < $peer, $n source(s)" \
+					"floodgate/$peer = $(printf %.2f "$r") ($range)" \
+					"$(awk -v r="$r" 'BEGIN {print (r < 1) ? "PASS" : "FAIL"}')"
+			done
+			acc=$(awk -v n="$n" '$1 == "floodgate" && $2 == n {print $5}' "$TMP/e2e_summary.txt")
+			[ -n "$acc" ] && [ "$acc" != "-" ] && bar "3 floodgate per-source accuracy within +-2%, $n source(s)" \
+				"worst source $acc" \
+				"$(awk -v a="${acc%\%}" 'BEGIN {e = a < 0 ? -a : a; print (e <= 2) ? "PASS" : "FAIL"}')"
+		done
+	fi
+	echo "Bars"
+	cat "$BARS"
+	echo
+	if [ -s "$E2E" ]; then
+		echo "Raw veth runs: method sources round sent elapsed_ns veth_rx delivered napi_ns"
+		echo "ring_refused rcvbuf_errors filter_drops accuracy_worst_% accuracy_mean_%"
+		sed 's/^/  /' "$E2E"
+		echo
+	fi
+	echo "(whole bench: $((SECONDS - START)) s)"
+} >"$REPORT"
+
+sed -n "$(($(wc -l <"$HDR") + 1)),\$p" "$REPORT"
+cp "$REPORT" "$OUT"
+log "results written to ${OUT#"$ROOT"/}"
