@@ -27,7 +27,7 @@ struct {
 /* Source (or prefix) -> GCRA state; the coldest are evicted when full. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, FG_BUCKETS_MAX);
+	__uint(max_entries, FG_BUCKETS_MAX + FG_BUCKETS_LRU_SLACK);
 	__type(key, struct fg_bucket_key);
 	__type(value, struct fg_bucket);
 } buckets SEC(".maps");
