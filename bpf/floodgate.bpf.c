@@ -5,6 +5,8 @@
  *
  *   xdp_ingress  client-facing: per-source limits, then breakers of
  *                forwarded traffic (RST back with XDP_TX)
+ *   tc_limit     the same limits as a TCX ingress program, for virtual
+ *                interfaces where XDP costs a copy per frame (veth)
  *   tc_egress    upstream-facing: breakers of local and forwarded
  *                connections (RST turned back to the local stack), SYN counts
  *   tc_ingress   upstream-facing: SYN-ACK / RST / HTTP status observation
@@ -65,6 +67,19 @@ static __always_inline int xdp_reset(struct xdp_md *ctx, const struct fg_pkt *p)
 	return fg_rst_write((void *)(long)ctx->data, (void *)(long)ctx->data_end, &r);
 }
 
+/* Steps 1-3 of the verdict order: parse, policy, bucket. A reason. */
+static __always_inline __u32 fg_ingress_reason(const struct fg_config *cfg, int parsed,
+					       const struct fg_pkt *p)
+{
+	if (parsed == FG_PARSE_NOT_IP)
+		return FG_R_NON_IP;
+	if (parsed == FG_PARSE_MALFORMED)
+		return cfg->malformed == FG_MALFORMED_PASS ? FG_R_MALFORMED_PASS : FG_R_MALFORMED;
+	if (p->frag)
+		fg_count(FG_C_FRAGMENT);
+	return fg_limit(p, cfg);
+}
+
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
@@ -79,31 +94,46 @@ int xdp_ingress(struct xdp_md *ctx)
 		return XDP_PASS;
 
 	r = fg_parse_xdp(ctx, &p);
-	if (r == FG_PARSE_NOT_IP) {
-		reason = FG_R_NON_IP;
-	} else if (r == FG_PARSE_MALFORMED) {
-		reason = cfg->malformed == FG_MALFORMED_PASS ? FG_R_MALFORMED_PASS
-							     : FG_R_MALFORMED;
-	} else {
-		if (p.frag)
-			fg_count(FG_C_FRAGMENT);
-		reason = fg_limit(&p, cfg);
-		if (reason < FG_R_FIRST_DROP && (u = fg_upstream_of(&p, 1))) {
-			r = fg_breaker(&p, cfg, u, 0, bpf_ktime_get_ns());
-			if (r == FG_BRK_RESET && xdp_reset(ctx, &p) == 0) {
-				fg_ucount(u->id, FG_U_RESETS);
-				fg_count(FG_R_BREAKER_RESET);
-				return XDP_TX;
-			}
-			if (r != FG_BRK_PASS) {
-				fg_count(FG_R_BREAKER_DROP);
-				return XDP_DROP;
-			}
+	reason = fg_ingress_reason(cfg, r, &p);
+	/* Step 4: the destination's breaker, for what the limits let through. */
+	if (r == FG_PARSE_OK && reason < FG_R_FIRST_DROP && (u = fg_upstream_of(&p, 1))) {
+		r = fg_breaker(&p, cfg, u, 0, bpf_ktime_get_ns());
+		if (r == FG_BRK_RESET && xdp_reset(ctx, &p) == 0) {
+			fg_ucount(u->id, FG_U_RESETS);
+			fg_count(FG_R_BREAKER_RESET);
+			return XDP_TX;
+		}
+		if (r != FG_BRK_PASS) {
+			fg_count(FG_R_BREAKER_DROP);
+			return XDP_DROP;
 		}
 	}
 	reason = fg_apply_mode(cfg, reason);
 	fg_count(reason);
 	return reason < FG_R_FIRST_DROP ? XDP_PASS : XDP_DROP;
+}
+
+#define TCX_NEXT (-1) /* pass on to the next TCX program (the observer) */
+
+/*
+ * Per-source limits at TCX ingress. On veth, XDP costs a page copy of every
+ * frame before any program runs; here the skb already exists and nothing is
+ * copied. Breakers of forwarded traffic are then enforced by tc_egress on the
+ * upstream side.
+ */
+SEC("tc")
+int tc_limit(struct __sk_buff *skb)
+{
+	struct fg_pkt p = {};
+	struct fg_config *cfg;
+	__u32 reason;
+
+	cfg = fg_cfg();
+	if (!cfg)
+		return TCX_NEXT;
+	reason = fg_apply_mode(cfg, fg_ingress_reason(cfg, fg_parse_skb(skb, &p), &p));
+	fg_count(reason);
+	return reason < FG_R_FIRST_DROP ? TCX_NEXT : TC_ACT_SHOT;
 }
 
 /* TC: turn a refused SYN into a RST and hand it to our own stack. */

@@ -331,3 +331,28 @@ TEST(exact_under_contention_high_rate)
 	contend("2M/s", 2000000, 100);
 }
 
+
+/* The TCX ingress variant of the limiter decides exactly as XDP does. */
+TEST(tc_limit_same_verdicts)
+{
+	enum { TCX_NEXT = -1, SHOT = 2 };
+	struct pkt_spec s = { .src = "198.18.1.1" };
+	__u8 buf[256];
+	size_t len = pkt_build(&s, buf, sizeof(buf));
+	struct bpf_program *tc;
+
+	SETUP();
+	tc = fx_skel->progs.tc_limit;
+	set_policy("198.18.0.0/15", FG_ACT_LIMIT, "1/s", 3, FG_PER_SOURCE);
+	set_policy("198.18.9.0/24", FG_ACT_DENY, NULL, 0, 0);
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(fx_run(tc, buf, len, 0, NULL, NULL), TCX_NEXT, "within burst: next program");
+	ASSERT_EQ(fx_run(tc, buf, len, 0, NULL, NULL), SHOT, "burst+1 dropped");
+	ASSERT_EQ(run_frame(buf, len), XDP_DROP, "XDP shares the same bucket");
+	s.src = "198.18.9.1";
+	len = pkt_build(&s, buf, sizeof(buf));
+	ASSERT_EQ(fx_run(tc, buf, len, 0, NULL, NULL), SHOT, "deny");
+	len = pkt_arp(buf, sizeof(buf));
+	ASSERT_EQ(fx_run(tc, buf, len, 0, NULL, NULL), TCX_NEXT, "ARP untouched");
+	ASSERT_EQ(stat(FG_R_LIMIT_DROP), 2, "limit drops counted");
+}
