@@ -55,12 +55,19 @@ static void unpin_all(const char *dir)
 	rmdir(dir);
 }
 
+/* The link that makes an interface "attached": the limiter's, XDP or TC. */
+static const char *const primary_prefixes[] = { FG_LINK_XDP_PREFIX, FG_LINK_TCX_LIMIT_PREFIX };
+
 int fg_is_attached(const char *pin_dir, const char *ifname)
 {
 	char link_name[64];
 
-	snprintf(link_name, sizeof(link_name), FG_LINK_XDP_PREFIX "%s", ifname);
-	return fg_pin_exists(pin_dir, link_name);
+	for (int i = 0; i < 2; i++) {
+		snprintf(link_name, sizeof(link_name), "%s%s", primary_prefixes[i], ifname);
+		if (fg_pin_exists(pin_dir, link_name))
+			return 1;
+	}
+	return 0;
 }
 
 /* Attaching twice is harmless: only apply the options given. */
@@ -104,14 +111,15 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 		snprintf(err, errlen, "no such interface '%s'", ifname);
 		return -ENODEV;
 	}
-	snprintf(link_name, sizeof(link_name), FG_LINK_XDP_PREFIX "%s", ifname);
+	snprintf(link_name, sizeof(link_name), "%s%s",
+		 o->tc_hook ? FG_LINK_TCX_LIMIT_PREFIX : FG_LINK_XDP_PREFIX, ifname);
 	if (fg_pin_path(path, sizeof(path), pin_dir, link_name)) {
 		snprintf(err, errlen, "pin dir path too long: %s", pin_dir);
 		return -ENAMETOOLONG;
 	}
 	fresh = !fg_pin_exists(pin_dir, FG_MAP_CONFIG);
 
-	if (!fresh && access(path, F_OK) == 0) {
+	if (!fresh && fg_is_attached(pin_dir, ifname)) {
 		res->already = 1;
 		return apply_options(pin_dir, o, err, errlen);
 	}
@@ -169,12 +177,27 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 		}
 	}
 
-	link_fd = xdp_link(bpf_program__fd(skel->progs.xdp_ingress), ifindex, o->mode, &used);
-	if (link_fd < 0) {
-		ret = link_fd;
-		snprintf(err, errlen, "Failed to attach XDP to %s: %s%s", ifname, strerror(-ret),
-			 ret == -EBUSY || ret == -EEXIST ? " (another XDP program is attached)" : "");
-		goto fail;
+	if (o->tc_hook) {
+		/* First in the TCX ingress chain, so the observer runs after it. */
+		link_fd = bpf_link_create(bpf_program__fd(skel->progs.tc_limit), ifindex,
+					  FG_TCX_INGRESS, NULL);
+		if (link_fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "Failed to attach TC (tcx) to %s: %s (TCX needs Linux 6.6+)",
+				 ifname, strerror(-ret));
+			goto fail;
+		}
+	} else {
+		link_fd = xdp_link(bpf_program__fd(skel->progs.xdp_ingress), ifindex, o->mode,
+				   &used);
+		if (link_fd < 0) {
+			ret = link_fd;
+			snprintf(err, errlen, "Failed to attach XDP to %s: %s%s", ifname,
+				 strerror(-ret),
+				 ret == -EBUSY || ret == -EEXIST ? " (another XDP program is attached)"
+								 : "");
+			goto fail;
+		}
 	}
 	if (bpf_obj_pin(link_fd, path)) {
 		ret = -errno;
@@ -215,7 +238,7 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 			close(fd);
 		}
 	}
-	res->xdp_mode = xdp_mode_name(used);
+	res->xdp_mode = o->tc_hook ? "tc" : xdp_mode_name(used);
 	ret = 0;
 	goto out;
 
@@ -241,17 +264,16 @@ int fg_detach_iface(const char *pin_dir, const char *ifname, int *last, char *er
 		    size_t errlen)
 {
 	const char *prefixes[] = { FG_LINK_TCX_IN_PREFIX, FG_LINK_TCX_EG_PREFIX,
-				   FG_LINK_XDP_PREFIX };
+				   FG_LINK_TCX_LIMIT_PREFIX, FG_LINK_XDP_PREFIX };
 	char link_name[64], path[4096];
 
 	*last = 0;
-	snprintf(link_name, sizeof(link_name), FG_LINK_XDP_PREFIX "%s", ifname);
-	if (fg_pin_path(path, sizeof(path), pin_dir, link_name) || access(path, F_OK)) {
+	if (!fg_is_attached(pin_dir, ifname)) {
 		snprintf(err, errlen, "floodgate is not attached to %s", ifname);
 		return -ENOENT;
 	}
 	/* The pins hold the only references: unlinking them detaches. */
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		snprintf(link_name, sizeof(link_name), "%s%s", prefixes[i], ifname);
 		fg_pin_path(path, sizeof(path), pin_dir, link_name);
 		if (unlink(path) && errno != ENOENT) {

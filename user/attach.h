@@ -19,13 +19,14 @@ enum fg_xdp_mode { FG_XDP_AUTO = 0, FG_XDP_NATIVE, FG_XDP_GENERIC };
 
 struct fg_attach_opts {
 	enum fg_xdp_mode mode;
-	int no_tc;         /* XDP only */
+	int no_tc;         /* no TC programs (observer, egress breakers) */
+	int tc_hook;       /* limits at TCX ingress instead of XDP (virtual ifaces) */
 	__u32 v6_prefix;   /* 0: leave as is (fresh maps: the default) */
 };
 
 struct fg_attach_result {
 	int already;          /* was attached: only the options were applied */
-	const char *xdp_mode; /* "native" or "generic" (when not already) */
+	const char *xdp_mode; /* "native", "generic", or "tc" (--hook tc) */
 };
 
 /*

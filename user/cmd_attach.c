@@ -17,6 +17,7 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 		{ "xdp-mode", required_argument, NULL, 'm' },
 		{ "ipv6-prefix", required_argument, NULL, 'p' },
 		{ "no-tc", no_argument, NULL, 'n' },
+		{ "hook", required_argument, NULL, 'k' },
 		{},
 	};
 	const struct fg_cmd *cmd = fg_find_cmd("attach");
@@ -47,6 +48,11 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 		case 'n':
 			ao.no_tc = 1;
 			break;
+		case 'k':
+			if (strcmp(optarg, "xdp") && strcmp(optarg, "tc"))
+				return fg_fail("invalid --hook '%s': expected xdp or tc", optarg);
+			ao.tc_hook = !strcmp(optarg, "tc");
+			break;
 		default:
 			return 2;
 		}
@@ -70,11 +76,14 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 	if (res.already)
 		printf("floodgate already attached to %s\n", ifname);
 	else if (ctx->json)
-		printf("{\"attached\":\"%s\",\"xdp_mode\":\"%s\",\"tc\":%s,\"pin_dir\":\"%s\"}\n",
-		       ifname, res.xdp_mode, ao.no_tc ? "false" : "true", ctx->pin_dir);
+		printf("{\"attached\":\"%s\",\"hook\":\"%s\",\"xdp_mode\":\"%s\",\"tc\":%s,"
+		       "\"pin_dir\":\"%s\"}\n",
+		       ifname, ao.tc_hook ? "tc" : "xdp", res.xdp_mode, ao.no_tc ? "false" : "true",
+		       ctx->pin_dir);
 	else
-		printf("floodgate attached to %s (xdp %s%s), maps in %s\n", ifname, res.xdp_mode,
-		       ao.no_tc ? "" : ", tc ingress+egress", ctx->pin_dir);
+		printf("floodgate attached to %s (limits: %s%s%s), maps in %s\n", ifname,
+		       ao.tc_hook ? "tc ingress" : "xdp ", ao.tc_hook ? "" : res.xdp_mode,
+		       ao.no_tc ? "" : "; tc ingress+egress", ctx->pin_dir);
 	return 0;
 }
 

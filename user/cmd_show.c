@@ -55,11 +55,14 @@ static int list_ifaces(const char *dir, struct iface *out, int max)
 		char path[4096];
 		int fd;
 
-		if (strncmp(de->d_name, FG_LINK_XDP_PREFIX, strlen(FG_LINK_XDP_PREFIX)))
+		int tc = !strncmp(de->d_name, FG_LINK_TCX_LIMIT_PREFIX,
+				  strlen(FG_LINK_TCX_LIMIT_PREFIX));
+
+		if (!tc && strncmp(de->d_name, FG_LINK_XDP_PREFIX, strlen(FG_LINK_XDP_PREFIX)))
 			continue;
 		snprintf(out[n].name, sizeof(out[n].name), "%s",
-			 de->d_name + strlen(FG_LINK_XDP_PREFIX));
-		out[n].mode = "xdp";
+			 de->d_name + strlen(tc ? FG_LINK_TCX_LIMIT_PREFIX : FG_LINK_XDP_PREFIX));
+		out[n].mode = tc ? "tc ingress" : "xdp";
 		fg_pin_path(path, sizeof(path), dir, de->d_name);
 		fd = bpf_obj_get(path);
 		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {

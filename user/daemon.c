@@ -380,6 +380,7 @@ static int reconcile_maps(struct fg_daemon *d, const int *carried, int manage_up
 		} else if (plan[i].map_idx < 0) {
 			fg_upstream_stats_reset(&d->maps, u->id);
 			u->have_last = 0;
+			u->synack_carry = 0;
 			pr_info("upstream %s added\n", u->cfg.name);
 		}
 		if (write_upstream(d, u, now) > 0)
@@ -603,6 +604,34 @@ static void feed(struct fg_daemon *d, struct fg_ups_rt *u, enum fg_outcome o, __
 			note(d, u, &t, now, "");
 }
 
+/*
+ * fg_classify_deltas counts the SYN-ACKs beyond this tick's HTTP responses
+ * as successes at once. But a response often arrives in the tick after its
+ * SYN-ACK (whenever a tick boundary falls between the two): that connection
+ * would count as a success and then as a failure, and the success resets
+ * the consecutive-failure count, so an upstream answering every request
+ * with 503 may not trip at the Nth. So a SYN-ACK with no status waits one
+ * tick: this tick's responses first answer the SYN-ACKs carried from the
+ * last one, and carried ones still unanswered count as successes now (a TCP
+ * upstream, or one that accepted and said nothing). Called before u->last
+ * moves to c.
+ */
+static void settle_synacks(struct fg_ups_rt *u, const __u64 *c, struct fg_outcomes *o)
+{
+	static const int status[] = { FG_U_HTTP_2XX, FG_U_HTTP_3XX, FG_U_HTTP_4XX,
+				      FG_U_HTTP_429, FG_U_HTTP_5XX };
+	__u64 synack = delta(u->last, c, FG_U_SYNACK), http = 0, answered, counted;
+
+	for (unsigned int k = 0; k < sizeof(status) / sizeof(status[0]); k++)
+		http += delta(u->last, c, status[k]);
+	counted = synack > http ? synack - http : 0; /* what classify made successes */
+	o->ok -= counted < o->ok ? (__u32)counted : o->ok;
+	answered = u->synack_carry < http ? u->synack_carry : http;
+	o->ok = clamp32((__u64)o->ok + u->synack_carry - answered);
+	http -= answered;
+	u->synack_carry = clamp32(synack > http ? synack - http : 0);
+}
+
 /* Outcomes of upstream u for this tick, in a fixed order: successes, then
  * failures (passive, connect timeouts, probes). */
 static void decide(struct fg_daemon *d, struct fg_ups_rt *u, const __u64 *c, __u64 now)
@@ -611,8 +640,10 @@ static void decide(struct fg_daemon *d, struct fg_ups_rt *u, const __u64 *c, __u
 	struct fg_transition t;
 	__u32 fc = u->cfg.failure_classes;
 
-	if (c && u->have_last)
+	if (c && u->have_last) {
 		fg_classify_deltas(u->last, c, fc, &o);
+		settle_synacks(u, c, &o);
+	}
 	if (c) {
 		memcpy(u->last, c, sizeof(u->last));
 		memcpy(u->m.c, c, sizeof(u->m.c));

@@ -76,6 +76,8 @@ struct fg_ups_rt {
 	int have_last;
 	/* Outcomes gathered since the last tick, fed to the breaker by it. */
 	__u32 pend_timeouts, pend_probe_ok, pend_probe_failed;
+	/* SYN-ACKs of the last tick that no HTTP status has answered yet. */
+	__u32 synack_carry;
 	/* Probe health with rise/fall hysteresis (metric and log only). */
 	int probe_up;
 	__s32 probe_streak;        /* > 0: passes in a row, < 0: failures in a row */

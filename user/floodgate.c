@@ -20,13 +20,18 @@
 
 const struct fg_cmd fg_cmds[] = {
 	{ "attach", cmd_attach,
-	  "attach IFACE [--xdp-mode auto|native|generic] [--no-tc] [--ipv6-prefix LEN]\n"
+	  "attach IFACE [--xdp-mode auto|native|generic] [--hook xdp|tc] [--no-tc]\n"
+	  "             [--ipv6-prefix LEN]\n"
 	  "  Load floodgate and attach it to IFACE. Maps and the link are pinned, so the\n"
 	  "  command exits and traffic stays guarded; attaching again is harmless.\n"
 	  "  --xdp-mode MODE    native (driver), generic (skb), or auto: native, else\n"
 	  "                     generic (default auto)\n"
-	  "  --no-tc            XDP only: no TC programs (breakers of locally originated\n"
-	  "                     connections and passive observation need TC)\n"
+	  "  --hook tc          run the per-source limits at TCX ingress instead of XDP:\n"
+	  "                     cheaper on veth and other virtual interfaces, where XDP\n"
+	  "                     copies every frame (default xdp; breakers of forwarded\n"
+	  "                     traffic are then enforced by TC egress upstream-side)\n"
+	  "  --no-tc            no TC observer / egress programs (breakers of locally\n"
+	  "                     originated connections and passive observation need them)\n"
 	  "  --ipv6-prefix LEN  bucket IPv6 sources by this prefix, 1..128 (default 64;\n"
 	  "                     applies to the whole pin dir)\n" COMMON_OPTS,
 	  "load and attach to an interface" },

@@ -12,6 +12,7 @@
 #define FG_LINK_XDP_PREFIX "link_xdp_"
 #define FG_LINK_TCX_IN_PREFIX "link_tcx_in_"
 #define FG_LINK_TCX_EG_PREFIX "link_tcx_eg_"
+#define FG_LINK_TCX_LIMIT_PREFIX "link_tcx_limit_" /* limits at TCX ingress (--hook tc) */
 
 /* libbpf 1.1 predates TCX; the kernel (6.6+) knows these attach types. */
 #define FG_TCX_INGRESS 46

@@ -13,7 +13,11 @@
 # source loses nothing; the denied one gets nothing; floodgate's own counters
 # agree packet for packet; ARP, NDP and ping are unaffected; detach leaves no
 # pin, link or program behind.
+#
+# FG_LIMIT_HOOK=tc runs the same checks with the limits at TCX ingress
+# (floodgate attach --hook tc; tests/netns/test_limit_tc.sh).
 set -u
+LIMIT_HOOK=${FG_LIMIT_HOOK:-xdp}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
 . "$HERE/lib_netns.sh"
@@ -58,8 +62,9 @@ for a in "${V6_SRCS[@]}"; do
 done
 
 # --- attach -----------------------------------------------------------------
-if ! out=$(fg_gw attach "$IF_GW" --xdp-mode native 2>&1); then
-	t_fail attach "floodgate attach $IF_GW --xdp-mode native: $out"
+if [ "$LIMIT_HOOK" = tc ]; then ATTACH_ARGS=(--hook tc); else ATTACH_ARGS=(--xdp-mode native); fi
+if ! out=$(fg_gw attach "$IF_GW" "${ATTACH_ARGS[@]}" 2>&1); then
+	t_fail attach "floodgate attach $IF_GW ${ATTACH_ARGS[*]}: $out"
 	t_exit
 fi
 # status in the gateway namespace: it asks the kernel about the ifindex there.
@@ -68,7 +73,15 @@ PROG_ID=$(jq -r --arg i "$IF_GW" '.interfaces[] | select(.name == $i) | .prog_id
 LINK_ID=$(jq -r --arg i "$IF_GW" '.interfaces[] | select(.name == $i) | .link_id' <<<"$STATUS")
 HOOK=$(jq -r --arg i "$IF_GW" '.interfaces[] | select(.name == $i) | .hook' <<<"$STATUS")
 IFINDEX=$(ip netns exec "$NS_GW" cat /sys/class/net/"$IF_GW"/ifindex)
-if [ "$HOOK" = "xdp native" ] && [ -n "$PROG_ID" ] && [ "$PROG_ID" != 0 ] &&
+if [ "$LIMIT_HOOK" = tc ]; then
+	if [ "$HOOK" = "tc ingress" ] && [ -n "$PROG_ID" ] && [ "$PROG_ID" != 0 ] &&
+		bpftool prog show id "$PROG_ID" | grep -q "name tc_limit" &&
+		! ip -n "$NS_GW" link show "$IF_GW" | grep -q xdp; then
+		t_ok attach_tc
+	else
+		t_fail attach_tc "status says hook '$HOOK' prog '$PROG_ID'"
+	fi
+elif [ "$HOOK" = "xdp native" ] && [ -n "$PROG_ID" ] && [ "$PROG_ID" != 0 ] &&
 	ip -n "$NS_GW" link show "$IF_GW" | grep -q "prog/xdp id $PROG_ID "; then
 	t_ok attach_native
 else
