@@ -156,7 +156,7 @@ int tc_egress(struct __sk_buff *skb)
 	struct fg_config *cfg;
 	struct fg_flow_key fk;
 	__u64 now;
-	int r;
+	int r, marked;
 
 	cfg = fg_cfg();
 	if (!cfg || fg_parse_skb(skb, &p) != FG_PARSE_OK)
@@ -166,7 +166,8 @@ int tc_egress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 
 	now = bpf_ktime_get_ns();
-	r = fg_breaker(&p, cfg, u, cfg->probe_mark && skb->mark == cfg->probe_mark, now);
+	marked = cfg->probe_mark && skb->mark == cfg->probe_mark;
+	r = fg_breaker(&p, cfg, u, marked, now);
 	if (r == FG_BRK_RESET) {
 		__u32 id = u->id; /* the map value pointer does not survive the rewrite */
 
@@ -179,7 +180,8 @@ int tc_egress(struct __sk_buff *skb)
 	if (r == FG_BRK_DROP)
 		return TC_ACT_SHOT;
 
-	if (fg_is_syn(&p)) {
+	/* The controller's own probes judge themselves: no passive outcome. */
+	if (fg_is_syn(&p) && !marked) {
 		struct fg_pending np = { .first_ns = now, .upstream_id = u->id };
 
 		fg_ucount(u->id, FG_U_SYN);
@@ -188,6 +190,36 @@ int tc_egress(struct __sk_buff *skb)
 		bpf_map_update_elem(&pending_syn, &fk, &np, BPF_NOEXIST);
 	}
 	return TC_ACT_OK;
+}
+
+/* A reply to one of the controller's own probes: a local socket with its mark. */
+static __always_inline int fg_reply_to_probe(struct __sk_buff *skb, const struct fg_pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	struct fg_config *cfg = fg_cfg();
+	struct bpf_sock *sk;
+	int probe;
+
+	if (!cfg || !cfg->probe_mark || p->l4proto != IPPROTO_TCP)
+		return 0;
+	if (p->is_v6) {
+		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
+		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
+		t.ipv6.sport = p->sport;
+		t.ipv6.dport = p->dport;
+		sk = bpf_sk_lookup_tcp(skb, &t, sizeof(t.ipv6), BPF_F_CURRENT_NETNS, 0);
+	} else {
+		__builtin_memcpy(&t.ipv4.saddr, p->src + 12, 4);
+		__builtin_memcpy(&t.ipv4.daddr, p->dst + 12, 4);
+		t.ipv4.sport = p->sport;
+		t.ipv4.dport = p->dport;
+		sk = bpf_sk_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	}
+	if (!sk)
+		return 0;
+	probe = sk->mark == cfg->probe_mark;
+	bpf_sk_release(sk);
+	return probe;
 }
 
 SEC("tc")
@@ -205,6 +237,9 @@ int tc_ingress(struct __sk_buff *skb)
 	if (!u)
 		return TC_ACT_OK;
 	id = u->id;
+	/* Probes judge themselves; a socket lookup only for what would count. */
+	if (fg_reply_may_count(&p) && fg_reply_to_probe(skb, &p))
+		return TC_ACT_OK;
 	off = fg_observe_reply(&p, u);
 	/* The payload may sit outside the linear area: copy it out. */
 	if (!off || bpf_skb_load_bytes(skb, off, status, sizeof(status)))

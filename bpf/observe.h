@@ -32,6 +32,16 @@ static __always_inline int fg_http_class(const __u8 *b)
 	}
 }
 
+/* Could fg_observe_reply count this packet? (SYN-ACK, RST, a status line) */
+static __always_inline int fg_reply_may_count(const struct fg_pkt *p)
+{
+	if (p->l4proto != IPPROTO_TCP || !p->l4off)
+		return 0;
+	if (p->tcp_flags & (FG_TCP_SYN | FG_TCP_RST))
+		return 1;
+	return p->l3end >= p->l4off + p->tcp_hlen + FG_HTTP_STATUS_LEN;
+}
+
 /*
  * Count a reply from upstream u. Returns the offset of the TCP payload in
  * the frame when it should be checked for an HTTP status line, else 0.

@@ -31,6 +31,7 @@ $(OUTPUT)/tests/test_bpf: $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/tes
 
 -include tests/netns/netns.mk
 -include tests/netns/breaker.mk
+-include tests/netns/daemon.mk
 -include tests/bench/bench.mk
 
 tests-build: $(TEST_BINS) $(TEST_TOOLS)

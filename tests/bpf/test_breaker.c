@@ -217,6 +217,7 @@ TEST(probe_mark_passes)
 	ASSERT_EQ(fx_tc_egress(syn_to(UP4, 40002), 0), TC_ACT_REDIRECT, "and then gone");
 	ASSERT_EQ(fx_tc_egress(syn_to(UP4, 40003), 0x1234), TC_ACT_REDIRECT, "other marks do not pass");
 	ASSERT_EQ(fx_ustat(id, FG_U_PROBES), 1, "probe counted");
+	ASSERT_EQ(fx_ustat(id, FG_U_SYN), 1, "only the admitted client SYN is a passive outcome");
 }
 
 static struct pkt_spec reply(const char *from, const char *payload, __u8 flags)

@@ -4,7 +4,8 @@
 
     http_upstream.py --port PORT --control FILE --log FILE --ready FILE [--bind ADDR]
 
-Listens on ADDR (default "::", dual stack: IPv4 and IPv6) port PORT. Every
+Listens on ADDR (default "::", dual stack: IPv4 and IPv6; an IPv4 address
+such as 198.18.2.11 listens on that address only, IPv4) port PORT. Every
 request is answered with the status read from the control file at that
 moment (one number, 200..599; 200 when the file is missing or unreadable),
 one response per connection (HTTP/1.0, "Connection: close"), so each request
@@ -21,6 +22,7 @@ import argparse
 import http.server
 import signal
 import socket
+import socketserver
 import sys
 
 
@@ -77,8 +79,17 @@ class Server(http.server.HTTPServer):
     allow_reuse_address = True
 
     def server_bind(self):
-        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
+        if self.address_family == socket.AF_INET6:
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        # TCPServer's bind, without HTTPServer's socket.getfqdn(): a reverse
+        # lookup would send DNS queries out of the test namespace.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = self.server_address[0]
+        self.server_port = self.server_address[1]
+
+
+class Server4(Server):
+    address_family = socket.AF_INET
 
 
 def main():
@@ -95,7 +106,8 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    srv = Server((a.bind, a.port), Handler)
+    cls = Server if ":" in a.bind else Server4
+    srv = cls((a.bind, a.port), Handler)
     srv.control = a.control
     srv.log = a.log
     open(a.log, "a").close()

@@ -1,0 +1,811 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# floodgated end to end: the daemon runs the breakers of real HTTP upstreams
+# behind a forwarding gateway, from what the datapath sees and its probes.
+#
+#   client ns                 gateway ns (ip_forward=1)               upstream ns
+#   $IF_C 198.18.1.2 ── veth ── $IF_GC 198.18.1.1 | $IF_GU 198.18.2.1 ── veth ── $IF_U 198.18.2.10 web
+#                                                  |                               198.18.2.11 web2
+#                  floodgated (attaches both interfaces itself, control       http_upstream.py :80
+#                  socket, textfile) and node_exporter (198.18.1.1:$NE_PORT,  on each address
+#                  textfile collector only)
+#
+# floodgated runs in the gateway namespace (nsenter: keeps the bpffs) with a
+# config in a temp dir: tick 100 ms, stale_limit 1 s, open timeout 3 s with no
+# jitter, 5 consecutive failures open, reject = reset. The client's veth runs
+# an XDP_PASS program so floodgate's XDP_TX RSTs reach it (see
+# test_breaker.sh). Times come from CLOCK_MONOTONIC on both sides: the
+# datapath's heartbeat and the map's changed_ns, and the client's own clock
+# (a small Python meter run in the client namespace).
+#
+# Checks:
+#  1. web answers 503: the breaker is open in `floodgate upstream list --json`
+#     (polled every ~10 ms) within one tick + $MARGIN_MS of the 5th 503 a
+#     client saw; clients are then refused at once (RST) and nothing reaches
+#     web; half-open after the open timeout; with web healthy again, client
+#     requests (half-open permits) close it. A second trip with web's server
+#     stopped (connections refused) is timed the same way.
+#  2. kill -9 of the daemon and a restart: the map says open at every poll
+#     (and keeps the same changed_ns), clients stay refused, the new daemon
+#     resumes the breaker and its open timeout from the map, then half-opens
+#     and closes it.
+#  4. SIGHUP with an edited config (web2 added, web's probe and threshold
+#     changed, a [policy] added): web stays open, its map counters and the
+#     daemon's own counters carry on; web2 starts closed; the policy is in.
+#     Then web2's server stops answering ("down": accepts, closes): its HTTP
+#     probes fail and the breaker opens.
+#  6. control socket (socat): list, open web2 (forced), an error, auto web2;
+#     the CLI's upstream auto/open with --socket go through the daemon too.
+#  3. SIGSTOP: the daemon-opened web passes traffic again once the heartbeat
+#     is stale_limit old (not before, and within a tick of it); the
+#     forced-open web2 keeps refusing; SIGCONT makes the controller fresh.
+#     SIGTERM: exit 0, socket removed, datapath still attached, and web fails
+#     open stale_limit after the last heartbeat.
+#  5. textfile: `promtool check metrics` passes on floodgate.prom, and a real
+#     node_exporter in the gateway namespace serves the floodgate metrics.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib.sh"
+
+TAG=fgdm$$
+NS_C=${TAG}c
+NS_G=${TAG}g
+NS_U=${TAG}u
+IF_C=${TAG}c0  # client's end
+IF_GC=${TAG}gc # gateway, client-facing
+IF_GU=${TAG}gu # gateway, upstream-facing
+IF_U=${TAG}u0  # upstream's end
+PIN=/sys/fs/bpf/fgdm-$$
+C4=198.18.1.2 GC4=198.18.1.1 GU4=198.18.2.1 U4=198.18.2.10 U4B=198.18.2.11
+PORT=80
+NE_PORT=9100 # node_exporter, inside the gateway namespace only
+
+TICK_MS=100
+MARGIN_MS=50 # the open must show in the map within TICK_MS + MARGIN_MS
+STALE_MS=1000
+OPEN_MS=3000 # open_timeout (open_jitter = 0)
+NFAIL=5      # consecutive_failures
+FAST_MS=50   # a refused connect fails faster than this
+
+FGD=$FG_ROOT/build/floodgated
+CT=$FG_TOOLS/connect_time
+HB=$FG_TOOLS/breaker_heartbeat
+XDP_PASS_OBJ=$FG_ROOT/build/xdp_pass.bpf.o
+SRV=$FG_ROOT/tests/tools/http_upstream.py
+NE=/usr/bin/prometheus-node-exporter
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+TMP="" SOCK="" CONF="" DLOG="" METER=""
+DPID="" SRV1_PID="" SRV2_PID="" NE_PID="" WATCH_PID=""
+
+note() { echo "  $*" >&2; }
+# t_is STATUS NAME WHY: report a condition evaluated just before (for
+# conditions joined with &&, which t_check cannot take).
+t_is() { if [ "$1" = 0 ]; then t_ok "$2"; else t_fail "$2" "$3"; fi; }
+not() { ! "$@"; }
+ms() { awk -v n="$1" 'BEGIN { printf "%.0f", n / 1e6 }'; } # ns -> ms
+
+# Is PID a live child of this shell? (never signal a reused PID)
+ours() { [ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+alive() { ours "$1" && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+# stop_pid PID: CONT (it may be stopped), TERM, up to 2 s, then KILL; reaps it.
+stop_pid() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	if ours "$pid"; then
+		kill -CONT "$pid" 2>/dev/null
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < 40; i++)); do
+			alive "$pid" || break
+			sleep 0.05
+		done
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	for p in "$DPID" "$WATCH_PID" "$NE_PID" "$SRV1_PID" "$SRV2_PID"; do
+		stop_pid "$p"
+	done
+	if [ -d "$PIN" ]; then
+		fgw detach "$IF_GC" >/dev/null 2>&1
+		fgw detach "$IF_GU" >/dev/null 2>&1
+		# Whatever is left: removing a link's pin detaches it.
+		rm -rf -- "$PIN"
+	fi
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_G" 2>/dev/null
+	ip netns del "$NS_U" 2>/dev/null
+	if [ -n "$TMP" ]; then
+		if [ "$T_FAILED" != 0 ] && [ -f "$DLOG" ]; then
+			echo "  --- floodgated log, without probe lines (last 50) ---" >&2
+			grep -v ': probe \(pass\|fail\) in' "$DLOG" | tail -n 50 | sed 's/^/  | /' >&2
+		fi
+		if [ -n "${FGDM_KEEP:-}" ]; then echo "  kept $TMP" >&2; else rm -rf -- "$TMP"; fi
+	fi
+	return $rc
+}
+
+in_ns() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+# nsenter keeps the root namespace's /sys (and so the bpffs) and is lighter
+# than ip netns exec for the many short client commands.
+cns() { nsenter --net=/run/netns/"$NS_C" "$@"; }
+gns() { nsenter --net=/run/netns/"$NS_G" "$@"; }
+fgw() { gns "$FG" "$@" --pin-dir "$PIN"; }
+fgate() { "$FG" "$@" --pin-dir "$PIN"; }
+ctl() { socat -t 2 - UNIX-CONNECT:"$SOCK" <<<"$1" 2>&1; }
+meter() { cns "$PY" "$METER" "$@"; }
+
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+# cget HOST: HTTP/1.0 GET from the client; prints the status (000: none).
+cget() {
+	cns curl -s -o /dev/null -w '%{http_code}' --http1.0 -H 'Connection: close' \
+		--connect-timeout 2 --max-time 3 "http://$1:$PORT/"
+}
+cct() { cns "$CT" "$@" 2>&1; }
+fast_refused() {
+	[ "$(kv "$1" result)" = refused ] && [ "$(kv "$1" errno)" = ECONNREFUSED ] &&
+		awk -v m="$(kv "$1" ms)" -v l="$FAST_MS" 'BEGIN { exit !(m < l) }'
+}
+ulist() { fgate upstream list --json 2>/dev/null; }
+ufield() { jq -r --arg n "$2" --arg f "$3" '.upstreams[] | select(.name == $n) | .[$f]' <<<"$1"; }
+ucount() { jq -r --arg n "$2" --arg c "$3" '.upstreams[] | select(.name == $n) | .counters[$c]' <<<"$1"; }
+ustate() { ufield "$(ulist)" "$1" state; }
+requests() { cat "$TMP/requests.$1" 2>/dev/null | wc -l | tr -d ' '; }
+# CLOCK_MONOTONIC now, and the daemon's last heartbeat, from the config map.
+mono_ns() { kv "$("$HB" "$PIN" show)" now_ns; }
+hb_ns() { kv "$("$HB" "$PIN" show)" heartbeat_ns; }
+# changed_ns NAME: when NAME's breaker last changed state, as the map says.
+changed_ns() {
+	bpftool -j map dump pinned "$PIN/upstreams" 2>/dev/null |
+		jq -r --arg n "$1" '.[] | (.formatted.value // .value) | select(.name == $n) | .changed_ns'
+}
+# metric NAME LABELS: a sample's value from the textfile ('' if none).
+metric() { grep -F "$1{$2}" "$TMP/textfile/floodgate.prom" 2>/dev/null | awk '{ print $NF }'; }
+
+# wait_state NAME WANT MAX_MS: poll until NAME is WANT (SEEN: states seen).
+wait_state() {
+	local name=$1 want=$2 i s end=$((${EPOCHREALTIME/./} + $3 * 1000))
+	SEEN=""
+	for ((i = 0; i < 1000; i++)); do
+		s=$(ustate "$name")
+		[[ " $SEEN " == *" $s "* ]] || SEEN="$SEEN $s"
+		[ "$s" = "$want" ] && return 0
+		[ "${EPOCHREALTIME/./}" -gt "$end" ] && return 1
+		sleep 0.01
+	done
+	return 1
+}
+log_lines() { wc -l <"$DLOG" | tr -d ' '; }
+log_since() { tail -n +"$(($1 + 1))" "$DLOG"; }
+
+# The meter (Python, so that its loops cost no fork per step):
+#   trip http|connect N ADDR PORT NAME WANT MAX_MS
+#       N GETs (or bare connects) one after the other; the CLOCK_MONOTONIC
+#       time of the Nth answer; then `floodgate upstream list --json` every
+#       ~10 ms until NAME is WANT, at most MAX_MS.
+#   until_ok ADDR PORT MAX_MS
+#       a connect every ~10 ms until one succeeds; when, and how the others
+#       failed.
+#   watch NAME UNTIL_NS READY STOP
+#       `floodgate upstream list --json` every ~10 ms until the file STOP
+#       exists or CLOCK_MONOTONIC UNTIL_NS (at most 1000 polls): NAME's
+#       states, and when it stopped; creates the file READY after the first
+#       poll.
+# Each prints one line of key=value.
+write_meter() {
+	METER=$TMP/meter.py
+	cat >"$METER" <<-'EOF'
+		import json, os, socket, subprocess, sys, time
+		FG, PIN = os.environ["FG"], os.environ["FG_PIN"]
+		def now():
+		    return time.monotonic_ns()
+		def state_of(name):
+		    out = subprocess.run([FG, "upstream", "list", "--json", "--pin-dir", PIN],
+		                         capture_output=True, text=True).stdout
+		    try:
+		        return [u["state"] for u in json.loads(out)["upstreams"] if u["name"] == name][0]
+		    except (ValueError, KeyError, IndexError):
+		        return "none"
+		def attempt(addr, port, get, timeout=2.0):
+		    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+		    s.settimeout(timeout)
+		    t0 = now()
+		    try:
+		        s.connect((addr, port))
+		        if not get:
+		            return "ok", t0, now()
+		        s.sendall(b"GET / HTTP/1.0\r\nHost: upstream\r\nConnection: close\r\n\r\n")
+		        buf = b""
+		        while b"\n" not in buf:
+		            d = s.recv(256)
+		            if not d:
+		                break
+		            buf += d
+		        t1 = now()
+		        code = buf.split(b" ")[1].decode() if buf.startswith(b"HTTP/") else "000"
+		        while d and len(buf) < 65536:  # the rest, so the server is not reset
+		            d = s.recv(4096)
+		            buf += d
+		        return code, t0, t1
+		    except ConnectionRefusedError:
+		        return "refused", t0, now()
+		    except OSError as e:
+		        return type(e).__name__, t0, now()
+		    finally:
+		        s.close()
+		cmd = sys.argv[1]
+		if cmd == "trip":
+		    mode, n, addr, port, name, want, max_ms = sys.argv[2:9]
+		    got = []
+		    for _ in range(int(n)):
+		        r, _, last = attempt(addr, int(port), mode == "http")
+		        got.append(r)
+		    polls, seen, gap, prev = 0, 0, 0, last
+		    while True:
+		        st = state_of(name)
+		        t = now()
+		        polls += 1
+		        gap, prev = max(gap, t - prev), t
+		        if st == want:
+		            seen = t
+		            break
+		        if t - last > int(max_ms) * 1000000:
+		            break
+		        time.sleep(0.01)
+		    print("got=%s last_ns=%d seen_ns=%d ms=%s polls=%d max_gap_ms=%.1f state=%s" % (
+		        ",".join(got), last, seen, "%.1f" % ((seen - last) / 1e6) if seen else "never",
+		        polls, gap / 1e6, st))
+		elif cmd == "until_ok":
+		    addr, port, max_ms = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+		    start, tries, slow, other, ok_ns, worst = now(), 0, 0, [], 0, 0
+		    while now() - start < max_ms * 1000000 and tries < 2000:
+		        r, t0, t1 = attempt(addr, port, False, 0.3)
+		        tries += 1
+		        if r == "ok":
+		            ok_ns = t1
+		            break
+		        if r != "refused":
+		            other.append(r)
+		        elif t1 - t0 > 50 * 1000000:
+		            slow += 1
+		        worst = max(worst, t1 - t0)
+		        time.sleep(0.01)
+		    print("ok_ns=%d tries=%d slow_refusals=%d other=%s worst_refusal_ms=%.1f" % (
+		        ok_ns, tries, slow, ",".join(other) or "none", worst / 1e6))
+		elif cmd == "watch":
+		    name, until, ready, stop = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+		    polls, states = 0, []
+		    while (now() < until or polls == 0) and polls < 1000 and not os.path.exists(stop):
+		        st = state_of(name)
+		        polls += 1
+		        if st not in states:
+		            states.append(st)
+		        if polls == 1:
+		            open(ready, "w").close()
+		        time.sleep(0.01)
+		    print("states=%s polls=%d end_ns=%d" % (",".join(states), polls, now()))
+	EOF
+}
+
+# diag WHAT: the datapath's view, for a failure's context (stderr).
+diag() {
+	note "diag ($1): $("$HB" "$PIN" show)"
+	bpftool -j map dump pinned "$PIN/upstreams" 2>&1 | jq -c '.[] | .formatted.value // .value' 2>&1 | sed 's/^/    /' >&2
+}
+
+# write_config 1|2
+write_config() {
+	cat >"$CONF.new" <<-EOF
+		; test_daemon.sh: config $1
+		[daemon]
+		pin_dir = $PIN
+		interfaces = $IF_GC, $IF_GU
+		tick = ${TICK_MS}ms
+		stale_limit = ${STALE_MS}ms
+		textfile_dir = $TMP/textfile
+		textfile_interval = 200ms
+		control_socket = $SOCK
+
+		[defaults]
+		reject = reset
+		probe = none
+		consecutive_failures = $NFAIL
+		failure_rate = 0
+		open_timeout = ${OPEN_MS}ms
+		open_jitter = 0
+		backoff_factor = 2
+		half_open_permits = 3
+		successes_to_close = 2
+		connect_timeout = 1s
+
+		[upstream web]
+		address = $U4:$PORT
+		group = web
+	EOF
+	if [ "$1" = 2 ]; then
+		cat >>"$CONF.new" <<-EOF
+			; changed: web is probed now, and opens after 3 failures
+			probe = http
+			probe_path = /healthz
+			interval = 200ms
+			timeout = 150ms
+			consecutive_failures = 3
+
+			[upstream web2]
+			address = $U4B:$PORT
+			group = web2
+			probe = http
+			probe_path = /healthz
+			interval = 100ms
+			jitter = 0
+			timeout = 80ms
+
+			[policy 198.18.1.0/24]
+			action = limit
+			rate = 10k/s
+			burst = 1000
+		EOF
+	fi
+	mv -f "$CONF.new" "$CONF"
+}
+
+# start_server VAR ADDR NAME: http_upstream.py on ADDR:80 in the upstream ns.
+start_server() {
+	local var=$1 addr=$2 name=$3 i
+	rm -f "$TMP/ready.$name"
+	# ip netns exec execs python, and no subshell stands between: $! is the server.
+	ip netns exec "$NS_U" "$PY" "$SRV" --port "$PORT" --bind "$addr" --control "$TMP/status.$name" \
+		--log "$TMP/requests.$name" --ready "$TMP/ready.$name" >>"$TMP/server.$name.out" 2>&1 &
+	printf -v "$var" %s $!
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$TMP/ready.$name" ] && return 0
+		sleep 0.05
+	done
+	echo "http_upstream $name did not start: $(cat "$TMP/server.$name.out")" >&2
+	return 1
+}
+
+# spawn_daemon: floodgated in the gateway namespace. nsenter execs it (no
+# fork without --pid), and no function or subshell stands between: $! is
+# the daemon.
+spawn_daemon() {
+	nsenter --net=/run/netns/"$NS_G" "$FGD" -c "$CONF" -v >>"$DLOG" 2>&1 &
+	DPID=$!
+}
+# daemon_running FROM_LINE: the daemon logged "running" after FROM_LINE.
+daemon_running() {
+	log_since "$1" | grep -q 'running:' && [ "$(cat /proc/"$DPID"/comm 2>/dev/null)" = floodgated ]
+}
+start_daemon() {
+	local from i
+	from=$(log_lines)
+	spawn_daemon
+	for ((i = 0; i < 300; i++)); do
+		daemon_running "$from" && return 0
+		alive "$DPID" || break
+		sleep 0.01
+	done
+	echo "floodgated did not start: $(log_since "$from")" >&2
+	return 1
+}
+
+setup() {
+	local x
+	for x in "$FG" "$FGD" "$CT" "$HB" "$SRV" "$PY" "$XDP_PASS_OBJ"; do
+		[ -e "$x" ] || { echo "missing $x (run make)" >&2; return 1; }
+	done
+	for x in curl jq socat promtool "$NE" nsenter bpftool awk; do
+		command -v "$x" >/dev/null || { echo "missing $x (make deps)" >&2; return 1; }
+	done
+	TMP=$(mktemp -d /tmp/fgdm.XXXXXX) || return 1
+	SOCK=$TMP/floodgated.sock
+	CONF=$TMP/floodgated.conf
+	DLOG=$TMP/floodgated.log
+	: >"$DLOG"
+	mkdir -p "$TMP/textfile"
+	write_meter
+	export FG FG_PIN=$PIN
+	# Whatever the environment says, no CLI call may reach a system daemon.
+	export FLOODGATE_SOCKET=$SOCK
+	for x in "$NS_C" "$NS_G" "$NS_U"; do
+		ip netns add "$x" || return 1
+		in_ns "$x" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 || return 1
+		ip -n "$x" link set lo up || return 1
+	done
+	in_ns "$NS_G" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	ip -n "$NS_C" link add "$IF_C" type veth peer name "$IF_GC" netns "$NS_G" || return 1
+	ip -n "$NS_U" link add "$IF_U" type veth peer name "$IF_GU" netns "$NS_G" || return 1
+	ip -n "$NS_C" addr add "$C4/24" dev "$IF_C" &&
+		ip -n "$NS_G" addr add "$GC4/24" dev "$IF_GC" &&
+		ip -n "$NS_G" addr add "$GU4/24" dev "$IF_GU" &&
+		ip -n "$NS_U" addr add "$U4/24" dev "$IF_U" &&
+		ip -n "$NS_U" addr add "$U4B/24" dev "$IF_U" || return 1
+	ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$XDP_PASS_OBJ" sec xdp || return 1
+	ip -n "$NS_C" link set "$IF_C" up && ip -n "$NS_G" link set "$IF_GC" up &&
+		ip -n "$NS_G" link set "$IF_GU" up && ip -n "$NS_U" link set "$IF_U" up || return 1
+	ip -n "$NS_C" route add default via "$GC4" && ip -n "$NS_U" route add default via "$GU4" ||
+		return 1
+	echo 200 >"$TMP/status.web"
+	echo 200 >"$TMP/status.web2"
+	start_server SRV1_PID "$U4" web && start_server SRV2_PID "$U4B" web2 || return 1
+	in_ns "$NS_C" ping -c 1 -W 2 -q "$U4" >/dev/null && in_ns "$NS_C" ping -c 1 -W 2 -q "$U4B" >/dev/null ||
+		{ echo "no route client -> upstream" >&2; return 1; }
+	# node_exporter: textfile collector only, on a gateway-namespace address.
+	ip netns exec "$NS_G" "$NE" --collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$TMP/textfile" --web.disable-exporter-metrics \
+		--web.listen-address="$GC4:$NE_PORT" >"$TMP/node_exporter.out" 2>&1 &
+	NE_PID=$!
+	write_config 1
+}
+
+# trip MODE NAME ADDR: NFAIL failing requests from the client, then poll
+# until open. Sets TRIP_GOT, TRIP_MS (poll figure), TRIP_MAP_MS (from the
+# map's changed_ns: the exact time of the write), TRIP_OPEN_NS.
+trip() {
+	local out
+	out=$(meter trip "$1" "$NFAIL" "$3" "$PORT" "$2" open 2000)
+	TRIP_GOT=$(kv "$out" got) TRIP_MS=$(kv "$out" ms)
+	TRIP_OPEN_NS=$(changed_ns "$2")
+	TRIP_MAP_MS=$(ms $((TRIP_OPEN_NS - $(kv "$out" last_ns))))
+	TRIP_POLL=$(kv "$out" max_gap_ms)
+	note "trip ($1, $2): client saw $TRIP_GOT; open in the list $TRIP_MS ms after the last (polls up to ${TRIP_POLL} ms apart); the map entry was written $TRIP_MAP_MS ms after it"
+}
+trip_ok() { # WANT-GOT
+	[ "$TRIP_GOT" = "$1" ] && [ "$TRIP_MS" != never ] &&
+		awk -v m="$TRIP_MS" -v l=$((TICK_MS + MARGIN_MS)) 'BEGIN { exit !(m < l) }'
+}
+# ensure_open NAME ADDR: up to 10 client GETs (web answers 503) until open.
+ensure_open() {
+	local i
+	for ((i = 0; i < 10; i++)); do
+		[ "$(ustate "$1")" = open ] && return 0
+		cget "$2" >/dev/null
+		sleep 0.05
+	done
+	[ "$(ustate "$1")" = open ]
+}
+
+# start_watch NAME UNTIL_NS: the meter's watch in the background, polling
+# already when this returns (UNTIL_NS bounds it; end_watch stops it).
+start_watch() {
+	local i
+	rm -f "$TMP/watch.ready" "$TMP/watch.stop"
+	"$PY" "$METER" watch "$1" "$2" "$TMP/watch.ready" "$TMP/watch.stop" >"$TMP/watch" &
+	WATCH_PID=$!
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$TMP/watch.ready" ] && return 0
+		alive "$WATCH_PID" || return 1
+		sleep 0.01
+	done
+	return 1
+}
+# end_watch T_NS: stop the watch 300 ms from now; W: its line; COVER_MS:
+# how long after T_NS (CLOCK_MONOTONIC) it watched.
+end_watch() {
+	sleep 0.3
+	touch "$TMP/watch.stop"
+	wait "$WATCH_PID"
+	WATCH_PID=""
+	W=$(cat "$TMP/watch")
+	COVER_MS=$(ms $(($(kv "$W" end_ns) - ${1:-$(kv "$W" end_ns)})))
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+T_START=$SECONDS
+if ! setup; then
+	t_fail setup "could not build the topology"
+	t_exit
+fi
+FIVE=$(printf '503,%.0s' $(seq $NFAIL))
+FIVE=${FIVE%,}
+FIVE_REFUSED=$(printf 'refused,%.0s' $(seq $NFAIL))
+FIVE_REFUSED=${FIVE_REFUSED%,}
+
+# --- start: the daemon attaches both interfaces itself -------------------------
+if start_daemon; then
+	t_ok daemon_starts
+else
+	t_fail daemon_starts "see the log"
+	t_exit
+fi
+x=0
+for l in "link_xdp_$IF_GC" "link_xdp_$IF_GU" "link_tcx_in_$IF_GU" "link_tcx_eg_$IF_GU"; do
+	[ -e "$PIN/$l" ] && x=$((x + 1))
+done
+L=$(ulist)
+t_check daemon_attached_and_configured "links pinned: $x/4; upstreams: $(jq -c '[.upstreams[] | {name, state}]' <<<"$L"), stale $(jq -r .controller_stale <<<"$L")" \
+	[ "$x" = 4 -a "$(ufield "$L" web state)" = closed -a "$(jq -r .controller_stale <<<"$L")" = false ]
+c=$(cget "$U4")
+t_check closed_passes "GET web: $c (want 200)" [ "$c" = 200 ]
+
+# --- 1. web answers 503: open within one tick of the threshold ----------------
+echo 503 >"$TMP/status.web"
+U0=$(ulist) REQ0=$(requests web)
+trip http web "$U4"
+OPEN1_NS=$TRIP_OPEN_NS
+F_TRIP1="$TRIP_MS ms (map write $TRIP_MAP_MS ms)"
+trip_ok "$FIVE"
+t_is $? open_on_503_within_tick "client saw $TRIP_GOT (want $FIVE); open in the list after $TRIP_MS ms (want < $((TICK_MS + MARGIN_MS))), map write after $TRIP_MAP_MS ms"
+REQ1=$(requests web)
+r=$(cct "$U4" "$PORT")
+L=$(ulist)
+note "open: client connect: $r"
+t_check open_refuses_fast "client connect to web: $r (want refused < $FAST_MS ms)" fast_refused "$r"
+d=$(($(ucount "$L" web resets_sent) - $(ucount "$U0" web resets_sent)))
+t_check open_nothing_reaches_upstream "requests at web: $((REQ1 - REQ0)) while closed (want $NFAIL), +$(($(requests web) - REQ1)) while open (want 0); floodgate resets +$d (want 1)" \
+	[ $((REQ1 - REQ0)) = "$NFAIL" -a "$(requests web)" = "$REQ1" -a "$d" = 1 ]
+t_check open_not_forced "forced=$(ufield "$L" web forced) (want false: the daemon opened it)" [ "$(ufield "$L" web forced)" = false ]
+
+# Healthy again: half-open after the open timeout, closed after client successes.
+echo 200 >"$TMP/status.web"
+wait_state web half-open $((OPEN_MS + 1000))
+HO_MS=$(ms $(($(changed_ns web) - OPEN1_NS)))
+F_HALF1=$HO_MS
+note "half-open $HO_MS ms after open (open_timeout $OPEN_MS ms; states:$SEEN)"
+{ [ "$(ustate web)" = half-open ] && [ "$HO_MS" -ge "$OPEN_MS" ] && [ "$HO_MS" -le $((OPEN_MS + TICK_MS + MARGIN_MS)) ]; }
+t_is $? half_open_after_open_timeout "states:$SEEN; half-open $HO_MS ms after open (want $OPEN_MS .. $((OPEN_MS + TICK_MS + MARGIN_MS)))"
+got="$(cget "$U4") $(cget "$U4")"
+wait_state web closed 1000
+note "half-open: client GETs $got; then states:$SEEN"
+{ [ "$got" = "200 200" ] && [ "$(ustate web)" = closed ]; }
+t_is $? closes_when_healthy "GETs in half-open: $got (want 200 200); states:$SEEN (want closed)"
+
+# --- 1b. web's server is down: connections refused -------------------------------
+stop_pid "$SRV1_PID"
+SRV1_PID=""
+U0=$(ulist)
+trip connect web "$U4"
+OPEN2_NS=$TRIP_OPEN_NS
+F_TRIP2="$TRIP_MS ms (map write $TRIP_MAP_MS ms)"
+L=$(ulist)
+rst=$(($(ucount "$L" web rst) - $(ucount "$U0" web rst)))
+rs=$(($(ucount "$L" web resets_sent) - $(ucount "$U0" web resets_sent)))
+trip_ok "$FIVE_REFUSED" && [ "$rst" = "$NFAIL" -a "$rs" = 0 ]
+t_is $? open_on_refused_within_tick "client saw $TRIP_GOT; refused by web's stack $rst (want $NFAIL), by floodgate $rs (want 0); open in the list after $TRIP_MS ms (want < $((TICK_MS + MARGIN_MS))), map write after $TRIP_MAP_MS ms"
+# The server comes back (healthy); the breaker stays open until its timeout.
+start_server SRV1_PID "$U4" web || t_fail server_restart "http_upstream did not come back"
+
+# --- 2. kill -9 and restart: the open breaker stays open ------------------------
+# Watch the map (~10 ms polls) from before the kill until 300 ms after the
+# restart (at most until 200 ms before the open timeout ends).
+start_watch web $((OPEN2_NS + (OPEN_MS - 200) * 1000000))
+from=$(log_lines)
+T_KILL=$(mono_ns)
+kill -KILL "$DPID"
+wait "$DPID" 2>/dev/null
+spawn_daemon
+RESTART_MS=""
+for ((i = 0; i < 300; i++)); do
+	if daemon_running "$from"; then
+		T_RUN=$(mono_ns)
+		RESTART_MS=$(ms $((T_RUN - T_KILL)))
+		break
+	fi
+	sleep 0.01
+done
+F_RESTART=$RESTART_MS
+REQ0=$(requests web)
+r=$(cct "$U4" "$PORT")
+c2=$(changed_ns web)
+x=$("$HB" "$PIN" show)
+hb_age=$(ms $(($(kv "$x" now_ns) - $(kv "$x" heartbeat_ns))))
+note "kill -9 + restart: running again after ${RESTART_MS:-never} ms; then client connect: $r; heartbeat age $hb_age ms"
+{ [ -n "$RESTART_MS" ] && [ "$RESTART_MS" -lt "$STALE_MS" ]; }
+t_is $? restart_runs "daemon running again ${RESTART_MS:-never} ms after kill -9 (want < $STALE_MS ms)"
+{ fast_refused "$r" && [ "$(requests web)" = "$REQ0" ]; }
+t_is $? restart_still_refuses "client connect: $r (want refused < $FAST_MS ms), requests at web +$(($(requests web) - REQ0)) (want 0)"
+end_watch "${T_RUN:-}"
+w=$W cover=$COVER_MS
+note "web in the map across kill -9 and restart: $w, watched until $cover ms after the restart; changed_ns $([ "$c2" = "$OPEN2_NS" ] && echo unchanged || echo "changed ($OPEN2_NS -> $c2)")"
+{ [ "$(kv "$w" states)" = open ] && [ "$cover" -ge 100 ] && [ "$c2" = "$OPEN2_NS" ]; }
+t_is $? restart_keeps_open "map across kill -9 and restart: $w (want only open), watched until $cover ms after the restart (want >= 100); changed_ns $OPEN2_NS -> $c2 (want the same)"
+t_check restart_resumes_from_map "log: $(log_since "$from" | grep -m1 'upstream web' || echo none)" \
+	grep -q 'upstream web: resuming open from the map' <(log_since "$from")
+# The new daemon took the open timeout over from the map.
+wait_state web half-open 1500
+HO_MS=$(ms $(($(changed_ns web) - OPEN2_NS)))
+F_HALF2=$HO_MS
+note "after the restart: half-open $HO_MS ms after the breaker opened (states:$SEEN)"
+{ [ "$(ustate web)" = half-open ] && [ "$HO_MS" -ge "$OPEN_MS" ] && [ "$HO_MS" -le $((OPEN_MS + TICK_MS + MARGIN_MS)) ]; }
+t_is $? restart_half_open_on_time "states:$SEEN; half-open $HO_MS ms after open (want $OPEN_MS .. $((OPEN_MS + TICK_MS + MARGIN_MS)))"
+got="$(cget "$U4") $(cget "$U4")"
+wait_state web closed 1000
+{ [ "$got" = "200 200" ] && [ "$(ustate web)" = closed ]; }
+t_is $? restart_closes_when_healthy "GETs: $got; states:$SEEN (want closed)"
+
+# --- 4. SIGHUP with an edited config keeps web's state ---------------------------
+echo 503 >"$TMP/status.web"
+trip http web "$U4"
+OPEN3_NS=$TRIP_OPEN_NS
+F_TRIP3="$TRIP_MS ms (map write $TRIP_MAP_MS ms)"
+trip_ok "$FIVE"
+t_is $? open_on_503_again "client saw $TRIP_GOT; open in the list after $TRIP_MS ms (want < $((TICK_MS + MARGIN_MS)))"
+for ((i = 0; i < 50; i++)); do # a textfile written while open
+	[ "$(metric floodgate_breaker_state 'upstream="web",group="web"')" = 1 ] && break
+	sleep 0.02
+done
+TR='upstream="web",from="closed",to="open",reason="consecutive_failures"'
+TR_BEFORE=$(metric floodgate_breaker_transitions_total "$TR")
+U0=$(ulist)
+write_config 2
+start_watch web $((OPEN3_NS + (OPEN_MS - 200) * 1000000))
+from=$(log_lines)
+kill -HUP "$DPID"
+T_RELOADED=""
+for ((i = 0; i < 200; i++)); do
+	log_since "$from" | grep -q 'config reloaded' && { T_RELOADED=$(mono_ns); break; }
+	sleep 0.01
+done
+c3=$(changed_ns web)
+RELOAD=$(log_since "$from" | grep -E 'reload|SIGHUP' | tr '\n' ';')
+end_watch "$T_RELOADED"
+w=$W cover=$COVER_MS
+# At once (web must still be open): a client connect, counters around it.
+L=$(ulist)
+r=$(cct "$U4" "$PORT")
+L2=$(ulist)
+note "SIGHUP: web in the map: $w, watched until $cover ms after the reload; upstreams now $(jq -c '[.upstreams[] | {name, state, forced}]' <<<"$L")"
+t_check reload_done "log: $RELOAD" grep -q 'config reloaded' <<<"$RELOAD"
+{ [ "$(kv "$w" states)" = open ] && [ "$cover" -ge 100 ] && [ "$c3" = "$OPEN3_NS" ]; }
+t_is $? reload_keeps_open "web in the map across the reload: $w (want only open), watched until $cover ms after it (want >= 100); changed_ns $OPEN3_NS -> $c3 (want the same)"
+t_check reload_carries_web "log about web after SIGHUP: $(log_since "$from" | grep 'upstream web[: ]' | tr '\n' ';') (want no add, remove or resume)" \
+	not grep -q -E 'upstream web (added|removed)|upstream web: resuming' <(log_since "$from")
+t_check reload_adds_web2 "web2: $(ufield "$L" web2 state) (want closed)" [ "$(ufield "$L" web2 state)" = closed ]
+pol=$(fgate limit list --json 2>&1)
+t_check reload_adds_policy "policy map: $(jq -c . <<<"$pol" 2>/dev/null || echo "$pol")" grep -q '198.18.1.0/24' <<<"$pol"
+back=""
+for k in syn syn_ack http_5xx rejected resets_sent; do
+	[ "$(ucount "$L" web "$k")" -ge "$(ucount "$U0" web "$k")" ] || back="$back $k"
+done
+rj=$(($(ucount "$L2" web rejected) - $(ucount "$L" web rejected)))
+{ [ -z "$back" ] && fast_refused "$r" && [ "$rj" = 1 ]; } || {
+	diag reload_map_counters_continue
+	note "counters before/after the connect: $(jq -c '.upstreams[] | select(.name == "web") | .counters' <<<"$L") $(jq -c '.upstreams[] | select(.name == "web") | .counters' <<<"$L2")"
+	false
+}
+t_is $? reload_map_counters_continue "web counters that went back:${back:- none}; a connect after the reload: $r, rejected +$rj (want refused, +1); web was $(ufield "$L2" web state)"
+for ((i = 0; i < 50; i++)); do # the textfile written after the reload has web2
+	[ -n "$(metric floodgate_breaker_state 'upstream="web2",group="web2"')" ] && break
+	sleep 0.02
+done
+TR_AFTER=$(metric floodgate_breaker_transitions_total "$TR")
+{ [ -n "$TR_BEFORE" ] && [ "$TR_BEFORE" = "$TR_AFTER" ] && [ "$TR_BEFORE" -ge 1 ]; }
+t_is $? reload_daemon_counters_continue "floodgate_breaker_transitions_total{$TR}: ${TR_BEFORE:-none} before, ${TR_AFTER:-none} after (want the same, >= 1)"
+
+# web2 "down": its server accepts and closes without answering. Only the
+# probes can tell (the datapath sees connections accepted, no status).
+U0=$(ulist)
+echo down >"$TMP/status.web2"
+wait_state web2 open 3000
+L=$(ulist)
+dsyn=$(($(ucount "$L" web2 syn) - $(ucount "$U0" web2 syn)))
+dack=$(($(ucount "$L" web2 syn_ack) - $(ucount "$U0" web2 syn_ack)))
+note "web2 down: states:$SEEN; probes: $(grep -F 'floodgate_probe_results_total{upstream="web2"' "$TMP/textfile/floodgate.prom" | tr '\n' ' ')"
+note "web2 down: the datapath counted syn +$dsyn, syn_ack +$dack (no client sent any: the probes' own connections)"
+t_check down_opens_on_probes "web2 (HTTP probes every 100 ms, $NFAIL failures open) states within 3 s:$SEEN (want open); the datapath counted the probes' own connections as passive outcomes: syn +$dsyn syn_ack +$dack (each SYN-ACK a success that resets the failure count)" \
+	[ "$(ufield "$L" web2 state)" = open ]
+echo 200 >"$TMP/status.web2"
+wait_state web2 closed 5000
+t_check down_recovers "web2 after its server answers again, states within 5 s:$SEEN (want closed)" \
+	[ "$(ustate web2)" = closed ]
+
+# --- 6. control socket ----------------------------------------------------------
+out=$(ctl list)
+t_check ctl_list "socat list: $(tr '\n' ';' <<<"$out")" grep -q '^web2 closed auto' <<<"$out"
+out=$(ctl "open web2")
+L=$(ulist)
+t_check ctl_open "socat 'open web2': $out; map: $(ufield "$L" web2 state) forced=$(ufield "$L" web2 forced)" \
+	[ "$out" = "ok web2 open forced" -a "$(ufield "$L" web2 state)" = open -a "$(ufield "$L" web2 forced)" = true ]
+out=$(ctl "open nosuch")
+t_check ctl_error "socat 'open nosuch': $out (want an error line)" grep -q '^error ' <<<"$out"
+r=$(cct "$U4B" "$PORT")
+t_check ctl_open_refuses "client connect to web2: $r (want refused < $FAST_MS ms)" fast_refused "$r"
+# The CLI takes the same way with --socket: auto, then open again.
+o1=$(fgate upstream auto web2 --socket "$SOCK" 2>&1)
+s1=$(ustate web2)
+o2=$(fgate upstream open web2 --socket "$SOCK" 2>&1)
+L=$(ulist)
+{ [[ "$o1" == *"via floodgated"* && "$o2" == *"via floodgated"* ]] && [ "$s1" = closed ] &&
+	[ "$(ufield "$L" web2 state)" = open ] && [ "$(ufield "$L" web2 forced)" = true ]; }
+t_is $? cli_via_socket "floodgate upstream auto web2 --socket: '$o1' -> $s1; open web2: '$o2' -> $(ufield "$L" web2 state) forced=$(ufield "$L" web2 forced) (want via floodgated, closed, open forced)"
+
+# --- 3. a stopped daemon: fail open after stale_limit; forced holds ---------------
+echo 503 >"$TMP/status.web"
+ensure_open web "$U4"
+t_check stale_setup_web_open "web: $(ustate web) (want open, by the daemon)" [ "$(ustate web)" = open ]
+kill -STOP "$DPID"
+sleep 0.05 # a tick in progress on the other CPU ends
+HB_STOP=$(hb_ns)
+out=$(meter until_ok "$U4" "$PORT" 3000)
+ok_ns=$(kv "$out" ok_ns)
+AGE=$([ "$ok_ns" != 0 ] && ms $((ok_ns - HB_STOP)) || echo never)
+F_STALE=$AGE
+note "SIGSTOP: web passed again $AGE ms after the last heartbeat (stale_limit $STALE_MS ms); $out"
+{ [ "$AGE" != never ] && [ "$AGE" -ge "$STALE_MS" ] && [ "$AGE" -le $((STALE_MS + TICK_MS)) ]; }
+t_is $? stale_fails_open "web passes $AGE ms after the last heartbeat (want $STALE_MS .. $((STALE_MS + TICK_MS)))"
+{ [ "$(kv "$out" slow_refusals)" = 0 ] && [ "$(kv "$out" other)" = none ]; }
+t_is $? stale_refused_until_then "attempts before: $out (want all refused fast)"
+r=$(cct "$U4B" "$PORT")
+L=$(ulist)
+t_check stale_forced_holds "web2 (forced open) while stale: $r (want refused < $FAST_MS ms)" fast_refused "$r"
+t_check stale_listed "controller_stale=$(jq -r .controller_stale <<<"$L"), web effective_closed=$(ufield "$L" web effective_closed), web2=$(ufield "$L" web2 effective_closed)" \
+	[ "$(jq -r .controller_stale <<<"$L")" = true -a "$(ufield "$L" web effective_closed)" = true -a "$(ufield "$L" web2 effective_closed)" = false ]
+kill -CONT "$DPID"
+fresh=""
+for ((i = 0; i < 50; i++)); do
+	[ "$(jq -r .controller_stale <<<"$(ulist)")" = false ] && { fresh=yes; break; }
+	sleep 0.01
+done
+t_check sigcont_fresh "controller fresh again within 500 ms of SIGCONT: ${fresh:-no}" [ -n "$fresh" ]
+out=$(ctl "auto web2")
+c=$(cget "$U4B")
+t_check ctl_auto "socat 'auto web2': $out; web2 $(ustate web2); GET web2: $c (want ok ... auto, closed, 200)" \
+	[ "${out%% *}" = ok -a "$(ustate web2)" = closed -a "$c" = 200 ]
+
+# --- 5. textfile, promtool, node_exporter -----------------------------------------
+PROM=$TMP/textfile/floodgate.prom
+out=$(promtool check metrics <"$PROM" 2>&1)
+prc=$?
+{ [ "$prc" = 0 ] && [ -z "$out" ]; }
+t_is $? textfile_promtool "promtool check metrics (exit $prc): ${out:-clean}"
+# Temp files (floodgate.prom.tmp.PID) of the running daemon come and go; one
+# of the daemon killed with -9 may stay (node_exporter ignores them: not .prom).
+left=$(ls "$TMP/textfile" | grep -v -x -e floodgate.prom -e "floodgate.prom.tmp.$DPID" | tr '\n' ' ')
+[ -n "$left" ] && note "textfile dir also has: $left"
+t_check textfile_written "textfile dir: $(ls "$TMP/textfile" | tr '\n' ' ')" [ -s "$PROM" ]
+m=""
+for ((i = 0; i < 50; i++)); do
+	m=$(in_ns "$NS_G" curl -s --max-time 2 "http://$GC4:$NE_PORT/metrics") && [ -n "$m" ] && break
+	sleep 0.1
+done
+line=$(grep '^floodgate_breaker_state{' <<<"$m" | grep 'upstream="web"')
+note "node_exporter: $line; $(grep -c '^floodgate_' <<<"$m") floodgate samples"
+t_check node_exporter_serves "node_exporter /metrics: '${line:-no floodgate_breaker_state for web}'" \
+	grep -q '^floodgate_breaker_state{group="web",upstream="web"} [012]$' <<<"$line"
+t_check node_exporter_web2 "web2 in node_exporter's metrics: $(grep '^floodgate_breaker_state{.*upstream="web2"' <<<"$m")" \
+	grep -q '^floodgate_breaker_state{group="web2",upstream="web2"} 0$' <<<"$m"
+t_check node_exporter_textfile_ok "$(grep '^node_textfile_scrape_error' <<<"$m") (want 0)" \
+	grep -q '^node_textfile_scrape_error 0$' <<<"$m"
+
+# --- 3b, end: SIGTERM exits cleanly; the datapath stays; stale fails open ----------
+ensure_open web "$U4"
+st=$(ustate web)
+T_TERM=$(mono_ns)
+kill -TERM "$DPID"
+for ((i = 0; i < 200; i++)); do
+	alive "$DPID" || break
+	sleep 0.01
+done
+wait "$DPID"
+rc=$?
+DPID=""
+TERM_MS=$(ms $(($(mono_ns) - T_TERM)))
+xdp=$(ip -n "$NS_G" link show | grep -c 'prog/xdp')
+{ [ "$rc" = 0 ] && [ ! -e "$SOCK" ] && [ "$xdp" = 2 ]; }
+t_is $? sigterm_clean_exit "exit status $rc after $TERM_MS ms (want 0); socket left: $([ -e "$SOCK" ] && echo yes || echo no) (want no); XDP on $xdp interfaces (want 2: stays attached)"
+HB_END=$(hb_ns)
+out=$(meter until_ok "$U4" "$PORT" 3000)
+ok_ns=$(kv "$out" ok_ns)
+AGE=$([ "$ok_ns" != 0 ] && ms $((ok_ns - HB_END)) || echo never)
+F_EXIT=$AGE
+note "after SIGTERM: web ($st) passes again $AGE ms after the last heartbeat; $out"
+{ [ "$st" = open ] && [ "$AGE" != never ] && [ "$AGE" -ge "$STALE_MS" ] && [ "$AGE" -le $((STALE_MS + TICK_MS)) ]; }
+t_is $? exit_fails_open "web $st at exit; passes $AGE ms after the last heartbeat (want $STALE_MS .. $((STALE_MS + TICK_MS)))"
+
+note "figures: trip on 503: $F_TRIP1; trip on refused: $F_TRIP2; trip on 503 after restart: $F_TRIP3;" \
+	"half-open after $F_HALF1 / $F_HALF2 ms (open_timeout $OPEN_MS, the second across the restart);" \
+	"restart ${F_RESTART:-never} ms; fail-open ${F_STALE} ms (SIGSTOP) / ${F_EXIT} ms (SIGTERM) after the last heartbeat (stale_limit $STALE_MS)"
+note "runtime $((SECONDS - T_START)) s"
+t_exit
