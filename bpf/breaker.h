@@ -83,12 +83,14 @@ static __always_inline int fg_half_open_admit(struct fg_upstream *u, const struc
  * probe (TC only), which passes in every state and spends no permit.
  */
 static __always_inline int fg_breaker(const struct fg_pkt *p, const struct fg_config *cfg,
-				      struct fg_upstream *u, int marked, __u64 now)
+				      struct fg_upstream *u, int marked)
 {
 	enum fg_breaker state = u->state;
+	__u64 now;
 
 	if (state == FG_BREAKER_CLOSED)
-		return FG_BRK_PASS;
+		return FG_BRK_PASS; /* the common case: no clock read (~25 ns in a VM) */
+	now = bpf_ktime_get_ns();
 	if (marked) {
 		fg_ucount(u->id, FG_U_PROBES);
 		return FG_BRK_PASS;

@@ -97,7 +97,7 @@ int xdp_ingress(struct xdp_md *ctx)
 	reason = fg_ingress_reason(cfg, r, &p);
 	/* Step 4: the destination's breaker, for what the limits let through. */
 	if (r == FG_PARSE_OK && reason < FG_R_FIRST_DROP && (u = fg_upstream_of(&p, 1))) {
-		r = fg_breaker(&p, cfg, u, 0, bpf_ktime_get_ns());
+		r = fg_breaker(&p, cfg, u, 0);
 		if (r == FG_BRK_RESET && xdp_reset(ctx, &p) == 0) {
 			fg_ucount(u->id, FG_U_RESETS);
 			fg_count(FG_R_BREAKER_RESET);
@@ -155,7 +155,6 @@ int tc_egress(struct __sk_buff *skb)
 	struct fg_pkt p = {};
 	struct fg_config *cfg;
 	struct fg_flow_key fk;
-	__u64 now;
 	int r, marked;
 
 	cfg = fg_cfg();
@@ -165,9 +164,8 @@ int tc_egress(struct __sk_buff *skb)
 	if (!u)
 		return TC_ACT_OK;
 
-	now = bpf_ktime_get_ns();
 	marked = cfg->probe_mark && skb->mark == cfg->probe_mark;
-	r = fg_breaker(&p, cfg, u, marked, now);
+	r = fg_breaker(&p, cfg, u, marked);
 	if (r == FG_BRK_RESET) {
 		__u32 id = u->id; /* the map value pointer does not survive the rewrite */
 
@@ -182,7 +180,7 @@ int tc_egress(struct __sk_buff *skb)
 
 	/* The controller's own probes judge themselves: no passive outcome. */
 	if (fg_is_syn(&p) && !marked) {
-		struct fg_pending np = { .first_ns = now, .upstream_id = u->id };
+		struct fg_pending np = { .first_ns = bpf_ktime_get_ns(), .upstream_id = u->id };
 
 		fg_ucount(u->id, FG_U_SYN);
 		fg_flow_key(&fk, &p, 0);

@@ -4,12 +4,21 @@
 #   bench_gen   AF_PACKET sendmmsg traffic generator (prebuilt frames, N sources)
 #   bench_sink  UDP receiver that counts delivered packets per source
 #   bench_attach  reference programs (XDP/TC drop floors, datapath variants)
+#   bench_breaker BPF_PROG_TEST_RUN cost of the circuit breakers (XDP with and
+#                 without upstreams, TC programs beside a TC_ACT_OK floor)
+#   tests/bench/failfast.sh  connect() fail times through a gateway (not built;
+#                 uses build/tests/connect_time from tests/netns/breaker.mk)
 
 TEST_DEB_PKGS += ethtool
 
 BENCH_TOOLS := $(OUTPUT)/tests/bench_prog $(OUTPUT)/tests/bench_gen $(OUTPUT)/tests/bench_sink \
-	       $(OUTPUT)/tests/bench_attach
+	       $(OUTPUT)/tests/bench_attach $(OUTPUT)/tests/bench_breaker
 TEST_TOOLS += $(BENCH_TOOLS)
+
+# Builds its frames with the BPF tests' packet builder.
+$(OUTPUT)/tests/bench_breaker: $(OUTPUT)/tests/bench/bench_breaker.o $(OUTPUT)/tests/bpf/pkt.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/bench_%: $(OUTPUT)/tests/bench/bench_%.o $(LIB)
 	$(call msg,LINK,$@)

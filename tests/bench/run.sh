@@ -22,6 +22,17 @@
 #     per source at the receiver; the generator records when each source's
 #     first and last frame went out; the limit should deliver
 #     burst + rate x (last - first) per source.
+#  4. Circuit breakers under BPF_PROG_TEST_RUN (build/tests/bench_breaker):
+#     xdp_ingress over a packet to a destination that is no upstream with 16
+#     upstreams configured vs none (the breaker check's added cost), with no
+#     policy and with a limit the source stays within; tc_egress / tc_ingress
+#     over a SYN to a closed upstream, an ACK to a non-upstream and an HTTP
+#     response from an upstream, each beside tc_ok (returns TC_ACT_OK).
+#  5. Fail fast end to end (tests/bench/failfast.sh, three namespaces of its
+#     own: client -> forwarding gateway -> upstream): median time for
+#     connect() to fail with the breaker forced open (reject reset, reject
+#     drop) and to a dead upstream with no breaker, from the client (XDP)
+#     and from the gateway (TC egress).
 #
 # Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
 # is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
@@ -35,7 +46,10 @@
 # drop floor, is also known), BENCH_VARIANT_OBJ / _PROG / _HOOK (a datapath
 # variant's BPF object, its program, xdp or tc: measured as method "variant"),
 # BENCH_FG_ATTACH_ARGS (e.g. --no-tc), BENCH_PROG_ARGS (extra bench_prog
-# options), BENCH_SKIP_PROG=1, BENCH_SKIP_VETH=1, BENCH_OUT.
+# options), BENCH_BREAKER_ARGS (extra bench_breaker options),
+# BENCH_FAILFAST_N connects per case and side (20), BENCH_FAILFAST_CAP_MS
+# connect() cap for drop and dead (3000), BENCH_SKIP_PROG=1,
+# BENCH_SKIP_VETH=1, BENCH_SKIP_BREAKER=1, BENCH_SKIP_FAILFAST=1, BENCH_OUT.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,12 +63,17 @@ if [ "$PPS" -gt 0 ]; then PACE=(--pps "$PPS"); MAXCOUNT=$((PPS * DUR + PPS)); el
 RATE=${BENCH_RATE:-100}
 BURST=${BENCH_BURST:-100}
 SOURCES=${BENCH_SOURCES:-"1 1000"}
-METHODS=${BENCH_METHODS:-"none xdp-drop floodgate nftables iptables"}
+METHODS=${BENCH_METHODS:-"none xdp-drop floodgate floodgate-tc nftables iptables"}
 VARIANT_OBJ=${BENCH_VARIANT_OBJ:-}   # a datapath variant to measure beside floodgate
 VARIANT_PROG=${BENCH_VARIANT_PROG:-xdp_ingress}
 VARIANT_HOOK=${BENCH_VARIANT_HOOK:-xdp}
 [ -n "$VARIANT_OBJ" ] && METHODS="$METHODS variant"
 PROG_ARGS=${BENCH_PROG_ARGS:-}
+BREAKER_ARGS=${BENCH_BREAKER_ARGS:-}
+SKIP_BREAKER=${BENCH_SKIP_BREAKER:-0}
+SKIP_FAILFAST=${BENCH_SKIP_FAILFAST:-0}
+FF_N=${BENCH_FAILFAST_N:-20}
+FF_CAP_MS=${BENCH_FAILFAST_CAP_MS:-3000}
 GEN_CPU=0
 RX_CPU=1
 
@@ -93,7 +112,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 [ "$(id -u)" = 0 ] || die "needs root (BPF programs, network namespaces)"
-for t in bench_prog bench_gen bench_sink bench_attach; do
+NEED_TOOLS="bench_prog bench_gen bench_sink bench_attach"
+[ "$SKIP_BREAKER" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_breaker"
+[ "$SKIP_FAILFAST" = 1 ] || NEED_TOOLS="$NEED_TOOLS connect_time"
+for t in $NEED_TOOLS; do
 	[ -x "$TOOLS/$t" ] || die "missing $TOOLS/$t: run 'make bench'"
 done
 [ -x "$FG" ] || die "missing $FG: run 'make bench'"
@@ -126,6 +148,16 @@ if [ "${BENCH_SKIP_PROG:-0}" != 1 ]; then
 	# shellcheck disable=SC2086
 	timeout 300 "$TOOLS/bench_prog" --cpu "$RX_CPU" $PROG_ARGS >"$PROG" ||
 		die "bench_prog failed"
+fi
+
+# ---------------------------------------------------------------- 4. breakers, prog test run
+BRK="$TMP/breaker.txt"
+BRK_ERR=""
+if [ "$SKIP_BREAKER" != 1 ]; then
+	log "4. breakers, BPF_PROG_TEST_RUN (about 30 s)"
+	# shellcheck disable=SC2086
+	timeout 300 "$TOOLS/bench_breaker" --cpu "$RX_CPU" $BREAKER_ARGS >"$BRK" ||
+		{ BRK_ERR="bench_breaker failed (exit $?)"; log "$BRK_ERR"; }
 fi
 
 # ---------------------------------------------------------------- 2. veth setup
@@ -184,8 +216,10 @@ filter_up() { # method n
 			--hook "$VARIANT_HOOK" --pin-dir "$PIN-ref" --obj "$VARIANT_OBJ" \
 			--prog "$VARIANT_PROG" --limit 198.18.0.0/15 "$RATE/s" "$BURST" || return 1
 		;;
-	floodgate)
-		nsenter --net=/run/netns/"$NSR" "$FG" attach "$IFR" --pin-dir "$PIN" ${BENCH_FG_ATTACH_ARGS:-} >/dev/null || return 1
+	floodgate | floodgate-tc)
+		# floodgate-tc: the limits at TCX ingress (attach --hook tc), no XDP copy.
+		nsenter --net=/run/netns/"$NSR" "$FG" attach "$IFR" --pin-dir "$PIN" \
+			$([ "$1" = floodgate-tc ] && echo --hook tc) ${BENCH_FG_ATTACH_ARGS:-} >/dev/null || return 1
 		ATTACHED=1
 		"$FG" limit set 198.18.0.0/15 "$RATE/s" --burst "$BURST" --pin-dir "$PIN" >/dev/null
 		;;
@@ -219,7 +253,7 @@ filter_up() { # method n
 filter_drops() { # what the filter itself says it dropped
 	case $1 in
 	none | xdp-drop | tc-drop) echo 0 ;;
-	floodgate) "$FG" stats --json --pin-dir "$PIN" | sed -n 's/.*"drop":\([0-9]*\).*/\1/p' ;;
+	floodgate | floodgate-tc) "$FG" stats --json --pin-dir "$PIN" | sed -n 's/.*"drop":\([0-9]*\).*/\1/p' ;;
 	variant) "$FG" stats --json --pin-dir "$PIN-ref" | sed -n 's/.*"drop":\([0-9]*\).*/\1/p' ;;
 	nftables) ip netns exec "$NSR" nft list chain netdev fgbench ingress |
 		sed -n 's/.*counter packets \([0-9]*\).*/\1/p' ;;
@@ -230,7 +264,7 @@ filter_drops() { # what the filter itself says it dropped
 filter_down() {
 	case $1 in
 	xdp-drop | tc-drop | variant) rm -rf "$PIN-ref" ;; # unpinning the link detaches
-	floodgate)
+	floodgate | floodgate-tc)
 		nsenter --net=/run/netns/"$NSR" "$FG" detach "$IFR" --pin-dir "$PIN" >/dev/null || return 1
 		ATTACHED=0
 		;;
@@ -307,6 +341,15 @@ if [ "${BENCH_SKIP_VETH:-0}" != 1 ]; then
 	done
 fi
 
+# ---------------------------------------------------------------- 5. fail fast
+FF="$TMP/failfast.txt"
+FF_ERR=""
+if [ "$SKIP_FAILFAST" != 1 ]; then
+	log "5. fail fast end to end: $FF_N connects per case and side, cap $FF_CAP_MS ms (about 30 s)"
+	FF_N=$FF_N FF_CAP_MS=$FF_CAP_MS timeout 600 "$ROOT/tests/bench/failfast.sh" >"$FF" ||
+		{ FF_ERR="failfast.sh failed (exit $?)"; log "$FF_ERR"; }
+fi
+
 # ---------------------------------------------------------------- report
 REPORT="$TMP/report.txt"
 pv() { kv "$1" "$PROG"; }
@@ -360,9 +403,9 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo "2. veth end to end, limit $RATE/s burst $BURST per source, 60-byte UDP offered"
 		echo "   $([ "$PPS" -gt 0 ] && echo "at $PPS pps" || echo "as fast as one CPU sends") for ${DUR}s per run; medians of $REPS interleaved rounds"
 		echo
-		printf '   %-10s %7s %9s %9s %9s %10s %10s %9s\n' "method" "sources" "offered" "passed" \
+		printf '   %-12s %7s %9s %9s %9s %10s %10s %9s\n' "method" "sources" "offered" "passed" \
 			"dropped" "rx ns/pkt" "vs flood." "accuracy"
-		printf '   %-10s %7s %9s %9s %9s %10s %10s %9s\n' "" "" "pps" "pps" "pps" "" "(rounds)" "worst"
+		printf '   %-12s %7s %9s %9s %9s %10s %10s %9s\n' "" "" "pps" "pps" "pps" "" "(rounds)" "worst"
 		: >"$TMP/e2e_summary.txt"
 		for n in $SOURCES; do
 			for m in $METHODS; do
@@ -379,7 +422,7 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 						e = $12 < 0 ? -$12 : $12; if (!k++ || e > w) {w = e; s = $12}}
 					END {if (k) printf "%+.2f%%", s; else print "-"}' "$E2E")
 				case $m in none | *-drop) acc="-" ;; esac
-				printf '   %-10s %7s %9.0f %9.0f %9.0f %10.1f %10s %9s\n' "$m" "$n" "$off" "$pas" \
+				printf '   %-12s %7s %9.0f %9.0f %9.0f %10.1f %10s %9s\n' "$m" "$n" "$off" "$pas" \
 					"$drp" "$cpu" "$(awk -v r="$rel" 'BEGIN {if (r == "nan") print "-"; else printf "%.2fx", r}')" "$acc"
 				echo "$m $n $cpu $rel $acc" >>"$TMP/e2e_summary.txt"
 			done
@@ -395,7 +438,8 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo "   none: no filter. xdp-drop: a 2-instruction XDP_DROP program, the floor of any XDP"
 		echo "   program on veth (veth copies every frame into a page before XDP runs). floodgate:"
 		echo "   'floodgate attach${BENCH_FG_ATTACH_ARGS:+ $BENCH_FG_ATTACH_ARGS}' (XDP native; its TC programs too unless --no-tc) and"
-		echo "   'floodgate limit set 198.18.0.0/15 $RATE/s --burst $BURST'. nftables: netdev ingress"
+		echo "   'floodgate limit set 198.18.0.0/15 $RATE/s --burst $BURST'. floodgate-tc: the same with"
+		echo "   'attach --hook tc' (the limits at TCX ingress: no XDP page copy). nftables: netdev ingress"
 		echo "   hook (nft's earliest), a dynamic set keyed by ip saddr with a per-element"
 		echo "   'limit rate over', drop. iptables: $(iptables --version | sed 's/^iptables //'), raw PREROUTING (its earliest"
 		echo "   table), hashlimit --hashlimit-above, --hashlimit-mode srcip, DROP."
@@ -406,23 +450,147 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo "   receive socket buffer overflows: $rcvbuf."
 		echo
 		for n in $SOURCES; do
+			for fm in floodgate floodgate-tc; do
 			for peer in nftables iptables; do
 				# floodgate's receive CPU over the peer's, round by round.
-				rr=$(awk -v n="$n" -v m="$peer" '$2 == n && $6 > 0 {c[$1 " " $3] = $8 / $6}
-					END {for (k in c) {split(k, a, " "); f = "floodgate " a[2]
+				rr=$(awk -v n="$n" -v m="$peer" -v fm="$fm" '$2 == n && $6 > 0 {c[$1 " " $3] = $8 / $6}
+					END {for (k in c) {split(k, a, " "); f = fm " " a[2]
 						if (a[1] == m && (f in c)) print c[f] / c[k]}}' "$E2E" | sort -g)
 				[ -n "$rr" ] || continue
 				r=$(echo "$rr" | median)
 				range=$(echo "$rr" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')
-				bar "2 receive CPU/pkt floodgate < $peer, $n source(s)" \
-					"floodgate/$peer = $(printf %.2f "$r") ($range)" \
+				bar "2 receive CPU/pkt $fm < $peer, $n source(s)" \
+					"$fm/$peer = $(printf %.2f "$r") ($range)" \
 					"$(awk -v r="$r" 'BEGIN {print (r < 1) ? "PASS" : "FAIL"}')"
 			done
-			acc=$(awk -v n="$n" '$1 == "floodgate" && $2 == n {print $5}' "$TMP/e2e_summary.txt")
-			[ -n "$acc" ] && [ "$acc" != "-" ] && bar "3 floodgate per-source accuracy within +-2%, $n source(s)" \
+			acc=$(awk -v n="$n" -v fm="$fm" '$1 == fm && $2 == n {print $5}' "$TMP/e2e_summary.txt")
+			[ -n "$acc" ] && [ "$acc" != "-" ] && bar "3 $fm per-source accuracy within +-2%, $n source(s)" \
 				"worst source $acc" \
 				"$(awk -v a="${acc%\%}" 'BEGIN {e = a < 0 ? -a : a; print (e <= 2) ? "PASS" : "FAIL"}')"
+			done
 		done
+	fi
+	if [ -s "$BRK" ] || [ -n "$BRK_ERR" ]; then
+		bv() { kv "$1" "$BRK"; }
+		echo "4. Circuit breakers, BPF_PROG_TEST_RUN: ns per packet (wall clock per repetition of one"
+		echo "   call, repeat=$(bv cfg_repeat)), medians of $(bv cfg_runs) interleaved rounds; ratios and differences"
+		echo "   taken within a round"
+		echo
+		if [ -n "$(bv xdp_pass_ns)" ]; then
+			echo "   4a xdp_ingress, TCP ACK to a destination that is no upstream: $(bv cfg_upstreams) upstreams configured"
+			echo "      (ports 80 and 443 of 198.18.2.10 and up, breakers closed) vs none configured"
+			echo
+			printf '   %-20s %-36s %8s %8s %8s %7s\n' "limiter" "destination" "none" "$(bv cfg_upstreams) ups" "+ns" "+%"
+			for pol in nopol limit; do
+				case $pol in nopol) pl="no policy" ;; limit) pl="limit, within rate" ;; esac
+				for d in port9000 port80 upstream; do
+					case $d in
+					port9000) dl="198.18.0.1:9000 (no upstream port)" ;;
+					port80) dl="198.18.0.1:80 (hash lookup, miss)" ;;
+					upstream) dl="198.18.2.10:80 (the upstream; info)" ;;
+					esac
+					printf '   %-20s %-36s %8.2f %8.2f %+8.2f %+6.1f%%\n' "$pl" "$dl" \
+						"$(bv "xdp_${pol}_${d}_base_ns")" "$(bv "xdp_${pol}_${d}_ups_ns")" \
+						"$(bv "xdp_${pol}_${d}_added_ns")" "$(bv "xdp_${pol}_${d}_added_pct")"
+				done
+			done
+			echo
+			echo "   none / $(bv cfg_upstreams) ups: ns per packet with no upstream configured / with them (medians);"
+			echo "   added: medians over rounds of (with - without) and (with / without - 1), each taken"
+			echo "   within a round from its adjacent pair, so they need not match the columns' difference."
+			echo "   XDP_PASS floor in the same rounds: $(bv xdp_pass_ns) ns. One program instance; the upstreams"
+			echo "   (and floodgate's port bitmap) are added and removed between the two runs of a pair,"
+			echo "   whose order alternates."
+			echo "   no policy: source 198.18.7.7, no prefix covers it (bucket miss, trie miss, pass);"
+			echo "   limit: source 198.19.7.7 under 198.19.0.0/16 100M/s (cached bucket, GCRA"
+			echo "   compare-and-swap, pass). Every packet passed: limit drops $(bv xdp_limit_drops), breaker"
+			echo "   refusals $(bv xdp_breaker_refusals); no-policy passes $(bv xdp_nopol_passes), limit passes"
+			echo "   $(bv xdp_limit_passes) (expected $(bv xdp_expected_passes_each) each)."
+			echo
+			for pol in nopol limit; do
+				case $pol in nopol) pl="no policy" ;; limit) pl="limit in rate" ;; esac
+				for d in port9000 port80; do
+					v=$(bv "xdp_${pol}_${d}_added_pct")
+					case $d in port9000) dd=":9000 (bitmap)" ;; *) dd=":80 (hash miss)" ;; esac
+					bar "4a breaker cost <= +25%, $pl, $dd" \
+						"$(printf '%+.1f%% (%+.1f ns on %.1f ns)' "$v" "$(bv "xdp_${pol}_${d}_added_ns")" "$(bv "xdp_${pol}_${d}_base_ns")")" \
+						"$(pass_fail "$v" 25)"
+				done
+			done
+		fi
+		if [ -n "$(bv tc_egress_syn_ns)" ]; then
+			echo "   4b TC programs beside tc_ok (a classifier that only returns TC_ACT_OK), same rounds"
+			echo
+			printf '   %-11s %-46s %9s %9s %7s\n' "program" "frame" "floodgate" "tc_ok" "ratio"
+			for c in egress_syn egress_ack egress_http ingress_syn ingress_ack ingress_http; do
+				case $c in
+				*_syn) fl="SYN to a closed upstream (a known flow)" ;;
+				*_ack) fl="ACK to a non-upstream (198.18.3.3:80)" ;;
+				*_http) fl="HTTP/1.1 200 response from the upstream" ;;
+				esac
+				printf '   %-11s %-46s %9.2f %9.2f %6.2fx\n' "tc_${c%%_*}" "$fl" \
+					"$(bv "tc_${c}_ns")" "$(bv "tc_${c}_tc_ok_ns")" "$(bv "tc_${c}_ratio")"
+			done
+			if [ -n "$(bv tc_newflow_egress_syn_ns)" ]; then
+				printf '   %-11s %-46s %9.1f %9.1f %6.2fx\n' "tc_egress" "SYN, a new connection each call, repeat=1" \
+					"$(bv tc_newflow_egress_syn_ns)" "$(bv tc_newflow_tc_ok_ns)" "$(bv tc_newflow_ratio)"
+				printf '   %-11s %-46s %9.1f %9.1f %6.2fx\n' "tc_egress" "  the same SYNs again (entries found)" \
+					"$(bv tc_newflow_again_ns)" "$(bv tc_newflow_tc_ok_ns)" "$(bv tc_newflow_again_ratio)"
+			fi
+			echo
+			echo "   Upstream 198.18.2.10:80, client 198.18.1.2:40000. The SYN rows repeat one frame: after"
+			echo "   the first repetition tc_egress finds its pending_syn entry (a retransmit). The last two"
+			echo "   rows: SYNs of $(bv tc_newflow_flows) distinct connections per pass, one call each, so every SYN inserts"
+			echo "   its pending_syn entry (LRU of $(bv cfg_pending_syn_max), evicting once full), then the same SYNs again"
+			echo "   ($(bv tc_newflow_pending_found) of $(($(bv tc_newflow_flows) * $(bv tc_newflow_passes))) entries there afterwards): their difference is the insert. The kernel's"
+			echo "   per-call duration, median of $(bv tc_newflow_passes) passes; one run per call starts with caches the syscall"
+			echo "   cooled and includes the kernel's clock reads, hence the higher floor."
+			echo "   Counted by the programs: SYNs $(bv tc_syn_counted), HTTP 2xx $(bv tc_http_2xx_counted) (expected $(bv tc_expected_each) each);"
+			echo "   one-call SYNs $(bv tc_newflow_syn_counted) (expected $(bv tc_newflow_expected))."
+			echo
+		fi
+		[ -n "$BRK_ERR" ] && bar "4 bench_breaker ran" "$BRK_ERR" "FAIL"
+	fi
+
+	if [ -s "$FF" ] || [ -n "$FF_ERR" ]; then
+		fv() { kv "$1" "$FF"; }
+		if [ -n "$(fv ff_reset_client_ms)" ]; then
+			echo "5. Fail fast end to end: connect() to upstream 198.18.2.10:80 through a forwarding gateway"
+			echo "   (three namespaces, veth), median of $(fv ff_n) connects per cell, wall time of connect()"
+			echo
+			cell() { # CASE SIDE OUTCOME-KEY OUTCOME-LABEL
+				printf '%9.3f ms %2d/%-2d %s' "$(fv "ff_$1_$2_ms")" "$(fv "ff_$1_$2_$3")" "$(fv "ff_$1_$2_n")" "$4"
+			}
+			printf '   %-22s  %-27s  %-27s  %s\n' "from" "breaker open, reset" \
+				"open, drop (capped)" "dead upstream (capped)"
+			for sd in client gateway; do
+				case $sd in client) sl="client (fwd, XDP)" ;; gateway) sl="gateway (local, TC)" ;; esac
+				printf '   %-22s  %-27s  %-27s  %s\n' "$sl" "$(cell reset "$sd" refused refused)" \
+					"$(cell drop "$sd" timeout timeout)" "$(cell dead "$sd" timeout timeout)"
+			done
+			echo
+			echo "   reset: 'floodgate upstream open' with --reject reset; the client's SYN is answered by"
+			echo "   XDP_TX on the gateway's client-facing port, the gateway's own by TC egress turning the RST"
+			echo "   back to its stack (floodgate counted resets_sent $(fv ff_reset_resets_sent)). drop: --reject drop (rejected"
+			echo "   $(fv ff_drop_rejected) SYNs incl. retransmits). dead: upstream deleted from floodgate, the upstream host"
+			echo "   drops SYNs to :80 itself (nft). drop and dead are capped at $(fv ff_cap_ms) ms by connect_time -t: left"
+			echo "   alone, the kernel gives up after $(fv ff_kernel_giveup_client_s) s (net.ipv4.tcp_syn_retries=$(fv ff_syn_retries_client); computed, not measured)."
+			echo "   Time: wall time of connect() (build/tests/connect_time, CLOCK_MONOTONIC from the non-blocking"
+			echo "   connect() to poll() reporting the outcome), not the kernel's; min-max: reset client"
+			echo "   $(fv ff_reset_client_min_ms)-$(fv ff_reset_client_max_ms) ms, gateway $(fv ff_reset_gateway_min_ms)-$(fv ff_reset_gateway_max_ms) ms. reset runs one connect at a time, client and"
+			echo "   gateway alternating; drop and dead run their connects at once (each waits for the cap)."
+			echo "   For reference, no breaker: healthy upstream, connect() succeeds in $(fv ff_ok_client_ms) ms"
+			echo "   (client) / $(fv ff_ok_gateway_ms) ms (gateway), $(fv ff_ok_client_ok)+$(fv ff_ok_gateway_ok) of $(($(fv ff_ok_client_n) + $(fv ff_ok_gateway_n))) ok; nothing listening (the upstream's own"
+			echo "   RST): refused in $(fv ff_down_client_ms) / $(fv ff_down_gateway_ms) ms, $(fv ff_down_client_refused)+$(fv ff_down_gateway_refused) refused."
+			echo
+			for sd in client gateway; do
+				case $sd in client) sl="client (XDP)" ;; gateway) sl="gateway (TC)" ;; esac
+				m=$(fv "ff_reset_${sd}_ms") ok=$(fv "ff_reset_${sd}_refused") n=$(fv "ff_reset_${sd}_n")
+				bar "5 open breaker, reset: connect() < 1 ms, $sl" "median $m ms, $ok/$n refused" \
+					"$(awk -v m="$m" -v ok="$ok" -v n="$n" 'BEGIN {print (m + 0 < 1 && m != "nan" && ok == n) ? "PASS" : "FAIL"}')"
+			done
+		fi
+		[ -n "$FF_ERR" ] && bar "5 failfast.sh ran" "$FF_ERR" "FAIL"
 	fi
 	echo "Bars"
 	cat "$BARS"
