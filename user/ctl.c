@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "pins.h"
 #include "log.h"
 #include "parse.h"
 
@@ -88,17 +89,7 @@ static int mkdir_parent(const char *path)
 	if (!slash || slash == buf)
 		return 0;
 	*slash = 0;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
+	return fg_mkdir_p(buf);
 }
 
 int fg_ctl_open(struct fg_ctl *c, const char *path, char *err, size_t errlen)

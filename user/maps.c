@@ -170,7 +170,7 @@ int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX]
 }
 
 /* The kernel reports a map's memory use as "memlock" in its fdinfo. */
-static __u64 map_memory(int fd)
+__u64 fg_map_memory(int fd)
 {
 	char path[64], line[256];
 	unsigned long long v = 0;
@@ -200,7 +200,7 @@ int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
 	if (bpf_obj_get_info_by_fd(m->buckets, &info, &len))
 		return -errno;
 	*capacity = info.max_entries;
-	*memory = map_memory(m->buckets);
+	*memory = fg_map_memory(m->buckets);
 
 	/* Batched walk: a million entries take a fraction of a second. */
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);

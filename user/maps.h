@@ -47,6 +47,9 @@ extern const char *const fg_ustat_names[FG_U_MAX];
 int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
 		     __u64 *memory);
 
+/* A map's kernel memory in bytes (fdinfo "memlock"), 0 if unknown. */
+__u64 fg_map_memory(int fd);
+
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 __u64 fg_now_ns(void);
 

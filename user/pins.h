@@ -26,6 +26,8 @@ int fg_pin_dir_lock(const char *dir);
 void fg_pin_dir_unlock(int fd);
 int fg_pin_path(char *buf, size_t len, const char *dir, const char *name);
 int fg_pin_exists(const char *dir, const char *name);
+/* mkdir -p dir (mode 0755); 0 or -errno. */
+int fg_mkdir_p(const char *dir);
 /* Number of link pins left under dir (any hook). */
 int fg_pin_count_links(const char *dir);
 

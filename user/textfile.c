@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "textfile.h"
+#include "pins.h"
 
 static const char *const state_names[3] = { "closed", "open", "half_open" };
 
@@ -230,24 +231,6 @@ void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s)
 	}
 }
 
-static int mkdir_p(const char *dir)
-{
-	char buf[512];
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 int fg_textfile_write(const char *dir, const struct fg_daemon *d,
 		      const struct fg_dp_snapshot *s, char *err, size_t errlen)
@@ -259,7 +242,7 @@ int fg_textfile_write(const char *dir, const struct fg_daemon *d,
 	snprintf(path, sizeof(path), "%s/" FG_TEXTFILE_NAME, dir);
 	/* node_exporter skips files not ending in .prom: the temp one is ignored. */
 	snprintf(tmp, sizeof(tmp), "%s/" FG_TEXTFILE_NAME ".tmp.%d", dir, (int)getpid());
-	ret = mkdir_p(dir);
+	ret = fg_mkdir_p(dir);
 	if (ret) {
 		snprintf(err, errlen, "Failed to create %s: %s", dir, strerror(-ret));
 		return ret;

@@ -288,22 +288,6 @@ static int pass_many(int prog_fd, __u8 *pkt, int len, const __u32 *perm, __u32 n
 	return 0;
 }
 
-static __u64 map_memlock(int fd)
-{
-	char path[64], line[256];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
 
 /* 1b and 1c. */
 static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
@@ -336,7 +320,7 @@ static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
 	err = fg_buckets_usage(&m, &entries, &cap, &mem);
 	if (err)
 		goto out;
-	mem = map_memlock(m.buckets);
+	mem = fg_map_memory(m.buckets);
 	printf("map_tracked_entries %llu\n", (unsigned long long)entries);
 	printf("map_max_entries %llu\n", (unsigned long long)cap);
 	printf("map_memlock_bytes %llu\n", (unsigned long long)mem);
