@@ -613,8 +613,9 @@ note "web in the map across kill -9 and restart: $w, watched until $cover ms aft
 t_is $? restart_keeps_open "map across kill -9 and restart: $w (want only open), watched until $cover ms after the restart (want >= 100); changed_ns $OPEN2_NS -> $c2 (want the same)"
 t_check restart_resumes_from_map "log: $(log_since "$from" | grep -m1 'upstream web' || echo none)" \
 	grep -q 'upstream web: resuming open from the map' <(log_since "$from")
-# The new daemon took the open timeout over from the map.
-wait_state web half-open 1500
+# The new daemon took the open timeout over from the map: wait until a
+# second past when it is due, counted from the open, not from now.
+wait_state web half-open $((OPEN_MS + 1000 - $(ms $(($(mono_ns) - OPEN2_NS)))))
 HO_MS=$(ms $(($(changed_ns web) - OPEN2_NS)))
 F_HALF2=$HO_MS
 note "after the restart: half-open $HO_MS ms after the breaker opened (states:$SEEN)"
