@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -245,12 +246,17 @@ static void note(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_trans
  * the datapath sees comes through here. Writes only when something changed,
  * so half-open permits the datapath is spending are never rewritten.
  */
-static int write_upstream(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now)
+static int write_upstream(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now,
+			  const struct fg_upstream *seen)
 {
 	struct fg_upstream cur, out;
 	int have;
 
 	if (d->testing)
+		return 0;
+	/* seen: the entry as the tick read it, under the same lock. Nothing to
+	 * change: no syscall (the usual case, every tick, for every upstream). */
+	if (seen && !fg_merge_entry(seen, u, now, &out))
 		return 0;
 	have = bpf_map_lookup_elem(d->maps.upstreams, &u->key, &cur) == 0;
 	if (!fg_merge_entry(have ? &cur : NULL, u, now, &out))
@@ -383,7 +389,7 @@ static int reconcile_maps(struct fg_daemon *d, const int *carried, int manage_up
 			u->synack_carry = 0;
 			pr_info("upstream %s added\n", u->cfg.name);
 		}
-		if (write_upstream(d, u, now) > 0)
+		if (write_upstream(d, u, now, NULL) > 0)
 			ports = 1;
 		if (!carried[i] || plan[i].map_idx < 0)
 			read_counters(d, u); /* count only what happens from now on */
@@ -663,10 +669,112 @@ static void decide(struct fg_daemon *d, struct fg_ups_rt *u, const __u64 *c, __u
 		note(d, u, &t, now, "");
 }
 
+/*
+ * What a tick reads: every upstream's entry and counters, by batch lookups
+ * (a few bpf() calls a tick instead of three per upstream: with 1,000
+ * upstreams and a 100 ms tick those were 30,000 calls a second, most of the
+ * daemon's CPU). Where a batch lookup fails (a kernel without them), the
+ * tick reads upstream by upstream as before.
+ */
+enum { STATS_CHUNK = 128 };
+static struct {
+	struct fg_upstream_key keys[FG_UPSTREAMS_MAX];
+	struct fg_upstream vals[FG_UPSTREAMS_MAX];
+	short entry_of[FG_UPSTREAMS_MAX];      /* upstream index -> vals index, or -1 */
+	__u64 sums[FG_UPSTREAMS_MAX][FG_U_MAX]; /* by id */
+	unsigned char have_sum[FG_UPSTREAMS_MAX];
+	__u32 ids[STATS_CHUNK];
+	struct fg_upstream_stats *percpu;      /* STATS_CHUNK x ncpu */
+	int ncpu;
+} tb;
+
+/* Entries of the upstreams map into tb.entry_of; 0, or -1: read one by one. */
+static int read_entries(struct fg_daemon *d)
+{
+	__u64 in_batch = 0, out_batch = 0;
+	__u32 total = 0;
+	int err = 0;
+
+	for (int i = 0; i < d->n_ups; i++)
+		tb.entry_of[i] = -1;
+	for (int guard = 0; guard < 64 && total < FG_UPSTREAMS_MAX; guard++) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = FG_UPSTREAMS_MAX - total;
+
+		err = bpf_map_lookup_batch(d->maps.upstreams, guard ? &in_batch : NULL, &out_batch,
+					   tb.keys + total, tb.vals + total, &count, &opts);
+		if (err && errno != ENOENT)
+			return -1;
+		total += count;
+		if (err)
+			break; /* ENOENT: the whole map was read */
+		in_batch = out_batch;
+	}
+	for (__u32 j = 0; j < total; j++) {
+		__u32 id = tb.vals[j].id;
+		int i = id < FG_UPSTREAMS_MAX ? d->idx_by_id[id] : -1;
+
+		if (i >= 0 && !memcmp(&tb.keys[j], &d->ups[i].key, sizeof(tb.keys[j])))
+			tb.entry_of[i] = j;
+	}
+	return 0;
+}
+
+/* Counters of ids 0..max id in use into tb.sums; 0, or -1: read one by one. */
+static int read_sums(struct fg_daemon *d)
+{
+	__u32 end = 0, start = 0, prev = 0;
+
+	if (!tb.percpu) {
+		tb.ncpu = libbpf_num_possible_cpus();
+		if (tb.ncpu < 1)
+			return -1;
+		tb.percpu = calloc((size_t)STATS_CHUNK * tb.ncpu, sizeof(*tb.percpu));
+		if (!tb.percpu)
+			return -1;
+	}
+	for (int i = 0; i < d->n_ups; i++)
+		if (d->ups[i].id < FG_UPSTREAMS_MAX && d->ups[i].id + 1 > end)
+			end = d->ups[i].id + 1;
+	memset(tb.have_sum, 0, end);
+	while (start < end) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = end - start < STATS_CHUNK ? end - start : STATS_CHUNK, out;
+		int err;
+
+		/* An array's batch position is the last index read. */
+		err = bpf_map_lookup_batch(d->maps.upstream_stats, start ? &prev : NULL, &out, tb.ids,
+					   tb.percpu, &count, &opts);
+		if (err && errno != ENOENT)
+			return -1;
+		if (!count)
+			break;
+		for (__u32 k = 0; k < count; k++) {
+			__u32 id = tb.ids[k];
+
+			if (id >= FG_UPSTREAMS_MAX)
+				continue;
+			for (int c = 0; c < FG_U_MAX; c++) {
+				__u64 s = 0;
+
+				for (int cpu = 0; cpu < tb.ncpu; cpu++)
+					s += tb.percpu[(size_t)k * tb.ncpu + cpu].c[c];
+				tb.sums[id][c] = s;
+			}
+			tb.have_sum[id] = 1;
+		}
+		prev = tb.ids[count - 1];
+		start = prev + 1;
+		if (err)
+			break;
+	}
+	return 0;
+}
+
 int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 {
 	struct fg_config cfg;
-	int lk, ports = 0;
+	int lk, ports = 0, batch_entries, batch_sums;
 
 	if (d->testing) {
 		for (int i = 0; i < d->n_ups; i++)
@@ -680,20 +788,39 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 	}
 	if (d->n_ups)
 		sweep_pending(d, now);
+	batch_entries = d->n_ups ? read_entries(d) == 0 : 0;
+	batch_sums = d->n_ups ? read_sums(d) == 0 : 0;
 	for (int i = 0; i < d->n_ups; i++) {
 		struct fg_ups_rt *u = &d->ups[i];
 		struct fg_upstream cur;
+		const struct fg_upstream *seen = NULL;
 		__u64 c[FG_U_MAX];
+		int have, have_c;
 
-		if (bpf_map_lookup_elem(d->maps.upstreams, &u->key, &cur) == 0) {
+		if (batch_entries) {
+			have = tb.entry_of[i] >= 0;
+			if (have)
+				cur = tb.vals[tb.entry_of[i]];
+		} else {
+			have = bpf_map_lookup_elem(d->maps.upstreams, &u->key, &cur) == 0;
+		}
+		if (have) {
 			u->missing_logged = 0;
 			sync_forced(d, u, &cur, now);
+			seen = &cur;
 		} else if (!u->missing_logged++) {
 			pr_warn("upstream %s: gone from the map (floodgate upstream del?); "
 				"restoring it from the config\n", u->cfg.name);
 		}
-		decide(d, u, fg_upstream_stats_sum(&d->maps, u->id, c) ? NULL : c, now);
-		if (write_upstream(d, u, now) > 0)
+		if (batch_sums && u->id < FG_UPSTREAMS_MAX) {
+			have_c = tb.have_sum[u->id];
+			if (have_c)
+				memcpy(c, tb.sums[u->id], sizeof(c));
+		} else {
+			have_c = fg_upstream_stats_sum(&d->maps, u->id, c) == 0;
+		}
+		decide(d, u, have_c ? c : NULL, now);
+		if (write_upstream(d, u, now, seen) > 0)
 			ports = 1;
 	}
 	if (ports)
@@ -750,7 +877,7 @@ int fg_daemon_force(struct fg_daemon *d, const char *name, enum fg_force f, __u6
 	lk = lock(d);
 	if (fg_brk_force(&u->brk, f, now, &t))
 		note(d, u, &t, now, ", by the control socket");
-	ret = write_upstream(d, u, now);
+	ret = write_upstream(d, u, now, NULL);
 	if (ret > 0) {
 		fg_upstream_ports_sync(&d->maps);
 		ret = 0;
