@@ -33,6 +33,14 @@
 #     connect() to fail with the breaker forced open (reject reset, reject
 #     drop) and to a dead upstream with no breaker, from the client (XDP)
 #     and from the gateway (TC egress).
+#  6. floodgated (tests/bench/daemon.sh, three namespaces of its own, the
+#     same topology): a. reaction: the daemon (tick 100 ms, 5 consecutive
+#     failures) runs the breaker of a real HTTP upstream switched to 503; the
+#     time from the client receiving the 5th 503 to the breaker's changed_ns
+#     in the map (both CLOCK_MONOTONIC), over BENCH_DAEMON_TRIPS trips (each
+#     closed again through the daemon's control socket); b. scale: the daemon
+#     with 1,000 upstreams TCP-probed every 1 s: its CPU (utime + stime,
+#     /proc/PID/stat) over a BENCH_DAEMON_WINDOW s window and its peak RSS.
 #
 # Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
 # is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
@@ -48,8 +56,10 @@
 # BENCH_FG_ATTACH_ARGS (e.g. --no-tc), BENCH_PROG_ARGS (extra bench_prog
 # options), BENCH_BREAKER_ARGS (extra bench_breaker options),
 # BENCH_FAILFAST_N connects per case and side (20), BENCH_FAILFAST_CAP_MS
-# connect() cap for drop and dead (3000), BENCH_SKIP_PROG=1,
-# BENCH_SKIP_VETH=1, BENCH_SKIP_BREAKER=1, BENCH_SKIP_FAILFAST=1, BENCH_OUT.
+# connect() cap for drop and dead (3000), BENCH_DAEMON_TRIPS breaker trips
+# (20), BENCH_DAEMON_WINDOW seconds of the 1,000-upstream window (30),
+# BENCH_SKIP_PROG=1, BENCH_SKIP_VETH=1, BENCH_SKIP_BREAKER=1,
+# BENCH_SKIP_FAILFAST=1, BENCH_SKIP_DAEMON=1, BENCH_OUT.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -74,6 +84,9 @@ SKIP_BREAKER=${BENCH_SKIP_BREAKER:-0}
 SKIP_FAILFAST=${BENCH_SKIP_FAILFAST:-0}
 FF_N=${BENCH_FAILFAST_N:-20}
 FF_CAP_MS=${BENCH_FAILFAST_CAP_MS:-3000}
+SKIP_DAEMON=${BENCH_SKIP_DAEMON:-0}
+DM_TRIPS=${BENCH_DAEMON_TRIPS:-20}
+DM_WINDOW=${BENCH_DAEMON_WINDOW:-30}
 GEN_CPU=0
 RX_CPU=1
 
@@ -119,6 +132,7 @@ for t in $NEED_TOOLS; do
 	[ -x "$TOOLS/$t" ] || die "missing $TOOLS/$t: run 'make bench'"
 done
 [ -x "$FG" ] || die "missing $FG: run 'make bench'"
+[ "$SKIP_DAEMON" = 1 ] || [ -x "$ROOT/build/floodgated" ] || die "missing $ROOT/build/floodgated: run 'make bench'"
 for c in ip nft iptables ethtool nsenter taskset timeout awk; do
 	command -v "$c" >/dev/null || die "missing command: $c"
 done
@@ -348,6 +362,15 @@ if [ "$SKIP_FAILFAST" != 1 ]; then
 	log "5. fail fast end to end: $FF_N connects per case and side, cap $FF_CAP_MS ms (about 30 s)"
 	FF_N=$FF_N FF_CAP_MS=$FF_CAP_MS timeout 600 "$ROOT/tests/bench/failfast.sh" >"$FF" ||
 		{ FF_ERR="failfast.sh failed (exit $?)"; log "$FF_ERR"; }
+fi
+
+# ---------------------------------------------------------------- 6. floodgated
+DM="$TMP/daemon.txt"
+DM_ERR=""
+if [ "$SKIP_DAEMON" != 1 ]; then
+	log "6. floodgated: $DM_TRIPS breaker trips, then 1,000 probed upstreams for ${DM_WINDOW}s (about 1 minute)"
+	FGBD_TRIPS=$DM_TRIPS FGBD_WINDOW_S=$DM_WINDOW timeout 600 "$ROOT/tests/bench/daemon.sh" >"$DM" ||
+		{ DM_ERR="daemon.sh failed (exit $?)"; log "$DM_ERR"; }
 fi
 
 # ---------------------------------------------------------------- report
@@ -591,6 +614,73 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 			done
 		fi
 		[ -n "$FF_ERR" ] && bar "5 failfast.sh ran" "$FF_ERR" "FAIL"
+	fi
+
+	if [ -s "$DM" ] || [ -n "$DM_ERR" ]; then
+		dv() { kv "$1" "$DM"; }
+		if [ -n "$(dv dr_react_median_ms)$(dv ds_cpu_pct)" ]; then
+			echo "6. floodgated: breaker reaction and 1,000 probed upstreams (client -> forwarding"
+			echo "   gateway -> upstream, three namespaces, veth; the daemon in the gateway's)"
+			echo
+		fi
+		if [ -n "$(dv dr_react_median_ms)" ]; then
+			echo "   6a time from the threshold-crossing response to the breaker open in the map,"
+			echo "      tick $(dv dr_tick_ms) ms, open after $(dv dr_nfail) consecutive 503s, $(dv dr_ok) of $(dv dr_trips) trips"
+			echo
+			printf '   %-44s %8s %8s %8s %8s\n' "" "median" "min" "p90" "max"
+			printf '   %-44s %8s %8s %8s %8s\n' "5th 503 at the client -> changed_ns (ms)" "$(dv dr_react_median_ms)" \
+				"$(dv dr_react_min_ms)" "$(dv dr_react_p90_ms)" "$(dv dr_react_max_ms)"
+			printf '   %-44s %8s %8s %8s %8s\n' "  -> open in 'upstream list', ~5 ms polls" "$(dv dr_seen_median_ms)" \
+				"$(dv dr_seen_min_ms)" "" "$(dv dr_seen_max_ms)"
+			echo
+			echo "   Passive outcomes only (no probes): tests/tools/http_upstream.py switched to 503, the"
+			echo "   client sends 5 GETs one after the other and takes CLOCK_MONOTONIC when the 5th status"
+			echo "   line arrives; the end is the changed_ns floodgated wrote into the upstreams map (its"
+			echo "   CLOCK_MONOTONIC at the start of the tick that opened the breaker), so neither polling"
+			echo "   nor a process start counts. Each trip begins after a random 0..1 tick pause (trips"
+			echo "   fall at every phase of the tick: expect 0..1 tick, median ~half), and ends with the"
+			echo "   breaker closed again through the daemon's control socket (floodgate upstream close,"
+			echo "   then auto). The daemon logged $(dv dr_opens_logged) opens."
+			echo
+			med=$(dv dr_react_median_ms) ok=$(dv dr_ok) n=$(dv dr_trips) tick=$(dv dr_tick_ms)
+			bar "6a breaker open < 1 tick ($tick ms) after 5th 503, median" \
+				"median $med ms ($(dv dr_react_min_ms)-$(dv dr_react_max_ms)), $ok/$n trips" \
+				"$(awk -v m="$med" -v t="$tick" -v ok="$ok" -v n="$n" 'BEGIN {print (m != "nan" && m + 0 < t && ok == n) ? "PASS" : "FAIL"}')"
+		fi
+		if [ -n "$(dv ds_cpu_pct)" ]; then
+			echo "   6b floodgated with $(dv ds_upstreams) upstreams, TCP probes every 1 s (+-10% jitter), tick 100 ms,"
+			echo "      textfile every 5 s; ${DM_WINDOW}s window after a $(dv ds_warmup_s) s warm-up"
+			echo
+			echo "   CPU $(dv ds_cpu_pct)% of one core (user $(dv ds_cpu_user_pct)%), peak RSS $(awk -v k="$(dv ds_hwm_kib)" 'BEGIN {printf "%.1f", k / 1024}') MiB (VmHWM), $(dv ds_threads) thread(s),"
+			echo "   $(dv ds_probes_per_s) probes/s accepted by the upstreams, $(dv ds_wakeups_per_s) wake-ups/s; started in $(dv ds_start_ms) ms;"
+			echo "   probe results $(dv ds_probe_pass_total) pass / $(dv ds_probe_fail_total) fail; $(dv ds_closed) of $(dv ds_listed) breakers closed at the end."
+			echo
+			echo "   CPU: utime + stime of the daemon (/proc/PID/stat, all threads) over the window. The"
+			echo "   upstreams: 198.18.4.1 .. on one local /22 route in the upstream namespace, one listener."
+			if [ "$(dv ds_inline_rx)" = 1 ]; then
+				echo "   veth receive inline (FGBD_INLINE_RX=1): the upstream's and the gateway's receive work"
+				echo "   runs on the back of the daemon's own syscalls and counts as its stime."
+			else
+				echo "   Both veth ends of the upstream link receive in threaded NAPI, as a NIC's receive"
+				echo "   runs in softirq: it does not count as the daemon's. Their kthreads' run time over"
+				echo "   the window, for the whole picture: the gateway's receive of probe replies (XDP, TC"
+				echo "   ingress, TCP) $(dv ds_napi_gw_pct)% of one core; the upstream side's (not on a real gateway)"
+				echo "   $(dv ds_napi_up_pct)%. With veth's default inline receive all of it lands in the daemon's"
+				echo "   stime instead (tests/bench/daemon.sh with FGBD_INLINE_RX=1)."
+			fi
+			echo
+			cpu=$(dv ds_cpu_pct) ups=$(dv ds_upstreams) pps=$(dv ds_probes_per_s)
+			# Valid only while the daemon really probed every upstream every second.
+			valid=$(awk -v p="$pps" -v u="$ups" -v f="$(dv ds_probe_fail_total)" -v c="$(dv ds_closed)" \
+				'BEGIN {print (p >= 0.95 * u && p <= 1.05 * u && f == 0 && c == u) ? 1 : 0}')
+			bar "6b $ups upstreams probed every 1 s: CPU < 5% of a core" \
+				"$cpu% ($pps probes/s$([ "$valid" = 1 ] || echo ", NOT all probing"))" \
+				"$(awk -v c="$cpu" -v v="$valid" 'BEGIN {print (c + 0 < 5 && v == 1) ? "PASS" : "FAIL"}')"
+			bar "6b $ups upstreams: peak RSS < 64 MiB" \
+				"$(awk -v k="$(dv ds_hwm_kib)" 'BEGIN {printf "%.1f MiB", k / 1024}')" \
+				"$(awk -v k="$(dv ds_hwm_kib)" 'BEGIN {print (k + 0 > 0 && k + 0 < 65536) ? "PASS" : "FAIL"}')"
+		fi
+		[ -n "$DM_ERR" ] && bar "6 daemon.sh ran" "$DM_ERR" "FAIL"
 	fi
 	echo "Bars"
 	cat "$BARS"
