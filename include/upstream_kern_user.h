@@ -46,9 +46,12 @@ struct fg_upstream {
 	__s32 permits;  /* half-open: new connections still admitted (atomic dec) */
 	__u32 id;       /* index into upstream_stats, < FG_UPSTREAMS_MAX */
 	__u32 forced;   /* set by an operator: exempt from the staleness guard */
-	__u32 pad;
+	/* The controller's own, kept here so a restart resumes them; the
+	 * datapath never reads them. */
+	__u32 reopens;  /* consecutive re-opens: the open timeout's backoff */
 	__u64 changed_ns; /* CLOCK_MONOTONIC of the last state change */
 	char name[FG_UPSTREAM_NAME_LEN];
+	__u64 open_until_ns; /* open: when half-open is due (0: not known) */
 };
 
 /*
@@ -106,7 +109,7 @@ struct fg_pending {
 };
 
 _Static_assert(sizeof(struct fg_upstream_key) == 20, "fg_upstream_key layout");
-_Static_assert(sizeof(struct fg_upstream) == 64, "fg_upstream layout");
+_Static_assert(sizeof(struct fg_upstream) == 72, "fg_upstream layout");
 _Static_assert(sizeof(struct fg_flow_key) == 40, "fg_flow_key layout");
 _Static_assert(sizeof(struct fg_pending) == 16, "fg_pending layout");
 

@@ -132,10 +132,19 @@ void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_
 		b->force = b->state == FG_BREAKER_OPEN ? FG_FORCE_OPEN : FG_FORCE_CLOSED;
 		b->state = b->state == FG_BREAKER_OPEN ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
 	}
-	/* The re-open count is lost: resume with the base open timeout, counted
-	 * from when the map says the breaker opened. */
-	if (b->state == FG_BREAKER_OPEN)
-		b->open_until_ns = b->since_ns + fg_brk_open_timeout(p, 0);
+	/* The backoff goes on where it was; an open breaker goes half-open when
+	 * it was due (a map written by the CLI or an older daemon has no due
+	 * time: the open timeout counts from the open). */
+	b->reopens = v->reopens;
+	if (b->state == FG_BREAKER_OPEN) {
+		/* Never later than this config's longest open timeout allows. */
+		__u64 longest = p->open_timeout_max_ns / 100 * (100 + p->jitter_pct);
+		__u64 due = v->open_until_ns;
+
+		if (!due || v->forced || due < b->since_ns || due - b->since_ns > longest)
+			due = b->since_ns + fg_brk_open_timeout(p, b->reopens);
+		b->open_until_ns = due;
+	}
 }
 
 int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u64 now,
@@ -149,7 +158,9 @@ int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u
 	out->forced = u->brk.force != FG_FORCE_AUTO;
 	out->reject = u->cfg.reject;
 	out->id = u->id;
-	out->pad = 0;
+	out->reopens = u->brk.reopens;
+	out->open_until_ns = u->brk.state == FG_BREAKER_OPEN && u->brk.force == FG_FORCE_AUTO ?
+		u->brk.open_until_ns : 0;
 	memset(out->name, 0, sizeof(out->name));
 	snprintf(out->name, sizeof(out->name), "%s", u->cfg.name);
 	if (u->brk.state != FG_BREAKER_HALF_OPEN)

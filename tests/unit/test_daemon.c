@@ -167,6 +167,15 @@ TEST(daemon_merge_entry)
 	ASSERT_EQ(fg_merge_entry(&cur, &u, 500, &out), 1, "forced open");
 	ASSERT_EQ(out.permits, 0, "no permits when open");
 	ASSERT_EQ(out.forced, 1, "forced flag");
+	ASSERT_EQ(out.open_until_ns, 0, "forced open: no due time");
+
+	cur = out;
+	u.brk.force = FG_FORCE_AUTO;
+	u.brk.reopens = 3;
+	u.brk.open_until_ns = 9000;
+	ASSERT_EQ(fg_merge_entry(&cur, &u, 600, &out), 1, "auto open: written");
+	ASSERT_EQ(out.reopens, 3, "the backoff count is kept in the map");
+	ASSERT_EQ(out.open_until_ns, 9000, "the due time is kept in the map");
 }
 
 TEST(daemon_seed_from_map)
@@ -181,7 +190,23 @@ TEST(daemon_seed_from_map)
 	fg_brk_seed(&b, &v, &p, 12 * S);
 	ASSERT_EQ(b.state, FG_BREAKER_OPEN, "open resumes open");
 	ASSERT_EQ(b.force, FG_FORCE_AUTO, "auto");
-	ASSERT_EQ(b.open_until_ns, 10 * S + p.open_timeout_ns, "half-open counted from the open");
+	ASSERT_EQ(b.open_until_ns, 10 * S + p.open_timeout_ns, "no due time: half-open counted from the open");
+
+	/* A daemon's entry: the backoff and the jittered due time go on. */
+	v.reopens = 2;
+	v.open_until_ns = 10 * S + 4 * p.open_timeout_ns + 123;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.reopens, 2, "backoff count resumes");
+	ASSERT_EQ(b.open_until_ns, 10 * S + 4 * p.open_timeout_ns + 123, "due time resumes");
+	v.open_until_ns = 10 * S + 2 * p.open_timeout_max_ns;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.open_until_ns, 10 * S + fg_brk_open_timeout(&p, 2),
+		  "a due time past the longest timeout: counted from the open with the backoff");
+	v.open_until_ns = 9 * S;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.open_until_ns, 10 * S + fg_brk_open_timeout(&p, 2), "a due time before the open: ignored");
+	v.reopens = 0;
+	v.open_until_ns = 0;
 
 	v.forced = 1;
 	fg_brk_seed(&b, &v, &p, 12 * S);
