@@ -60,6 +60,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib_gw.sh"
 FG=$ROOT/build/floodgate
 FGD=$ROOT/build/floodgated
 SRV=$ROOT/tests/tools/http_upstream.py
@@ -74,18 +75,10 @@ TICK_MS=100
 NFAIL=5
 
 TAG=fgbd$$
-NS_C=${TAG}c
-NS_G=${TAG}g
-NS_U=${TAG}u
-# Interfaces live in the namespaces made here; short names so that the
-# threaded-NAPI kthreads' names ("napi/IFNAME-ID", cut at 15 characters)
-# still tell IF_GU's from IF_U's for any PID.
-IF_C=c$$   # client's end
-IF_GC=gc$$ # gateway, client-facing
-IF_GU=gu$$ # gateway, upstream-facing
-IF_U=u$$   # upstream's end
+# Short interface names, so that the threaded-NAPI kthreads' names
+# ("napi/IFNAME-ID", cut at 15 characters) still tell IF_GU's from IF_U's.
+gw_names "$TAG" $$
 PIN=/sys/fs/bpf/fgbd-$$
-C4=198.18.1.2 GC4=198.18.1.1 GU4=198.18.2.1 U4=198.18.2.10
 PORT=80
 SCALE_NET=198.18.4.0/22 # upstream i (0-based) is 198.18.4.0 + i + 1
 SCALE_PORT=8080
@@ -97,26 +90,6 @@ log() { echo "daemon: $*" >&2; }
 die() {
 	log "$*"
 	exit 1
-}
-
-# Is PID a live child of this shell? (never signal a reused PID)
-ours() { [ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
-alive() { ours "$1" && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
-# stop_pid PID [SIG]: SIG (TERM), up to 2 s, then KILL; reaps it.
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	if ours "$pid"; then
-		kill -CONT "$pid" 2>/dev/null
-		kill -"${2:-TERM}" "$pid" 2>/dev/null
-		for ((i = 0; i < 40; i++)); do
-			alive "$pid" || break
-			sleep 0.05
-		done
-		ours "$pid" && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
 }
 
 cleanup() {
@@ -131,9 +104,7 @@ cleanup() {
 	fi
 	# Whatever is left (a failed detach): removing a link's pin detaches it.
 	case "$PIN" in /sys/fs/bpf/fgbd-*) rm -rf -- "$PIN" ;; esac
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_G" 2>/dev/null
-	ip netns del "$NS_U" 2>/dev/null
+	gw_teardown
 	if [ -n "$TMP" ]; then
 		if [ "$rc" != 0 ] && [ -f "$DLOG" ]; then
 			log "--- floodgated log (last 30 lines) ---"
@@ -171,18 +142,7 @@ setup() {
 	mkdir -p "$TMP/textfile"
 	# Whatever the environment says, no CLI call may reach a system daemon.
 	export FLOODGATE_SOCKET=$SOCK
-	for x in "$NS_C" "$NS_G" "$NS_U"; do
-		ip netns add "$x" && ip -n "$x" link set lo up || return 1
-	done
-	ip netns exec "$NS_G" sysctl -qw net.ipv4.ip_forward=1 || return 1
-	ip -n "$NS_C" link add "$IF_C" type veth peer name "$IF_GC" netns "$NS_G" || return 1
-	ip -n "$NS_U" link add "$IF_U" type veth peer name "$IF_GU" netns "$NS_G" || return 1
-	ip -n "$NS_C" addr add "$C4/24" dev "$IF_C" &&
-		ip -n "$NS_G" addr add "$GC4/24" dev "$IF_GC" &&
-		ip -n "$NS_G" addr add "$GU4/24" dev "$IF_GU" &&
-		ip -n "$NS_U" addr add "$U4/24" dev "$IF_U" || return 1
-	ip -n "$NS_C" link set "$IF_C" up && ip -n "$NS_G" link set "$IF_GC" up &&
-		ip -n "$NS_G" link set "$IF_GU" up && ip -n "$NS_U" link set "$IF_U" up || return 1
+	gw_setup || return 1
 	# The upstream's end receives in a NAPI kthread, as a NIC's receive runs
 	# in softirq: not in the context of the daemon whose connect() sent the
 	# SYN. (veth queues a frame for the peer's NAPI only when it is
@@ -193,8 +153,6 @@ setup() {
 			ip netns exec "$NS_U" ethtool -K "$IF_U" tso off gro on >/dev/null 2>&1 &&
 			ip netns exec "$NS_U" sh -c "echo 1 > /sys/class/net/$IF_U/threaded" || return 1
 	fi
-	ip -n "$NS_C" route add default via "$GC4" && ip -n "$NS_U" route add default via "$GU4" ||
-		return 1
 	# The scale upstreams: the upstream namespace owns the whole /22 (AnyIP),
 	# the gateway routes it there (one neighbour, not 1,000).
 	ip -n "$NS_U" route add local "$SCALE_NET" dev lo && ip -n "$NS_G" route add "$SCALE_NET" via "$U4" ||

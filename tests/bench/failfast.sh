@@ -44,6 +44,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib_gw.sh"
 FG=$ROOT/build/floodgate
 CT=$ROOT/build/tests/connect_time
 XDP_PASS_OBJ=$ROOT/build/xdp_pass.bpf.o
@@ -52,15 +53,8 @@ CAP_MS=${FF_CAP_MS:-3000}
 RESET_WAIT_MS=1000 # a reset or a refused connect that takes this long is a failure anyway
 
 TAG=fgff$$
-NS_C=${TAG}c
-NS_G=${TAG}g
-NS_U=${TAG}u
-IF_C=${TAG}c0
-IF_GC=${TAG}gc
-IF_GU=${TAG}gu
-IF_U=${TAG}u0
+gw_names "$TAG"
 PIN=/sys/fs/bpf/fgbb-$$
-C4=198.18.1.2 GC4=198.18.1.1 GU4=198.18.2.1 U4=198.18.2.10
 PORT=80
 TMP=""
 PIDS=()  # background processes started here
@@ -73,22 +67,6 @@ die() {
 	exit 1
 }
 
-# Is PID still a child of this shell? (never signal a reused PID)
-ours() { [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
-
-stop_pid() {
-	local pid=$1 i
-	ours "$pid" || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 40; i++)); do
-		ours "$pid" || break
-		[[ "$(ps -o stat= -p "$pid" 2>/dev/null)" == Z* ]] && break
-		sleep 0.05
-	done
-	ours "$pid" && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-}
-
 cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM HUP
@@ -99,9 +77,7 @@ cleanup() {
 	fi
 	# Whatever is left (a failed detach): removing a link's pin detaches it.
 	case "$PIN" in /sys/fs/bpf/fgbb-*) rm -rf -- "$PIN" ;; esac
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_G" 2>/dev/null
-	ip netns del "$NS_U" 2>/dev/null
+	gw_teardown
 	[ -n "$TMP" ] && rm -rf -- "$TMP"
 	return $rc
 }
@@ -127,21 +103,7 @@ nsof() { case $1 in client) echo "$NS_C" ;; gateway) echo "$NS_G" ;; esac; }
 setup() {
 	local x
 	TMP=$(mktemp -d /tmp/fgff.XXXXXX) || return 1
-	for x in "$NS_C" "$NS_G" "$NS_U"; do
-		ip netns add "$x" && ip -n "$x" link set lo up || return 1
-	done
-	ip netns exec "$NS_G" sysctl -qw net.ipv4.ip_forward=1 || return 1
-	ip -n "$NS_C" link add "$IF_C" type veth peer name "$IF_GC" netns "$NS_G" || return 1
-	ip -n "$NS_U" link add "$IF_U" type veth peer name "$IF_GU" netns "$NS_G" || return 1
-	ip -n "$NS_C" addr add "$C4/24" dev "$IF_C" &&
-		ip -n "$NS_G" addr add "$GC4/24" dev "$IF_GC" &&
-		ip -n "$NS_G" addr add "$GU4/24" dev "$IF_GU" &&
-		ip -n "$NS_U" addr add "$U4/24" dev "$IF_U" || return 1
-	ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$XDP_PASS_OBJ" sec xdp || return 1
-	ip -n "$NS_C" link set "$IF_C" up && ip -n "$NS_G" link set "$IF_GC" up &&
-		ip -n "$NS_G" link set "$IF_GU" up && ip -n "$NS_U" link set "$IF_U" up || return 1
-	ip -n "$NS_C" route add default via "$GC4" && ip -n "$NS_U" route add default via "$GU4" ||
-		return 1
+	gw_setup xdp-pass "$XDP_PASS_OBJ" || return 1
 	# The upstream: accepts and closes connections on :80 for at most 600 s.
 	# (ip netns exec execs python3, so $! is the listener itself.)
 	ip netns exec "$NS_U" python3 -c '

@@ -37,18 +37,11 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
+. "$HERE/../lib_gw.sh"
 
 TAG=fgbk$$
-NS_C=${TAG}c
-NS_G=${TAG}g
-NS_U=${TAG}u
-IF_C=${TAG}c0  # client's end
-IF_GC=${TAG}gc # gateway, client-facing
-IF_GU=${TAG}gu # gateway, upstream-facing
-IF_U=${TAG}u0  # upstream's end
+gw_names "$TAG"
 PIN=/sys/fs/bpf/fgbrk-$$
-C4=198.18.1.2 GC4=198.18.1.1 GU4=198.18.2.1 U4=198.18.2.10
-C6=2001:db8:1::2 GC6=2001:db8:1::1 GU6=2001:db8:2::1 U6=2001:db8:2::10
 PORT=80
 CLOSED_PORT=81
 PROBE_MARK=0x464c4447 # FG_PROBE_MARK_DEFAULT
@@ -93,9 +86,7 @@ cleanup() {
 		# Whatever is left: removing a link's pin detaches it.
 		rm -rf -- "$PIN"
 	fi
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_G" 2>/dev/null
-	ip netns del "$NS_U" 2>/dev/null
+	gw_teardown
 	[ -n "$TMP" ] && rm -rf -- "$TMP"
 	return $rc
 }
@@ -157,30 +148,8 @@ setup() {
 		command -v "$x" >/dev/null || { echo "missing $x (make deps)" >&2; return 1; }
 	done
 	TMP=$(mktemp -d /tmp/fgbrk.XXXXXX) || return 1
-	for x in "$NS_C" "$NS_G" "$NS_U"; do
-		ip netns add "$x" || return 1
-		in_ns "$x" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0 || return 1
-		ip -n "$x" link set lo up || return 1
-	done
-	in_ns "$NS_G" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
-	ip -n "$NS_C" link add "$IF_C" type veth peer name "$IF_GC" netns "$NS_G" || return 1
-	ip -n "$NS_U" link add "$IF_U" type veth peer name "$IF_GU" netns "$NS_G" || return 1
-	ip -n "$NS_C" addr add "$C4/24" dev "$IF_C" &&
-		ip -n "$NS_C" addr add "$C6/64" dev "$IF_C" nodad &&
-		ip -n "$NS_G" addr add "$GC4/24" dev "$IF_GC" &&
-		ip -n "$NS_G" addr add "$GC6/64" dev "$IF_GC" nodad &&
-		ip -n "$NS_G" addr add "$GU4/24" dev "$IF_GU" &&
-		ip -n "$NS_G" addr add "$GU6/64" dev "$IF_GU" nodad &&
-		ip -n "$NS_U" addr add "$U4/24" dev "$IF_U" &&
-		ip -n "$NS_U" addr add "$U6/64" dev "$IF_U" nodad || return 1
 	# The client end receives XDP_TX frames only with XDP of its own (see top).
-	ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$XDP_PASS_OBJ" sec xdp || return 1
-	ip -n "$NS_C" link set "$IF_C" up && ip -n "$NS_G" link set "$IF_GC" up &&
-		ip -n "$NS_G" link set "$IF_GU" up && ip -n "$NS_U" link set "$IF_U" up || return 1
-	ip -n "$NS_C" route add default via "$GC4" && ip -n "$NS_C" -6 route add default via "$GC6" &&
-		ip -n "$NS_U" route add default via "$GU4" && ip -n "$NS_U" -6 route add default via "$GU6" ||
-		return 1
+	gw_setup v6 xdp-pass "$XDP_PASS_OBJ" || return 1
 	# Count every SYN to port 80 that enters the upstream namespace.
 	in_ns "$NS_U" nft -f - <<-EOF || return 1
 		table inet $TAG {

@@ -46,17 +46,12 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
+. "$HERE/../lib_gw.sh"
 
 TAG=fgdm$$
-NS_C=${TAG}c
-NS_G=${TAG}g
-NS_U=${TAG}u
-IF_C=${TAG}c0  # client's end
-IF_GC=${TAG}gc # gateway, client-facing
-IF_GU=${TAG}gu # gateway, upstream-facing
-IF_U=${TAG}u0  # upstream's end
+gw_names "$TAG"
 PIN=/sys/fs/bpf/fgdm-$$
-C4=198.18.1.2 GC4=198.18.1.1 GU4=198.18.2.1 U4=198.18.2.10 U4B=198.18.2.11
+U4B=198.18.2.11 # web2, the upstream namespace's second address
 PORT=80
 NE_PORT=9100 # node_exporter, inside the gateway namespace only
 
@@ -85,25 +80,6 @@ t_is() { if [ "$1" = 0 ]; then t_ok "$2"; else t_fail "$2" "$3"; fi; }
 not() { ! "$@"; }
 ms() { awk -v n="$1" 'BEGIN { printf "%.0f", n / 1e6 }'; } # ns -> ms
 
-# Is PID a live child of this shell? (never signal a reused PID)
-ours() { [ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
-alive() { ours "$1" && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
-# stop_pid PID: CONT (it may be stopped), TERM, up to 2 s, then KILL; reaps it.
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	if ours "$pid"; then
-		kill -CONT "$pid" 2>/dev/null
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < 40; i++)); do
-			alive "$pid" || break
-			sleep 0.05
-		done
-		ours "$pid" && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}
 
 cleanup() {
 	local rc=$? p
@@ -117,9 +93,7 @@ cleanup() {
 		# Whatever is left: removing a link's pin detaches it.
 		rm -rf -- "$PIN"
 	fi
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_G" 2>/dev/null
-	ip netns del "$NS_U" 2>/dev/null
+	gw_teardown
 	if [ -n "$TMP" ]; then
 		if [ "$T_FAILED" != 0 ] && [ -f "$DLOG" ]; then
 			echo "  --- floodgated log, without probe lines (last 50) ---" >&2
@@ -416,25 +390,7 @@ setup() {
 	export FG FG_PIN=$PIN
 	# Whatever the environment says, no CLI call may reach a system daemon.
 	export FLOODGATE_SOCKET=$SOCK
-	for x in "$NS_C" "$NS_G" "$NS_U"; do
-		ip netns add "$x" || return 1
-		in_ns "$x" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			net.ipv6.conf.default.accept_dad=0 || return 1
-		ip -n "$x" link set lo up || return 1
-	done
-	in_ns "$NS_G" sysctl -qw net.ipv4.ip_forward=1 || return 1
-	ip -n "$NS_C" link add "$IF_C" type veth peer name "$IF_GC" netns "$NS_G" || return 1
-	ip -n "$NS_U" link add "$IF_U" type veth peer name "$IF_GU" netns "$NS_G" || return 1
-	ip -n "$NS_C" addr add "$C4/24" dev "$IF_C" &&
-		ip -n "$NS_G" addr add "$GC4/24" dev "$IF_GC" &&
-		ip -n "$NS_G" addr add "$GU4/24" dev "$IF_GU" &&
-		ip -n "$NS_U" addr add "$U4/24" dev "$IF_U" &&
-		ip -n "$NS_U" addr add "$U4B/24" dev "$IF_U" || return 1
-	ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$XDP_PASS_OBJ" sec xdp || return 1
-	ip -n "$NS_C" link set "$IF_C" up && ip -n "$NS_G" link set "$IF_GC" up &&
-		ip -n "$NS_G" link set "$IF_GU" up && ip -n "$NS_U" link set "$IF_U" up || return 1
-	ip -n "$NS_C" route add default via "$GC4" && ip -n "$NS_U" route add default via "$GU4" ||
-		return 1
+	gw_setup xdp-pass "$XDP_PASS_OBJ" && ip -n "$NS_U" addr add "$U4B/24" dev "$IF_U" || return 1
 	echo 200 >"$TMP/status.web"
 	echo 200 >"$TMP/status.web2"
 	start_server SRV1_PID "$U4" web && start_server SRV2_PID "$U4B" web2 || return 1

@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+# The gateway topology of the breaker tests and benches, and the process
+# helpers they share. Source it, call gw_names, then gw_setup.
+#
+#   client ns              gateway ns (forwarding)              upstream ns
+#   IF_C C4 ── veth ── IF_GC GC4 | IF_GU GU4 ── veth ── IF_U U4
+#
+# Only 198.18.0.0/15 and 2001:db8::/32; every name carries the caller's TAG.
+
+# gw_names TAG [IFTAG]: the namespaces' and interfaces' names (interfaces
+# named from IFTAG when given: short names for kernel thread names) and the
+# addresses.
+gw_names() {
+	NS_C=${1}c NS_G=${1}g NS_U=${1}u
+	if [ -n "${2:-}" ]; then
+		IF_C=c$2 IF_GC=gc$2 IF_GU=gu$2 IF_U=u$2
+	else
+		IF_C=${1}c0 IF_GC=${1}gc IF_GU=${1}gu IF_U=${1}u0
+	fi
+	C4=198.18.1.2 GC4=198.18.1.1 GU4=198.18.2.1 U4=198.18.2.10
+	C6=2001:db8:1::2 GC6=2001:db8:1::1 GU6=2001:db8:2::1 U6=2001:db8:2::10
+}
+
+# gw_setup [v6] [xdp-pass OBJ]: builds the topology; 1 on the first failure
+# (gw_teardown removes what was made). v6: IPv6 addresses and routes too.
+# xdp-pass OBJ: an XDP_PASS program on the client's end, which on veth is
+# what lets it receive the XDP_TX frames (RSTs) floodgate sends back.
+gw_setup() {
+	local v6=0 xdp="" x
+	while [ $# -gt 0 ]; do
+		case $1 in
+		v6) v6=1 ;;
+		xdp-pass) xdp=$2 && shift ;;
+		*) echo "gw_setup: unknown argument '$1'" >&2 && return 1 ;;
+		esac
+		shift
+	done
+	for x in "$NS_C" "$NS_G" "$NS_U"; do
+		ip netns add "$x" || return 1
+		if [ "$v6" = 1 ]; then
+			ip netns exec "$x" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+				net.ipv6.conf.default.accept_dad=0 || return 1
+		fi
+		ip -n "$x" link set lo up || return 1
+	done
+	ip netns exec "$NS_G" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	[ "$v6" = 0 ] || ip netns exec "$NS_G" sysctl -qw net.ipv6.conf.all.forwarding=1 || return 1
+	ip -n "$NS_C" link add "$IF_C" type veth peer name "$IF_GC" netns "$NS_G" || return 1
+	ip -n "$NS_U" link add "$IF_U" type veth peer name "$IF_GU" netns "$NS_G" || return 1
+	ip -n "$NS_C" addr add "$C4/24" dev "$IF_C" &&
+		ip -n "$NS_G" addr add "$GC4/24" dev "$IF_GC" &&
+		ip -n "$NS_G" addr add "$GU4/24" dev "$IF_GU" &&
+		ip -n "$NS_U" addr add "$U4/24" dev "$IF_U" || return 1
+	if [ "$v6" = 1 ]; then
+		ip -n "$NS_C" addr add "$C6/64" dev "$IF_C" nodad &&
+			ip -n "$NS_G" addr add "$GC6/64" dev "$IF_GC" nodad &&
+			ip -n "$NS_G" addr add "$GU6/64" dev "$IF_GU" nodad &&
+			ip -n "$NS_U" addr add "$U6/64" dev "$IF_U" nodad || return 1
+	fi
+	if [ -n "$xdp" ]; then
+		ip -n "$NS_C" link set dev "$IF_C" xdpdrv obj "$xdp" sec xdp || return 1
+	fi
+	ip -n "$NS_C" link set "$IF_C" up && ip -n "$NS_G" link set "$IF_GC" up &&
+		ip -n "$NS_G" link set "$IF_GU" up && ip -n "$NS_U" link set "$IF_U" up || return 1
+	ip -n "$NS_C" route add default via "$GC4" && ip -n "$NS_U" route add default via "$GU4" ||
+		return 1
+	if [ "$v6" = 1 ]; then
+		ip -n "$NS_C" -6 route add default via "$GC6" &&
+			ip -n "$NS_U" -6 route add default via "$GU6" || return 1
+	fi
+	return 0
+}
+
+# gw_teardown: deletes the three namespaces (and with them the veths).
+gw_teardown() {
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_G" 2>/dev/null
+	ip netns del "$NS_U" 2>/dev/null
+	return 0
+}
+
+# Is PID a live child of this shell? (never signal a reused PID)
+ours() { [ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+alive() { ours "$1" && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+# stop_pid PID [SIG]: CONT (it may be stopped), SIG (TERM), up to 2 s, then
+# KILL; reaps it. Only a child of this shell is ever signalled.
+stop_pid() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	if ours "$pid"; then
+		kill -CONT "$pid" 2>/dev/null
+		kill -"${2:-TERM}" "$pid" 2>/dev/null
+		for ((i = 0; i < 40; i++)); do
+			alive "$pid" || break
+			sleep 0.05
+		done
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
