@@ -52,6 +52,8 @@ struct fg_upstream {
 	__u64 changed_ns; /* CLOCK_MONOTONIC of the last state change */
 	char name[FG_UPSTREAM_NAME_LEN];
 	__u64 open_until_ns; /* open: when half-open is due (0: not known) */
+	__u32 consecutive;   /* closed: failures in a row so far */
+	__u32 half_open_ok;  /* half-open: successes so far */
 };
 
 /*
@@ -109,7 +111,7 @@ struct fg_pending {
 };
 
 _Static_assert(sizeof(struct fg_upstream_key) == 20, "fg_upstream_key layout");
-_Static_assert(sizeof(struct fg_upstream) == 72, "fg_upstream layout");
+_Static_assert(sizeof(struct fg_upstream) == 80, "fg_upstream layout");
 _Static_assert(sizeof(struct fg_flow_key) == 40, "fg_flow_key layout");
 _Static_assert(sizeof(struct fg_pending) == 16, "fg_pending layout");
 

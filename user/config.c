@@ -123,6 +123,7 @@ static void upstream_defaults(struct fg_upstream_cfg *u)
 	u->expect_hi = 399;
 	u->failure_classes = FG_FAIL_5XX | FG_FAIL_429 | FG_FAIL_REFUSED | FG_FAIL_TIMEOUT |
 			     FG_FAIL_PROBE;
+	u->success_classes = FG_OK_2XX | FG_OK_3XX | FG_OK_SYNACK | FG_OK_PROBE;
 	u->connect_timeout_ns = 2000 * NS_PER_MS;
 	fg_brk_params_default(&u->brk);
 }
@@ -183,28 +184,44 @@ static int pct_in(struct ctx *c, const struct entry *e, __u32 min, __u32 *out)
 	return 0;
 }
 
-static int classes(struct ctx *c, const struct entry *e, __u32 *out)
-{
-	char buf[256], *tok, *save;
+struct class_name {
+	const char *name;
+	__u32 bit;
+};
 
+static const struct class_name failure_names[] = {
+	{ "5xx", FG_FAIL_5XX },		{ "429", FG_FAIL_429 },	    { "refused", FG_FAIL_REFUSED },
+	{ "timeout", FG_FAIL_TIMEOUT }, { "probe", FG_FAIL_PROBE }, {},
+};
+static const struct class_name success_names[] = {
+	{ "2xx", FG_OK_2XX },	      { "3xx", FG_OK_3XX }, { "syn_ack", FG_OK_SYNACK },
+	{ "probe", FG_OK_PROBE }, {},
+};
+
+/* A comma list of class names into bits; at least one. */
+static int classes(struct ctx *c, const struct entry *e, const struct class_name *names, __u32 *out)
+{
+	char buf[256], all[128] = "", *tok, *save;
+	const struct class_name *n;
+
+	for (n = names; n->name; n++)
+		snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", n == names ? "" : ", ",
+			 n->name);
 	*out = 0;
 	snprintf(buf, sizeof(buf), "%s", e->value);
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		if (!strcmp(tok, "5xx"))
-			*out |= FG_FAIL_5XX;
-		else if (!strcmp(tok, "429"))
-			*out |= FG_FAIL_429;
-		else if (!strcmp(tok, "refused"))
-			*out |= FG_FAIL_REFUSED;
-		else if (!strcmp(tok, "timeout"))
-			*out |= FG_FAIL_TIMEOUT;
-		else if (!strcmp(tok, "probe"))
-			*out |= FG_FAIL_PROBE;
-		else
-			return bad(c, e, "unknown class '%s': expected 5xx, 429, refused, timeout, probe", tok);
+		for (n = names; n->name && strcmp(n->name, tok); n++)
+			;
+		if (!n->name) {
+			char msg[FG_ERR_LEN];
+
+			snprintf(msg, sizeof(msg), "unknown class '%.32s': expected %s", tok, all);
+			return bad(c, e, "%s", msg);
+		}
+		*out |= n->bit;
 	}
 	if (!*out)
-		return bad(c, e, "empty list: name at least one of 5xx, 429, refused, timeout, probe", "");
+		return bad(c, e, "empty list: name at least one of %s", all);
 	return 0;
 }
 
@@ -277,7 +294,9 @@ static int upstream_key(struct ctx *c, const struct entry *e, struct fg_upstream
 		u->expect_lo = lo;
 		u->expect_hi = hi;
 	} else if (!strcmp(k, "failure_classes")) {
-		return classes(c, e, &u->failure_classes);
+		return classes(c, e, failure_names, &u->failure_classes);
+	} else if (!strcmp(k, "success_classes")) {
+		return classes(c, e, success_names, &u->success_classes);
 	} else if (!strcmp(k, "connect_timeout")) {
 		return pos_duration(c, e, &u->connect_timeout_ns);
 	} else if (!strcmp(k, "consecutive_failures")) {

@@ -29,6 +29,14 @@ enum {
 	FG_FAIL_PROBE = 1 << 4,
 };
 
+/* Outcome classes that count as successes (success_classes =). */
+enum {
+	FG_OK_2XX = 1 << 0,
+	FG_OK_3XX = 1 << 1,
+	FG_OK_SYNACK = 1 << 2, /* a connection accepted and not yet answered */
+	FG_OK_PROBE = 1 << 3,
+};
+
 struct fg_upstream_cfg {
 	char name[32];
 	int line;                 /* of its section header */
@@ -45,6 +53,7 @@ struct fg_upstream_cfg {
 	__u32 rise, fall;
 	__u32 expect_lo, expect_hi;
 	__u32 failure_classes;
+	__u32 success_classes;
 	__u64 connect_timeout_ns; /* pending SYN older than this: a timeout */
 	struct fg_brk_params brk;
 };

@@ -28,9 +28,9 @@ static __u32 clamp32(__u64 v)
 }
 
 void fg_classify_deltas(const __u64 prev[FG_U_MAX], const __u64 cur[FG_U_MAX],
-			__u32 failure_classes, struct fg_outcomes *o)
+			__u32 failure_classes, __u32 success_classes, struct fg_outcomes *o)
 {
-	__u64 ok, failed = 0, neutral, http, synack;
+	__u64 ok = 0, failed = 0, neutral, http, synack;
 	const struct {
 		int counter;
 		__u32 class;
@@ -38,15 +38,26 @@ void fg_classify_deltas(const __u64 prev[FG_U_MAX], const __u64 cur[FG_U_MAX],
 		{ FG_U_HTTP_5XX, FG_FAIL_5XX },
 		{ FG_U_HTTP_429, FG_FAIL_429 },
 		{ FG_U_RST, FG_FAIL_REFUSED },
+	}, oks[] = {
+		{ FG_U_HTTP_2XX, FG_OK_2XX },
+		{ FG_U_HTTP_3XX, FG_OK_3XX },
 	};
 
 	http = delta(prev, cur, FG_U_HTTP_2XX) + delta(prev, cur, FG_U_HTTP_3XX) +
 	       delta(prev, cur, FG_U_HTTP_4XX) + delta(prev, cur, FG_U_HTTP_429) +
 	       delta(prev, cur, FG_U_HTTP_5XX);
 	synack = delta(prev, cur, FG_U_SYNACK);
-	ok = delta(prev, cur, FG_U_HTTP_2XX) + delta(prev, cur, FG_U_HTTP_3XX) +
-	     (synack > http ? synack - http : 0);
+	if (success_classes & FG_OK_SYNACK)
+		ok += synack > http ? synack - http : 0;
 	neutral = delta(prev, cur, FG_U_HTTP_4XX);
+	for (unsigned int i = 0; i < sizeof(oks) / sizeof(oks[0]); i++) {
+		__u64 n = delta(prev, cur, oks[i].counter);
+
+		if (success_classes & oks[i].class)
+			ok += n;
+		else
+			neutral += n;
+	}
 	for (unsigned int i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
 		__u64 n = delta(prev, cur, fails[i].counter);
 
@@ -132,10 +143,15 @@ void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_
 		b->force = b->state == FG_BREAKER_OPEN ? FG_FORCE_OPEN : FG_FORCE_CLOSED;
 		b->state = b->state == FG_BREAKER_OPEN ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
 	}
-	/* The backoff goes on where it was; an open breaker goes half-open when
-	 * it was due (a map written by the CLI or an older daemon has no due
-	 * time: the open timeout counts from the open). */
+	/* The backoff and the counts toward the next transition go on where
+	 * they were; an open breaker goes half-open when it was due (a map
+	 * written by the CLI has no due time: the open timeout counts from the
+	 * open). Only the failure-rate window starts over. */
 	b->reopens = v->reopens;
+	if (!v->forced) {
+		b->consecutive = b->state == FG_BREAKER_CLOSED ? v->consecutive : 0;
+		b->half_open_ok = b->state == FG_BREAKER_HALF_OPEN ? v->half_open_ok : 0;
+	}
 	if (b->state == FG_BREAKER_OPEN) {
 		/* Never later than this config's longest open timeout allows. */
 		__u64 longest = p->open_timeout_max_ns / 100 * (100 + p->jitter_pct);
@@ -159,6 +175,8 @@ int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u
 	out->reject = u->cfg.reject;
 	out->id = u->id;
 	out->reopens = u->brk.reopens;
+	out->consecutive = u->brk.consecutive;
+	out->half_open_ok = u->brk.half_open_ok;
 	out->open_until_ns = u->brk.state == FG_BREAKER_OPEN && u->brk.force == FG_FORCE_AUTO ?
 		u->brk.open_until_ns : 0;
 	memset(out->name, 0, sizeof(out->name));
@@ -655,18 +673,20 @@ static void decide(struct fg_daemon *d, struct fg_ups_rt *u, const __u64 *c, __u
 {
 	struct fg_outcomes o = {};
 	struct fg_transition t;
-	__u32 fc = u->cfg.failure_classes;
+	__u32 fc = u->cfg.failure_classes, sc = u->cfg.success_classes;
 
 	if (c && u->have_last) {
-		fg_classify_deltas(u->last, c, fc, &o);
-		settle_synacks(u, c, &o);
+		fg_classify_deltas(u->last, c, fc, sc, &o);
+		if (sc & FG_OK_SYNACK)
+			settle_synacks(u, c, &o);
 	}
 	if (c) {
 		memcpy(u->last, c, sizeof(u->last));
 		memcpy(u->m.c, c, sizeof(u->m.c));
 		u->have_last = 1;
 	}
-	o.ok += u->pend_probe_ok;
+	if (sc & FG_OK_PROBE)
+		o.ok += u->pend_probe_ok;
 	if (fc & FG_FAIL_TIMEOUT)
 		o.failed += u->pend_timeouts;
 	if (fc & FG_FAIL_PROBE)
@@ -789,7 +809,7 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 
 	if (d->testing) {
 		for (int i = 0; i < d->n_ups; i++)
-			decide(d, &d->ups[i], NULL, now);
+			decide(d, &d->ups[i], d->ups[i].have_test_c ? d->ups[i].test_c : NULL, now);
 		return 0;
 	}
 	lk = lock(d);
@@ -838,6 +858,14 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 		fg_upstream_ports_sync(&d->maps);
 	fg_pin_dir_unlock(lk);
 	return 0;
+}
+
+void fg_daemon_test_counters(struct fg_daemon *d, int i, const __u64 c[FG_U_MAX])
+{
+	if (i < 0 || i >= d->n_ups)
+		return;
+	memcpy(d->ups[i].test_c, c, sizeof(d->ups[i].test_c));
+	d->ups[i].have_test_c = 1;
 }
 
 void fg_daemon_probe_result(struct fg_daemon *d, int i, int pass, __u64 duration_ns,

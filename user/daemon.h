@@ -44,14 +44,15 @@ struct fg_outcomes {
  *   success: HTTP 2xx and 3xx, and SYN-ACKs beyond the HTTP responses seen
  *            (a connection that answered with a status is judged by it, so
  *            an upstream answering every request with 503 is not also "50%
- *            successful" through its SYN-ACKs)
+ *            successful" through its SYN-ACKs), each only when its class is
+ *            in success_classes (2xx and 3xx left out are neutral)
  *   failure: 5xx, 429, refused (RST answering a SYN), each only when its
  *            class is in failure_classes (else neutral)
  *   neutral: other 4xx
  * A counter that went backwards (reset) counts from zero. Pure.
  */
 void fg_classify_deltas(const __u64 prev[FG_U_MAX], const __u64 cur[FG_U_MAX],
-			__u32 failure_classes, struct fg_outcomes *o);
+			__u32 failure_classes, __u32 success_classes, struct fg_outcomes *o);
 /* Scale ok/failed down so they sum to at most max, keeping any non-zero class >= 1. */
 void fg_outcomes_cap(struct fg_outcomes *o, __u32 max);
 
@@ -84,6 +85,8 @@ struct fg_ups_rt {
 	int missing_logged;        /* entry gone from the map: warned once */
 	int guard_logged;          /* held closed by the group guard: said once */
 	struct fg_ups_metrics m;
+	__u64 test_c[FG_U_MAX];    /* testing: the datapath counters a tick reads */
+	int have_test_c;
 };
 
 struct fg_daemon {
@@ -135,6 +138,8 @@ int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, c
 /* One tick: heartbeat, pending SYN sweep, counter deltas, probe results,
  * breaker transitions, map writes. */
 int fg_daemon_tick(struct fg_daemon *d, __u64 now);
+/* testing: the datapath counters the next ticks read for upstream index i. */
+void fg_daemon_test_counters(struct fg_daemon *d, int i, const __u64 c[FG_U_MAX]);
 /* A probe finished for upstream index i. */
 void fg_daemon_probe_result(struct fg_daemon *d, int i, int pass, __u64 duration_ns,
 			    const char *detail);

@@ -53,6 +53,7 @@ TEST(config_good)
 		"address = [2001:db8::10]:8080\n"
 		"reject = reset\n"
 		"failure_classes = 5xx, timeout\n"
+		"success_classes = 2xx, probe\n"
 		"expect_status = 200\n"
 		"group = api\n"
 		"group_max_open = 25%\n"
@@ -81,6 +82,9 @@ TEST(config_good)
 	ASSERT_EQ(c.ups[0].probe, FG_PROBE_HTTP, "probe");
 	ASSERT_EQ(c.ups[1].reject, FG_REJECT_RESET, "own key beats [defaults]");
 	ASSERT_EQ(c.ups[1].failure_classes, FG_FAIL_5XX | FG_FAIL_TIMEOUT, "classes");
+	ASSERT_EQ(c.ups[1].success_classes, FG_OK_2XX | FG_OK_PROBE, "success classes");
+	ASSERT_EQ(c.ups[0].success_classes, FG_OK_2XX | FG_OK_3XX | FG_OK_SYNACK | FG_OK_PROBE,
+		  "success classes: all by default");
 	ASSERT_EQ(c.ups[1].expect_lo, 200, "expect lo");
 	ASSERT_EQ(c.ups[1].expect_hi, 200, "expect hi");
 	ASSERT_EQ(c.ups[1].group_max_open_pct, 25, "group_max_open");
@@ -114,7 +118,9 @@ TEST(config_bad)
 		{ "[upstream web]\naddress = 198.18.2.10:80\nfailure_rate = 150%\n", "failure_rate: invalid percentage '150%'" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nhalf_open_permits = 0\n", "half_open_permits: invalid half_open_permits '0'" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nexpect_status = 399-200\n", "expect_status: invalid '399-200'" },
-		{ "[upstream web]\naddress = 198.18.2.10:80\nfailure_classes = 5xx, 418\n", "unknown class '418'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nfailure_classes = 5xx, 418\n", "unknown class '418': expected 5xx, 429, refused, timeout, probe" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nsuccess_classes = 2xx, 5xx\n", ":3: [upstream web] success_classes: unknown class '5xx': expected 2xx, 3xx, syn_ack, probe" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nsuccess_classes = ,\n", "success_classes: empty list: name at least one of 2xx, 3xx, syn_ack, probe" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\ninterval = 1s\ntimeout = 2s\n", "timeout must be shorter than interval" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nopen_timeout = 10s\nopen_timeout_max = 5s\n", "open_timeout_max is below open_timeout" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nconsecutive_failures = 0\nfailure_rate = 0\n", "could never open" },

@@ -20,6 +20,7 @@
 
 static const __u32 ALL = FG_FAIL_5XX | FG_FAIL_429 | FG_FAIL_REFUSED | FG_FAIL_TIMEOUT |
 			 FG_FAIL_PROBE;
+#define OK_ALL (FG_OK_2XX | FG_OK_3XX | FG_OK_SYNACK | FG_OK_PROBE)
 
 TEST(daemon_classify_deltas)
 {
@@ -28,37 +29,45 @@ TEST(daemon_classify_deltas)
 		__u64 prev[FG_U_MAX], cur[FG_U_MAX];
 		__u32 classes;
 		struct fg_outcomes want;
+		__u32 ok_classes;
 	} cases[] = {
 		{ "plain TCP: SYN-ACKs are successes",
-		  { 0 }, { [FG_U_SYN] = 12, [FG_U_SYNACK] = 10 }, ALL, { 10, 0, 0 } },
+		  { 0 }, { [FG_U_SYN] = 12, [FG_U_SYNACK] = 10 }, ALL, { 10, 0, 0 }, OK_ALL },
 		{ "HTTP 5xx: judged by the status, not the SYN-ACK",
-		  { 0 }, { [FG_U_SYNACK] = 5, [FG_U_HTTP_5XX] = 5 }, ALL, { 0, 5, 0 } },
+		  { 0 }, { [FG_U_SYNACK] = 5, [FG_U_HTTP_5XX] = 5 }, ALL, { 0, 5, 0 }, OK_ALL },
 		{ "2xx and 3xx succeed; keep-alive means fewer SYN-ACKs than responses",
 		  { 0 }, { [FG_U_SYNACK] = 3, [FG_U_HTTP_2XX] = 7, [FG_U_HTTP_3XX] = 1 }, ALL,
-		  { 8, 0, 0 } },
+		  { 8, 0, 0 }, OK_ALL },
 		{ "connections still waiting for their status count as successes",
-		  { 0 }, { [FG_U_SYNACK] = 6, [FG_U_HTTP_2XX] = 2 }, ALL, { 6, 0, 0 } },
+		  { 0 }, { [FG_U_SYNACK] = 6, [FG_U_HTTP_2XX] = 2 }, ALL, { 6, 0, 0 }, OK_ALL },
 		{ "429 and refused are failures",
-		  { 0 }, { [FG_U_HTTP_429] = 2, [FG_U_RST] = 3 }, ALL, { 0, 5, 0 } },
+		  { 0 }, { [FG_U_HTTP_429] = 2, [FG_U_RST] = 3 }, ALL, { 0, 5, 0 }, OK_ALL },
 		{ "classes left out of failure_classes are neutral",
 		  { 0 }, { [FG_U_HTTP_429] = 2, [FG_U_RST] = 3, [FG_U_HTTP_5XX] = 1 }, FG_FAIL_5XX,
-		  { 0, 1, 5 } },
+		  { 0, 1, 5 }, OK_ALL },
 		{ "other 4xx are neutral",
-		  { 0 }, { [FG_U_SYNACK] = 4, [FG_U_HTTP_4XX] = 4 }, ALL, { 0, 0, 4 } },
+		  { 0 }, { [FG_U_SYNACK] = 4, [FG_U_HTTP_4XX] = 4 }, ALL, { 0, 0, 4 }, OK_ALL },
 		{ "only growth counts",
 		  { [FG_U_SYNACK] = 100, [FG_U_HTTP_5XX] = 50 },
-		  { [FG_U_SYNACK] = 103, [FG_U_HTTP_5XX] = 52 }, ALL, { 1, 2, 0 } },
+		  { [FG_U_SYNACK] = 103, [FG_U_HTTP_5XX] = 52 }, ALL, { 1, 2, 0 }, OK_ALL },
 		{ "a counter that went backwards (reset) counts from zero",
-		  { [FG_U_HTTP_5XX] = 50 }, { [FG_U_HTTP_5XX] = 4 }, ALL, { 0, 4, 0 } },
+		  { [FG_U_HTTP_5XX] = 50 }, { [FG_U_HTTP_5XX] = 4 }, ALL, { 0, 4, 0 }, OK_ALL },
 		{ "rejected, resets, probes and stale passes are not outcomes",
 		  { 0 }, { [FG_U_REJECTED] = 9, [FG_U_RESETS] = 9, [FG_U_PROBES] = 9,
-			   [FG_U_STALE] = 9, [FG_U_SYN] = 9 }, ALL, { 0, 0, 0 } },
+			   [FG_U_STALE] = 9, [FG_U_SYN] = 9 }, ALL, { 0, 0, 0 }, OK_ALL },
+		{ "success_classes without syn_ack: a SYN-ACK is no outcome (slow HTTP upstreams)",
+		  { 0 }, { [FG_U_SYNACK] = 6, [FG_U_HTTP_2XX] = 2 }, ALL, { 2, 0, 0 },
+		  FG_OK_2XX | FG_OK_3XX },
+		{ "2xx and 3xx left out of success_classes are neutral",
+		  { 0 }, { [FG_U_HTTP_2XX] = 2, [FG_U_HTTP_3XX] = 3, [FG_U_SYNACK] = 9 }, ALL,
+		  { 4, 0, 5 }, FG_OK_SYNACK },
 	};
 
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct fg_outcomes o;
 
-		fg_classify_deltas(cases[i].prev, cases[i].cur, cases[i].classes, &o);
+		fg_classify_deltas(cases[i].prev, cases[i].cur, cases[i].classes,
+				   cases[i].ok_classes, &o);
 		ASSERT_EQ(o.ok, cases[i].want.ok, cases[i].what);
 		ASSERT_EQ(o.failed, cases[i].want.failed, cases[i].what);
 		ASSERT_EQ(o.neutral, cases[i].want.neutral, cases[i].what);
@@ -99,6 +108,7 @@ static void ups_cfg(struct fg_upstream_cfg *u, const char *name, const char *v4,
 	u->expect_lo = 200;
 	u->expect_hi = 399;
 	u->failure_classes = ALL;
+	u->success_classes = OK_ALL;
 	u->connect_timeout_ns = 2 * S;
 	fg_brk_params_default(&u->brk);
 	u->brk.jitter_pct = 0;
@@ -208,6 +218,19 @@ TEST(daemon_seed_from_map)
 	v.reopens = 0;
 	v.open_until_ns = 0;
 
+	v.state = FG_BREAKER_CLOSED;
+	v.consecutive = 4;
+	v.half_open_ok = 7;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.consecutive, 4, "closed: failures in a row resume");
+	ASSERT_EQ(b.half_open_ok, 0, "closed: no half-open successes");
+	v.state = FG_BREAKER_HALF_OPEN;
+	fg_brk_seed(&b, &v, &p, 12 * S);
+	ASSERT_EQ(b.half_open_ok, 7, "half-open: successes so far resume");
+	ASSERT_EQ(b.consecutive, 0, "half-open: no closed count");
+	v.state = FG_BREAKER_OPEN;
+	v.consecutive = v.half_open_ok = 0;
+
 	v.forced = 1;
 	fg_brk_seed(&b, &v, &p, 12 * S);
 	ASSERT_EQ(b.force, FG_FORCE_OPEN, "forced open resumes forced");
@@ -284,6 +307,57 @@ TEST(daemon_probe_failures_open_and_reload_keeps_state)
 	ASSERT_EQ(d.ups[0].cfg.brk.consecutive_failures, 9, "and takes the new settings");
 	ASSERT_EQ(d.ups[1].brk.state, FG_BREAKER_CLOSED, "a new address starts closed");
 	fg_daemon_free(&d);
+}
+
+/*
+ * An HTTP upstream answering 503 after 300 ms (three ticks), one request at a
+ * time: each connection's SYN-ACK is settled as a success before its status
+ * arrives, so with syn_ack a success the failures never run 5 in a row; with
+ * syn_ack left out of success_classes each request counts once, by its
+ * status, and the 5th opens.
+ */
+static int slow_503s(__u32 success_classes, int requests)
+{
+	static const char *const names[] = { "a" }, *const addrs[] = { "198.18.0.1" };
+	__u64 c[FG_U_MAX] = {}, now = S;
+	struct fg_daemon d;
+	struct fg_cfg cfg;
+	char err[160];
+	int state;
+
+	fg_daemon_init(&d, 1);
+	make_cfg(&cfg, 1, names, addrs);
+	cfg.ups[0].probe = FG_PROBE_NONE;
+	cfg.ups[0].brk.failure_rate_pct = 0;
+	cfg.ups[0].success_classes = success_classes;
+	if (fg_daemon_apply_config(&d, &cfg, now, err, sizeof(err)))
+		return -1;
+	fg_daemon_test_counters(&d, 0, c);
+	fg_daemon_tick(&d, now += 100 * MS);
+	for (int r = 0; r < requests; r++) {
+		c[FG_U_SYN]++;
+		c[FG_U_SYNACK]++;
+		for (int t = 0; t < 3; t++) {
+			fg_daemon_test_counters(&d, 0, c);
+			fg_daemon_tick(&d, now += 100 * MS);
+		}
+		c[FG_U_HTTP_5XX]++;
+		fg_daemon_test_counters(&d, 0, c);
+		fg_daemon_tick(&d, now += 100 * MS);
+	}
+	state = d.ups[0].brk.state;
+	fg_daemon_free(&d);
+	return state;
+}
+
+TEST(daemon_slow_errors_and_success_classes)
+{
+	ASSERT_EQ(slow_503s(OK_ALL, 8), FG_BREAKER_CLOSED,
+		  "slow 503s with syn_ack a success: every failure follows a success, never 5 in a row");
+	ASSERT_EQ(slow_503s(FG_OK_2XX | FG_OK_3XX | FG_OK_PROBE, 4), FG_BREAKER_CLOSED,
+		  "without syn_ack: 4 slow 503s, closed");
+	ASSERT_EQ(slow_503s(FG_OK_2XX | FG_OK_3XX | FG_OK_PROBE, 5), FG_BREAKER_OPEN,
+		  "without syn_ack: the 5th slow 503 opens");
 }
 
 TEST(daemon_group_guard)
