@@ -27,6 +27,14 @@ static __u32 clamp32(__u64 v)
 	return v > 0xffffffffULL ? 0xffffffffU : (__u32)v;
 }
 
+/* HTTP responses of any status between prev and cur. */
+static __u64 http_answers(const __u64 *prev, const __u64 *cur)
+{
+	return delta(prev, cur, FG_U_HTTP_2XX) + delta(prev, cur, FG_U_HTTP_3XX) +
+	       delta(prev, cur, FG_U_HTTP_4XX) + delta(prev, cur, FG_U_HTTP_429) +
+	       delta(prev, cur, FG_U_HTTP_5XX);
+}
+
 void fg_classify_deltas(const __u64 prev[FG_U_MAX], const __u64 cur[FG_U_MAX],
 			__u32 failure_classes, __u32 success_classes, struct fg_outcomes *o)
 {
@@ -43,9 +51,7 @@ void fg_classify_deltas(const __u64 prev[FG_U_MAX], const __u64 cur[FG_U_MAX],
 		{ FG_U_HTTP_3XX, FG_OK_3XX },
 	};
 
-	http = delta(prev, cur, FG_U_HTTP_2XX) + delta(prev, cur, FG_U_HTTP_3XX) +
-	       delta(prev, cur, FG_U_HTTP_4XX) + delta(prev, cur, FG_U_HTTP_429) +
-	       delta(prev, cur, FG_U_HTTP_5XX);
+	http = http_answers(prev, cur);
 	synack = delta(prev, cur, FG_U_SYNACK);
 	if (success_classes & FG_OK_SYNACK)
 		ok += synack > http ? synack - http : 0;
@@ -653,12 +659,9 @@ static void feed(struct fg_daemon *d, struct fg_ups_rt *u, enum fg_outcome o, __
  */
 static void settle_synacks(struct fg_ups_rt *u, const __u64 *c, struct fg_outcomes *o)
 {
-	static const int status[] = { FG_U_HTTP_2XX, FG_U_HTTP_3XX, FG_U_HTTP_4XX,
-				      FG_U_HTTP_429, FG_U_HTTP_5XX };
-	__u64 synack = delta(u->last, c, FG_U_SYNACK), http = 0, answered, counted;
+	__u64 synack = delta(u->last, c, FG_U_SYNACK), http = http_answers(u->last, c);
+	__u64 answered, counted;
 
-	for (unsigned int k = 0; k < sizeof(status) / sizeof(status[0]); k++)
-		http += delta(u->last, c, status[k]);
 	counted = synack > http ? synack - http : 0; /* what classify made successes */
 	o->ok -= counted < o->ok ? (__u32)counted : o->ok;
 	answered = u->synack_carry < http ? u->synack_carry : http;
@@ -785,13 +788,7 @@ static int read_sums(struct fg_daemon *d)
 
 			if (id >= FG_UPSTREAMS_MAX)
 				continue;
-			for (int c = 0; c < FG_U_MAX; c++) {
-				__u64 s = 0;
-
-				for (int cpu = 0; cpu < tb.ncpu; cpu++)
-					s += tb.percpu[(size_t)k * tb.ncpu + cpu].c[c];
-				tb.sums[id][c] = s;
-			}
+			fg_upstream_stats_fold(tb.percpu + (size_t)k * tb.ncpu, tb.ncpu, tb.sums[id]);
 			tb.have_sum[id] = 1;
 		}
 		prev = tb.ids[count - 1];

@@ -144,6 +144,16 @@ int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX])
 	return 0;
 }
 
+void fg_upstream_stats_fold(const struct fg_upstream_stats *percpu, int ncpu,
+			    __u64 out[FG_U_MAX])
+{
+	for (int i = 0; i < FG_U_MAX; i++) {
+		out[i] = 0;
+		for (int c = 0; c < ncpu; c++)
+			out[i] += percpu[c].c[i];
+	}
+}
+
 int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -160,11 +170,7 @@ int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX]
 		free(vals);
 		return e;
 	}
-	for (int i = 0; i < FG_U_MAX; i++) {
-		out[i] = 0;
-		for (int c = 0; c < ncpu; c++)
-			out[i] += vals[c].c[i];
-	}
+	fg_upstream_stats_fold(vals, ncpu, out);
 	free(vals);
 	return 0;
 }

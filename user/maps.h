@@ -41,6 +41,9 @@ extern const char *const fg_stat_names[FG_STAT_MAX];
 
 /* Upstream counters summed over CPUs. */
 int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX]);
+/* One upstream's per-CPU counters (ncpu values, as a lookup returns them) summed. */
+void fg_upstream_stats_fold(const struct fg_upstream_stats *percpu, int ncpu,
+			    __u64 out[FG_U_MAX]);
 extern const char *const fg_ustat_names[FG_U_MAX];
 
 /* Entries in the bucket map, and its capacity and memory in bytes. */
