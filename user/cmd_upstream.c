@@ -155,8 +155,14 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 		ret = 0;
 		goto out;
 	}
+	/* As the daemon's own force does (fg_brk_force): the counts toward the
+	 * next transition and the due time start over; auto also restarts the
+	 * backoff. */
+	e->val.consecutive = e->val.half_open_ok = 0;
+	e->val.open_until_ns = 0;
 	if (!strcmp(sub, "auto")) {
 		e->val.forced = 0; /* the daemon decides from here */
+		e->val.reopens = 0;
 	} else {
 		e->val.forced = 1;
 		e->val.state = !strcmp(sub, "open") ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
