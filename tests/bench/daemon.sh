@@ -64,6 +64,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FG=$ROOT/build/floodgate
 FGD=$ROOT/build/floodgated
 SRV=$ROOT/tests/tools/http_upstream.py
+METER=$ROOT/tests/tools/breaker_meter.py # reaction: the trips, timed
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 TRIPS=${FGBD_TRIPS:-20}
@@ -119,7 +120,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 [ "$(id -u)" = 0 ] || die "needs root (BPF programs, network namespaces)"
-for x in "$FG" "$FGD" "$SRV" "$PY"; do
+for x in "$FG" "$FGD" "$SRV" "$METER" "$PY"; do
 	[ -e "$x" ] || die "missing $x (run make)"
 done
 for x in ip nsenter bpftool jq ethtool timeout awk; do
@@ -236,97 +237,6 @@ start_daemon() {
 	return 1
 }
 
-# The reaction meter (Python in the client namespace: no fork per GET).
-write_meter() {
-	cat >"$TMP/meter.py" <<-'EOF'
-		import json, os, random, socket, subprocess, sys, time
-		FG, PIN, STATUS = os.environ["FG"], os.environ["FG_PIN"], os.environ["FG_STATUS"]
-		trips, nfail, addr, port, name, tick_ms, out = sys.argv[1:8]
-		trips, nfail, port, tick_ms = int(trips), int(nfail), int(port), int(tick_ms)
-		def now():
-		    return time.monotonic_ns()
-		def fg(*args):
-		    return subprocess.run([FG, *args, "--pin-dir", PIN], capture_output=True, text=True,
-		                          timeout=5)
-		def entry():
-		    try:
-		        out = fg("upstream", "list", "--json").stdout
-		        return [u for u in json.loads(out)["upstreams"] if u["name"] == name][0]
-		    except (ValueError, KeyError, IndexError, subprocess.TimeoutExpired):
-		        return {}
-		def changed_ns():
-		    out = subprocess.run(["bpftool", "-j", "map", "dump", "pinned", PIN + "/upstreams"],
-		                         capture_output=True, text=True, timeout=5).stdout
-		    for e in json.loads(out):
-		        v = e.get("formatted", e).get("value", {})
-		        if isinstance(v, dict) and v.get("name") == name:
-		            return int(v["changed_ns"])
-		    return 0
-		def get():
-		    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-		    s.settimeout(2.0)
-		    try:
-		        s.connect((addr, port))
-		        s.sendall(b"GET / HTTP/1.0\r\nHost: upstream\r\nConnection: close\r\n\r\n")
-		        buf, d = b"", b"x"
-		        while b"\n" not in buf:
-		            d = s.recv(256)
-		            if not d:
-		                break
-		            buf += d
-		        t = now()
-		        code = buf.split(b" ")[1].decode() if buf.startswith(b"HTTP/") else "000"
-		        while d and len(buf) < 65536:  # the rest, so the server is not reset
-		            d = s.recv(4096)
-		            buf += d
-		        return code, t
-		    except OSError as e:
-		        return type(e).__name__, now()
-		    finally:
-		        s.close()
-		def wait_for(want_state, want_forced, max_ms, step_s=0.005):
-		    end = now() + max_ms * 1000000
-		    for _ in range(2000):
-		        e = entry()
-		        if e.get("state") == want_state and (want_forced is None or e.get("forced") == want_forced):
-		            return now()
-		        if now() > end:
-		            return 0
-		        time.sleep(step_s)
-		    return 0
-		def write_status(s):
-		    with open(STATUS + ".new", "w") as f:
-		        f.write(s + "\n")
-		    os.replace(STATUS + ".new", STATUS)
-		with open(out, "w") as log:
-		    for i in range(trips):
-		        write_status("200")
-		        if not wait_for("closed", False, 2000):
-		            print("trip=%d ok=0 why=not_closed_before" % i, file=log, flush=True)
-		            continue
-		        time.sleep(0.15 + random.random() * tick_ms / 1000.0)
-		        write_status("503")
-		        t0 = now()
-		        codes, last = [], 0
-		        for _ in range(nfail):
-		            c, last = get()
-		            codes.append(c)
-		        seen = wait_for("open", None, 2000)
-		        ch = changed_ns() if seen else 0
-		        write_status("200")
-		        ok = int(codes == ["503"] * nfail and seen > 0 and ch > t0)
-		        print("trip=%d ok=%d codes=%s t0_ns=%d last_ns=%d changed_ns=%d seen_ns=%d "
-		              "react_ms=%.3f seen_ms=%.3f" % (i, ok, ",".join(codes), t0, last, ch, seen,
-		              (ch - last) / 1e6 if ch else -1, (seen - last) / 1e6 if seen else -1),
-		              file=log, flush=True)
-		        # Close it through the daemon, then hand it back.
-		        r1, r2 = fg("upstream", "close", name), fg("upstream", "auto", name)
-		        if r1.returncode or r2.returncode or "via floodgated" not in r1.stdout + r2.stdout:
-		            print("trip=%d ok=0 why=close_failed %s %s" % (i, (r1.stdout + r1.stderr).strip(),
-		                  (r2.stdout + r2.stderr).strip()), file=log, flush=True)
-	EOF
-}
-
 # stats FILE FIELD: median min max p90 n of numeric FIELD=value in lines with ok=1.
 stats() {
 	awk -v f="$2" '/ ok=1 / { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == f) print kv[2] } }' "$1" |
@@ -342,11 +252,10 @@ setup || die "could not build the three-namespace topology"
 
 # --- a. reaction -------------------------------------------------------------
 write_config reaction "$TMP/reaction.conf"
-write_meter
 start_daemon "$TMP/reaction.conf" || die "floodgated (reaction) did not start"
 log "a. reaction: $TRIPS trips of $NFAIL x 503 through the gateway, tick $TICK_MS ms"
 FG=$FG FG_PIN=$PIN FG_STATUS=$TMP/status.web timeout $((TRIPS * 10 + 30)) \
-	nsenter --net=/run/netns/"$NS_C" "$PY" "$TMP/meter.py" "$TRIPS" "$NFAIL" "$U4" "$PORT" web \
+	nsenter --net=/run/netns/"$NS_C" "$PY" "$METER" reaction "$TRIPS" "$NFAIL" "$U4" "$PORT" web \
 	"$TICK_MS" "$TMP/trips.txt" || log "meter failed (exit $?)"
 [ -s "$TMP/trips.txt" ] && sed 's/^/  /' "$TMP/trips.txt" >&2
 read -r med mn mx p90 n <<<"$(stats "$TMP/trips.txt" react_ms)"

@@ -16,7 +16,7 @@
 # an XDP_PASS program so floodgate's XDP_TX RSTs reach it (see
 # test_breaker.sh). Times come from CLOCK_MONOTONIC on both sides: the
 # datapath's heartbeat and the map's changed_ns, and the client's own clock
-# (a small Python meter run in the client namespace).
+# (tests/tools/breaker_meter.py, run in the client namespace).
 #
 # Checks:
 #  1. web answers 503: the breaker is open in `floodgate upstream list --json`
@@ -67,10 +67,12 @@ CT=$FG_TOOLS/connect_time
 HB=$FG_TOOLS/breaker_heartbeat
 XDP_PASS_OBJ=$FG_ROOT/build/xdp_pass.bpf.o
 SRV=$FG_ROOT/tests/tools/http_upstream.py
+# trip, until_ok, watch: timed clients, no fork per request (see its header).
+METER=$FG_ROOT/tests/tools/breaker_meter.py
 NE=/usr/bin/prometheus-node-exporter
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
-TMP="" SOCK="" CONF="" DLOG="" METER=""
+TMP="" SOCK="" CONF="" DLOG=""
 DPID="" SRV1_PID="" SRV2_PID="" NE_PID="" WATCH_PID=""
 
 note() { echo "  $*" >&2; }
@@ -160,115 +162,6 @@ wait_state() {
 }
 log_lines() { wc -l <"$DLOG" | tr -d ' '; }
 log_since() { tail -n +"$(($1 + 1))" "$DLOG"; }
-
-# The meter (Python, so that its loops cost no fork per step):
-#   trip http|connect N ADDR PORT NAME WANT MAX_MS
-#       N GETs (or bare connects) one after the other; the CLOCK_MONOTONIC
-#       time of the Nth answer; then `floodgate upstream list --json` every
-#       ~10 ms until NAME is WANT, at most MAX_MS.
-#   until_ok ADDR PORT MAX_MS
-#       a connect every ~10 ms until one succeeds; when, and how the others
-#       failed.
-#   watch NAME UNTIL_NS READY STOP
-#       `floodgate upstream list --json` every ~10 ms until the file STOP
-#       exists or CLOCK_MONOTONIC UNTIL_NS (at most 1000 polls): NAME's
-#       states, and when it stopped; creates the file READY after the first
-#       poll.
-# Each prints one line of key=value.
-write_meter() {
-	METER=$TMP/meter.py
-	cat >"$METER" <<-'EOF'
-		import json, os, socket, subprocess, sys, time
-		FG, PIN = os.environ["FG"], os.environ["FG_PIN"]
-		def now():
-		    return time.monotonic_ns()
-		def state_of(name):
-		    out = subprocess.run([FG, "upstream", "list", "--json", "--pin-dir", PIN],
-		                         capture_output=True, text=True).stdout
-		    try:
-		        return [u["state"] for u in json.loads(out)["upstreams"] if u["name"] == name][0]
-		    except (ValueError, KeyError, IndexError):
-		        return "none"
-		def attempt(addr, port, get, timeout=2.0):
-		    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-		    s.settimeout(timeout)
-		    t0 = now()
-		    try:
-		        s.connect((addr, port))
-		        if not get:
-		            return "ok", t0, now()
-		        s.sendall(b"GET / HTTP/1.0\r\nHost: upstream\r\nConnection: close\r\n\r\n")
-		        buf = b""
-		        while b"\n" not in buf:
-		            d = s.recv(256)
-		            if not d:
-		                break
-		            buf += d
-		        t1 = now()
-		        code = buf.split(b" ")[1].decode() if buf.startswith(b"HTTP/") else "000"
-		        while d and len(buf) < 65536:  # the rest, so the server is not reset
-		            d = s.recv(4096)
-		            buf += d
-		        return code, t0, t1
-		    except ConnectionRefusedError:
-		        return "refused", t0, now()
-		    except OSError as e:
-		        return type(e).__name__, t0, now()
-		    finally:
-		        s.close()
-		cmd = sys.argv[1]
-		if cmd == "trip":
-		    mode, n, addr, port, name, want, max_ms = sys.argv[2:9]
-		    got = []
-		    for _ in range(int(n)):
-		        r, _, last = attempt(addr, int(port), mode == "http")
-		        got.append(r)
-		    polls, seen, gap, prev = 0, 0, 0, last
-		    while True:
-		        st = state_of(name)
-		        t = now()
-		        polls += 1
-		        gap, prev = max(gap, t - prev), t
-		        if st == want:
-		            seen = t
-		            break
-		        if t - last > int(max_ms) * 1000000:
-		            break
-		        time.sleep(0.01)
-		    print("got=%s last_ns=%d seen_ns=%d ms=%s polls=%d max_gap_ms=%.1f state=%s" % (
-		        ",".join(got), last, seen, "%.1f" % ((seen - last) / 1e6) if seen else "never",
-		        polls, gap / 1e6, st))
-		elif cmd == "until_ok":
-		    addr, port, max_ms = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-		    start, tries, slow, other, ok_ns, worst = now(), 0, 0, [], 0, 0
-		    while now() - start < max_ms * 1000000 and tries < 2000:
-		        r, t0, t1 = attempt(addr, port, False, 0.3)
-		        tries += 1
-		        if r == "ok":
-		            ok_ns = t1
-		            break
-		        if r != "refused":
-		            other.append(r)
-		        elif t1 - t0 > 50 * 1000000:
-		            slow += 1
-		        worst = max(worst, t1 - t0)
-		        time.sleep(0.01)
-		    print("ok_ns=%d tries=%d slow_refusals=%d other=%s worst_refusal_ms=%.1f" % (
-		        ok_ns, tries, slow, ",".join(other) or "none", worst / 1e6))
-		elif cmd == "watch":
-		    name, until, ready, stop = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-		    polls, states = 0, []
-		    while (now() < until or polls == 0) and polls < 1000 and not os.path.exists(stop):
-		        st = state_of(name)
-		        polls += 1
-		        if st not in states:
-		            states.append(st)
-		        if polls == 1:
-		            open(ready, "w").close()
-		        time.sleep(0.01)
-		    print("states=%s polls=%d end_ns=%d" % (",".join(states), polls, now()))
-	EOF
-}
 
 # diag WHAT: the datapath's view, for a failure's context (stderr).
 diag() {
@@ -374,7 +267,7 @@ start_daemon() {
 
 setup() {
 	local x
-	for x in "$FG" "$FGD" "$CT" "$HB" "$SRV" "$PY" "$XDP_PASS_OBJ"; do
+	for x in "$FG" "$FGD" "$CT" "$HB" "$SRV" "$METER" "$PY" "$XDP_PASS_OBJ"; do
 		[ -e "$x" ] || { echo "missing $x (run make)" >&2; return 1; }
 	done
 	for x in curl jq socat promtool "$NE" nsenter bpftool awk; do
@@ -386,7 +279,6 @@ setup() {
 	DLOG=$TMP/floodgated.log
 	: >"$DLOG"
 	mkdir -p "$TMP/textfile"
-	write_meter
 	export FG FG_PIN=$PIN
 	# Whatever the environment says, no CLI call may reach a system daemon.
 	export FLOODGATE_SOCKET=$SOCK
