@@ -15,8 +15,9 @@ BENCH_TOOLS := $(OUTPUT)/tests/bench_prog $(OUTPUT)/tests/bench_gen $(OUTPUT)/te
 	       $(OUTPUT)/tests/bench_attach $(OUTPUT)/tests/bench_breaker
 TEST_TOOLS += $(BENCH_TOOLS)
 
-# Builds its frames with the BPF tests' packet builder.
-$(OUTPUT)/tests/bench_breaker: $(OUTPUT)/tests/bench/bench_breaker.o $(OUTPUT)/tests/bpf/pkt.o $(LIB)
+# These build (or checksum) their frames with the BPF tests' packet builder.
+$(OUTPUT)/tests/bench_breaker $(OUTPUT)/tests/bench_prog $(OUTPUT)/tests/bench_gen: \
+		$(OUTPUT)/tests/%: $(OUTPUT)/tests/bench/%.o $(OUTPUT)/tests/bpf/pkt.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -62,6 +62,7 @@
 #include <linux/tcp.h>
 
 #include "maps.h"
+#include "bench/bench_util.h"
 #include "parse.h"
 #include "upstreams.h"
 #include "bpf/pkt.h"
@@ -71,7 +72,6 @@
 
 #define XDP_PASS_RC 2
 #define TC_ACT_OK_RC 0
-#define MAX_RUNS 64
 #define MAX_UPSTREAMS 256
 
 struct opts {
@@ -86,30 +86,6 @@ struct opts {
 static struct fg_maps fm = FG_MAPS_INIT;
 static struct fg_upstream_key ukeys[MAX_UPSTREAMS];
 static int nukeys, ups_on;
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(const double *in, int n)
-{
-	double v[MAX_RUNS];
-
-	memcpy(v, in, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* One call with repeat; wall-clock ns per repetition, or -1. */
 static double run_rep(int fd, const void *pkt, __u32 len, int repeat, __u32 want)

@@ -34,6 +34,9 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 
+#include "bench/bench_util.h"
+#include "bpf/pkt.h"
+
 #define FRAME_LEN 60
 #define MAX_BATCH 256
 #define MAX_SOURCES (1u << 17) /* 198.18.0.0/15 has 131072 addresses */
@@ -43,26 +46,6 @@ static volatile sig_atomic_t stop;
 static void on_signal(int sig)
 {
 	stop = 1;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static __u16 csum16(const void *hdr, int len)
-{
-	const __u16 *w = hdr;
-	__u32 sum = 0;
-
-	for (int i = 0; i < len / 2; i++)
-		sum += w[i];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
 }
 
 static int parse_mac(const char *s, __u8 *mac)
@@ -95,7 +78,7 @@ static void build_frame(__u8 *f, const __u8 *dmac, const __u8 *smac, __u32 saddr
 	ip->id = htons(1);
 	ip->saddr = saddr;
 	ip->daddr = daddr;
-	ip->check = csum16(ip, sizeof(*ip));
+	ip->check = pkt_csum(ip, sizeof(*ip), 0);
 	udp->source = htons(sport);
 	udp->dest = htons(dport);
 	udp->len = htons(FRAME_LEN - sizeof(*eth) - sizeof(*ip));

@@ -43,13 +43,14 @@
 #include <linux/udp.h>
 
 #include "maps.h"
+#include "bench/bench_util.h"
+#include "bpf/pkt.h"
 #include "parse.h"
 #include "floodgate.skel.h"
 #include "xdp_pass.skel.h"
 
 #define XDP_DROP_RC 1
 #define XDP_PASS_RC 2
-#define MAX_RUNS 64
 
 struct opts {
 	int runs;
@@ -59,87 +60,11 @@ struct opts {
 	int cpu;
 };
 
-static __u64 now_ns(void)
+/* The frames: Ethernet + IPv4 (64 bytes) or IPv6 (84: the same 22 payload
+ * bytes) + UDP 40000 -> 9, built by the BPF tests' packet builder. */
+static int build_udp(__u8 *buf, size_t cap, const char *src)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* 64-byte UDP frames: Ethernet + IPv4/IPv6 + UDP, checksums filled. */
-static __u16 ip_csum(const void *hdr, int len)
-{
-	const __u16 *w = hdr;
-	__u32 sum = 0;
-
-	for (int i = 0; i < len / 2; i++)
-		sum += w[i];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
-static int build_v4(__u8 *buf, const char *src)
-{
-	struct ethhdr *eth = (void *)buf;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(ip + 1);
-	int len = 64;
-
-	memset(buf, 0, len);
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", 6);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", 6);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons(len - sizeof(*eth));
-	inet_pton(AF_INET, src, &ip->saddr);
-	inet_pton(AF_INET, "198.18.0.1", &ip->daddr);
-	ip->check = ip_csum(ip, sizeof(*ip));
-	udp->source = htons(40000);
-	udp->dest = htons(9);
-	udp->len = htons(len - sizeof(*eth) - sizeof(*ip));
-	return len;
-}
-
-static int build_v6(__u8 *buf, const char *src)
-{
-	struct ethhdr *eth = (void *)buf;
-	struct ipv6hdr *ip6 = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(ip6 + 1);
-	int len = 64 + 20; /* the same 22 payload bytes as the IPv4 frame */
-
-	memset(buf, 0, len);
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", 6);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", 6);
-	eth->h_proto = htons(ETH_P_IPV6);
-	ip6->version = 6;
-	ip6->hop_limit = 64;
-	ip6->nexthdr = IPPROTO_UDP;
-	ip6->payload_len = htons(len - sizeof(*eth) - sizeof(*ip6));
-	inet_pton(AF_INET6, src, &ip6->saddr);
-	inet_pton(AF_INET6, "2001:db8::1", &ip6->daddr);
-	udp->source = htons(40000);
-	udp->dest = htons(9);
-	udp->len = ip6->payload_len;
-	udp->check = htons(0xffff); /* not verified by XDP; any non-zero value */
-	return len;
+	return (int)pkt_build(&(struct pkt_spec){ .src = src, .payload = 22 }, buf, cap);
 }
 
 static int set_limit(int policy_fd, const char *prefix, const char *rate, __u32 burst)
@@ -301,7 +226,7 @@ static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
 	__u8 pkt[128];
 	int len, err;
 
-	len = build_v6(pkt, "2001:db8::1");
+	len = build_udp(pkt, sizeof(pkt), "2001:db8::1");
 	perm = malloc(sizeof(*perm) * n);
 	if (!perm)
 		return -ENOMEM;
@@ -493,10 +418,10 @@ int main(int argc, char **argv)
 	int fg_fd = bpf_program__fd(prog);
 	int pass_fd = bpf_program__fd(xp->progs.xdp_pass);
 
-	len = build_v4(pkt, "198.18.7.7");
+	len = build_udp(pkt, sizeof(pkt), "198.18.7.7");
 	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v4", pkt, len))
 		goto out;
-	len = build_v6(pkt, "2001:db8:ffff:1::7");
+	len = build_udp(pkt, sizeof(pkt), "2001:db8:ffff:1::7");
 	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v6", pkt, len))
 		goto out;
 	if (!skip_many && bench_many(&o, &m, fg_fd, pass_fd, bm[2]))
