@@ -71,6 +71,17 @@ gw_setup() {
 	return 0
 }
 
+# gw_detach: floodgate ($FG) off both gateway interfaces, and the pin dir
+# ($PIN, only a test's own under /sys/fs/bpf/fg*) removed with whatever a
+# failed detach left (removing a link's pin detaches it).
+gw_detach() {
+	case $PIN in /sys/fs/bpf/fg*) ;; *) return 1 ;; esac
+	[ -d "$PIN" ] || return 0
+	nsenter --net=/run/netns/"$NS_G" "$FG" detach "$IF_GC" --pin-dir "$PIN" >/dev/null 2>&1
+	nsenter --net=/run/netns/"$NS_G" "$FG" detach "$IF_GU" --pin-dir "$PIN" >/dev/null 2>&1
+	rm -rf -- "$PIN"
+}
+
 # gw_teardown: deletes the three namespaces (and with them the veths).
 gw_teardown() {
 	ip netns del "$NS_C" 2>/dev/null

@@ -85,7 +85,6 @@ SCALE_NET=198.18.4.0/22 # upstream i (0-based) is 198.18.4.0 + i + 1
 SCALE_PORT=8080
 TMP="" SOCK="" DLOG=""
 DPID="" SRV_PID="" LST_PID="" PERF_PID=""
-ATTACHED=0
 
 log() { echo "daemon: $*" >&2; }
 die() {
@@ -99,12 +98,7 @@ cleanup() {
 	for p in "$PERF_PID" "$DPID" "$LST_PID" "$SRV_PID"; do
 		[ -n "$p" ] && stop_pid "$p" "$([ "$p" = "$PERF_PID" ] && echo INT || echo TERM)"
 	done
-	if [ "$ATTACHED" = 1 ] || [ -d "$PIN" ]; then
-		nsenter --net=/run/netns/"$NS_G" "$FG" detach "$IF_GC" --pin-dir "$PIN" >/dev/null 2>&1
-		nsenter --net=/run/netns/"$NS_G" "$FG" detach "$IF_GU" --pin-dir "$PIN" >/dev/null 2>&1
-	fi
-	# Whatever is left (a failed detach): removing a link's pin detaches it.
-	case "$PIN" in /sys/fs/bpf/fgbd-*) rm -rf -- "$PIN" ;; esac
+	gw_detach
 	gw_teardown
 	if [ -n "$TMP" ]; then
 		if [ "$rc" != 0 ] && [ -f "$DLOG" ]; then
@@ -227,7 +221,6 @@ start_daemon() {
 	from=$(wc -l <"$DLOG")
 	nsenter --net=/run/netns/"$NS_G" "$FGD" -c "$1" >>"$DLOG" 2>&1 &
 	DPID=$!
-	ATTACHED=1
 	for ((i = 0; i < 1000; i++)); do
 		tail -n +"$((from + 1))" "$DLOG" | grep -q 'running:' && return 0
 		alive "$DPID" || break

@@ -59,7 +59,6 @@ PORT=80
 TMP=""
 PIDS=()  # background processes started here
 LISTENER_PID=""
-ATTACHED=0
 
 log() { echo "failfast: $*" >&2; }
 die() {
@@ -71,12 +70,7 @@ cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM HUP
 	for p in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$p"; done
-	if [ "$ATTACHED" = 1 ] || [ -d "$PIN" ]; then
-		nsenter --net=/run/netns/"$NS_G" "$FG" detach "$IF_GC" --pin-dir "$PIN" >/dev/null 2>&1
-		nsenter --net=/run/netns/"$NS_G" "$FG" detach "$IF_GU" --pin-dir "$PIN" >/dev/null 2>&1
-	fi
-	# Whatever is left (a failed detach): removing a link's pin detaches it.
-	case "$PIN" in /sys/fs/bpf/fgbb-*) rm -rf -- "$PIN" ;; esac
+	gw_detach
 	gw_teardown
 	[ -n "$TMP" ] && rm -rf -- "$TMP"
 	return $rc
@@ -134,7 +128,7 @@ while time.monotonic() < end:
 	ip netns exec "$NS_C" ping -c 1 -W 2 -q "$U4" >/dev/null &&
 		ip netns exec "$NS_G" ping -c 1 -W 2 -q "$U4" >/dev/null ||
 		{ log "no route client -> upstream"; return 1; }
-	fgw attach "$IF_GC" --no-tc >/dev/null && ATTACHED=1 && fgw attach "$IF_GU" >/dev/null || return 1
+	fgw attach "$IF_GC" --no-tc >/dev/null && fgw attach "$IF_GU" >/dev/null || return 1
 	return 0
 }
 

@@ -80,12 +80,7 @@ cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_server
-	if [ -d "$PIN" ]; then
-		fgw detach "$IF_GC" >/dev/null 2>&1
-		fgw detach "$IF_GU" >/dev/null 2>&1
-		# Whatever is left: removing a link's pin detaches it.
-		rm -rf -- "$PIN"
-	fi
+	gw_detach
 	gw_teardown
 	[ -n "$TMP" ] && rm -rf -- "$TMP"
 	return $rc

@@ -89,12 +89,7 @@ cleanup() {
 	for p in "$DPID" "$WATCH_PID" "$NE_PID" "$SRV1_PID" "$SRV2_PID"; do
 		stop_pid "$p"
 	done
-	if [ -d "$PIN" ]; then
-		fgw detach "$IF_GC" >/dev/null 2>&1
-		fgw detach "$IF_GU" >/dev/null 2>&1
-		# Whatever is left: removing a link's pin detaches it.
-		rm -rf -- "$PIN"
-	fi
+	gw_detach
 	gw_teardown
 	if [ -n "$TMP" ]; then
 		if [ "$T_FAILED" != 0 ] && [ -f "$DLOG" ]; then
