@@ -19,3 +19,25 @@ t_check() {
 	if "$@"; then t_ok "$name"; else t_fail "$name" "$why"; fi
 }
 t_exit() { exit $T_FAILED; }
+
+# t_poll MAX_MS COMMAND...: run COMMAND every ~20 ms until it succeeds or
+# MAX_MS have passed (it runs once more at the deadline); returns its last
+# status and sets POLL_MS to the time taken. For anything asynchronous (a
+# map write, a log line, a rewritten file, a scrape): COMMAND keeps what it
+# saw in a variable of its own, so the failure message can print it.
+t_poll() {
+	local max_us=$(($1 * 1000)) start=${EPOCHREALTIME/./} now
+	shift
+	while :; do
+		now=${EPOCHREALTIME/./}
+		if "$@"; then
+			POLL_MS=$(((now - start) / 1000))
+			return 0
+		fi
+		if [ $((now - start)) -ge "$max_us" ]; then
+			POLL_MS=$(((now - start) / 1000))
+			return 1
+		fi
+		sleep 0.02
+	done
+}

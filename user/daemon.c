@@ -260,6 +260,7 @@ static int lock(struct fg_daemon *d)
 static void note(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_transition *t,
 		 __u64 now, const char *via)
 {
+	d->metrics_dirty = 1;
 	if (t->from <= 2 && t->to <= 2 && t->why < FG_WHY_MAX)
 		u->m.transitions[t->from][t->to][t->why]++;
 	if (t->to == FG_BREAKER_OPEN) {
@@ -501,6 +502,7 @@ int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, c
 
 	ret = d->testing ? 0 : reconcile_maps(d, carried, manage_ups, manage_pols, now);
 	free(carried);
+	d->metrics_dirty = 1; /* upstreams came or went */
 	for (int i = 0; i < FG_UPSTREAMS_MAX; i++)
 		d->idx_by_id[i] = -1;
 	for (int i = 0; i < d->n_ups; i++)
@@ -910,6 +912,7 @@ int fg_daemon_force(struct fg_daemon *d, const char *name, enum fg_force f, __u6
 		return -ENOENT;
 	}
 	u = &d->ups[i];
+	d->metrics_dirty = 1; /* forced is exported even when the state stays */
 	lk = lock(d);
 	if (fg_brk_force(&u->brk, f, now, &t))
 		note(d, u, &t, now, ", by the control socket");

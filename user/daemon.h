@@ -99,6 +99,10 @@ struct fg_daemon {
 	int manage_policies;       /* config has [policy] sections (or had) */
 	__u64 rng;
 	__s16 idx_by_id[FG_UPSTREAMS_MAX]; /* id -> index in ups, or -1 */
+	/* A transition, force or reload happened since the textfile was last
+	 * written: the main loop rewrites it now, not at the next interval,
+	 * so an alert on floodgate_breaker_state follows the breaker. */
+	int metrics_dirty;
 };
 
 /* Pure helpers behind reconcile and the one map writer, exported for tests. */

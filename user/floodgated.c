@@ -5,7 +5,8 @@
  * it is not (or reuses the pinned maps and links), then loops:
  *   every tick        heartbeat, passive outcomes, breaker transitions
  *   as probes are due TCP connect / HTTP GET probes (probe.c)
- *   every textfile_interval  floodgate.prom (textfile.c)
+ *   every textfile_interval  floodgate.prom (textfile.c); also in the loop
+ *                     right after a transition, a force or a reload
  *   on demand         control socket (ctl.c), SIGHUP reload, SIGTERM exit
  * It never forks: run it under systemd (Type=simple) or any supervisor.
  */
@@ -181,7 +182,8 @@ static int run(struct app *a, int sfd)
 			if (next_tick <= now) /* fell behind (e.g. suspended): no burst */
 				next_tick = now + a->d.cfg.daemon.tick_ns;
 		}
-		if (now >= next_tf) {
+		if (now >= next_tf || a->d.metrics_dirty) {
+			a->d.metrics_dirty = 0;
 			write_textfile(a);
 			next_tf = now + a->d.cfg.daemon.textfile_interval_ns;
 		}

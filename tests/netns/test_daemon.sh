@@ -43,6 +43,8 @@
 #     open stale_limit after the last heartbeat.
 #  5. textfile: `promtool check metrics` passes on floodgate.prom, and a real
 #     node_exporter in the gateway namespace serves the floodgate metrics.
+#     Along the way (in 4 and 6), the textfile follows a transition, a force
+#     and a reload within a tick, although textfile_interval is 10 s.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
@@ -61,6 +63,10 @@ STALE_MS=1000
 OPEN_MS=3000 # open_timeout (open_jitter = 0)
 NFAIL=5      # consecutive_failures
 FAST_MS=50   # a refused connect fails faster than this
+# textfile_interval: long, so that every textfile check below shows the
+# rewrite that follows a transition, force or reload, not the periodic one
+# (the first write is 1 s after the start; the next would be after the test).
+TF_MS=60000
 
 FGD=$FG_ROOT/build/floodgated
 CT=$FG_TOOLS/connect_time
@@ -141,6 +147,15 @@ changed_ns() {
 }
 # metric NAME LABELS: a sample's value from the textfile ('' if none).
 metric() { grep -F "$1{$2}" "$TMP/textfile/floodgate.prom" 2>/dev/null | awk '{ print $NF }'; }
+# metric_is NAME LABELS WANT: for t_poll; MSEEN: the value last seen.
+metric_is() { MSEEN=$(metric "$1" "$2"); [ "$MSEEN" = "$3" ]; }
+# ne_has REGEX: node_exporter's /metrics (NE_M) has a line matching REGEX.
+ne_has() {
+	NE_M=$(in_ns "$NS_G" curl -s --max-time 2 "http://$GC4:$NE_PORT/metrics")
+	grep -q "$1" <<<"$NE_M"
+}
+# stopped PID: the kernel has stopped it (SIGSTOP delivered).
+stopped() { [ "$(awk '{ print $3 }' /proc/"$1"/stat 2>/dev/null)" = T ]; }
 
 # wait_state NAME WANT MAX_MS: poll until NAME is WANT (SEEN: states seen).
 wait_state() {
@@ -174,7 +189,7 @@ write_config() {
 		tick = ${TICK_MS}ms
 		stale_limit = ${STALE_MS}ms
 		textfile_dir = $TMP/textfile
-		textfile_interval = 200ms
+		textfile_interval = ${TF_MS}ms
 		control_socket = $SOCK
 
 		[defaults]
@@ -476,10 +491,9 @@ OPEN3_NS=$TRIP_OPEN_NS
 F_TRIP3="$TRIP_MS ms (map write $TRIP_MAP_MS ms)"
 trip_ok "$FIVE"
 t_is $? open_on_503_again "client saw $TRIP_GOT; open in the list after $TRIP_MS ms (want < $((TICK_MS + MARGIN_MS)))"
-for ((i = 0; i < 50; i++)); do # a textfile written while open
-	[ "$(metric floodgate_breaker_state 'upstream="web",group="web"')" = 1 ] && break
-	sleep 0.02
-done
+# The textfile follows the transition within a tick (not the 10 s interval).
+t_poll $((TICK_MS + MARGIN_MS)) metric_is floodgate_breaker_state 'upstream="web",group="web"' 1
+t_is $? textfile_follows_transition "floodgate_breaker_state{web} in the textfile: '${MSEEN}' after $POLL_MS ms (want 1 within $((TICK_MS + MARGIN_MS)) ms of the open being listed; textfile_interval $TF_MS ms)"
 TR='upstream="web",from="closed",to="open",reason="consecutive_failures"'
 TR_BEFORE=$(metric floodgate_breaker_transitions_total "$TR")
 U0=$(ulist)
@@ -488,10 +502,8 @@ start_watch web $((OPEN3_NS + (OPEN_MS - 200) * 1000000))
 from=$(log_lines)
 kill -HUP "$DPID"
 T_RELOADED=""
-for ((i = 0; i < 200; i++)); do
-	log_since "$from" | grep -q 'config reloaded' && { T_RELOADED=$(mono_ns); break; }
-	sleep 0.01
-done
+reloaded() { log_since "$from" | grep -q 'config reloaded'; }
+t_poll 2000 reloaded && T_RELOADED=$(mono_ns)
 c3=$(changed_ns web)
 RELOAD=$(log_since "$from" | grep -E 'reload|SIGHUP' | tr '\n' ';')
 end_watch "$T_RELOADED"
@@ -520,10 +532,8 @@ rj=$(($(ucount "$L2" web rejected) - $(ucount "$L" web rejected)))
 	false
 }
 t_is $? reload_map_counters_continue "web counters that went back:${back:- none}; a connect after the reload: $r, rejected +$rj (want refused, +1); web was $(ufield "$L2" web state)"
-for ((i = 0; i < 50; i++)); do # the textfile written after the reload has web2
-	[ -n "$(metric floodgate_breaker_state 'upstream="web2",group="web2"')" ] && break
-	sleep 0.02
-done
+t_poll 1000 metric_is floodgate_breaker_state 'upstream="web2",group="web2"' 0
+t_is $? textfile_follows_reload "floodgate_breaker_state{web2} in the textfile: '${MSEEN}' after $POLL_MS ms (want 0 within 1 s of the reload; textfile_interval $TF_MS ms)"
 TR_AFTER=$(metric floodgate_breaker_transitions_total "$TR")
 { [ -n "$TR_BEFORE" ] && [ "$TR_BEFORE" = "$TR_AFTER" ] && [ "$TR_BEFORE" -ge 1 ]; }
 t_is $? reload_daemon_counters_continue "floodgate_breaker_transitions_total{$TR}: ${TR_BEFORE:-none} before, ${TR_AFTER:-none} after (want the same, >= 1)"
@@ -552,6 +562,8 @@ out=$(ctl "open web2")
 L=$(ulist)
 t_check ctl_open "socat 'open web2': $out; map: $(ufield "$L" web2 state) forced=$(ufield "$L" web2 forced)" \
 	[ "$out" = "ok web2 open forced" -a "$(ufield "$L" web2 state)" = open -a "$(ufield "$L" web2 forced)" = true ]
+t_poll $((TICK_MS + MARGIN_MS)) metric_is floodgate_breaker_forced 'upstream="web2"' 1
+t_is $? textfile_follows_force "floodgate_breaker_forced{web2} in the textfile: '${MSEEN}' after $POLL_MS ms (want 1 within $((TICK_MS + MARGIN_MS)) ms of the reply; textfile_interval $TF_MS ms)"
 out=$(ctl "open nosuch")
 t_check ctl_error "socat 'open nosuch': $out (want an error line)" grep -q '^error ' <<<"$out"
 r=$(cct "$U4B" "$PORT")
@@ -570,7 +582,8 @@ echo 503 >"$TMP/status.web"
 ensure_open web "$U4"
 t_check stale_setup_web_open "web: $(ustate web) (want open, by the daemon)" [ "$(ustate web)" = open ]
 kill -STOP "$DPID"
-sleep 0.05 # a tick in progress on the other CPU ends
+# Once the kernel says stopped, no heartbeat can follow the one read here.
+t_poll 2000 stopped "$DPID" || note "floodgated not stopped after $POLL_MS ms: $(cat /proc/"$DPID"/stat 2>&1)"
 HB_STOP=$(hb_ns)
 out=$(meter until_ok "$U4" "$PORT" 3000)
 ok_ns=$(kv "$out" ok_ns)
@@ -587,12 +600,9 @@ t_check stale_forced_holds "web2 (forced open) while stale: $r (want refused < $
 t_check stale_listed "controller_stale=$(jq -r .controller_stale <<<"$L"), web effective_closed=$(ufield "$L" web effective_closed), web2=$(ufield "$L" web2 effective_closed)" \
 	[ "$(jq -r .controller_stale <<<"$L")" = true -a "$(ufield "$L" web effective_closed)" = true -a "$(ufield "$L" web2 effective_closed)" = false ]
 kill -CONT "$DPID"
-fresh=""
-for ((i = 0; i < 50; i++)); do
-	[ "$(jq -r .controller_stale <<<"$(ulist)")" = false ] && { fresh=yes; break; }
-	sleep 0.01
-done
-t_check sigcont_fresh "controller fresh again within 500 ms of SIGCONT: ${fresh:-no}" [ -n "$fresh" ]
+fresh() { STALE_SEEN=$(jq -r .controller_stale <<<"$(ulist)"); [ "$STALE_SEEN" = false ]; }
+t_poll 1000 fresh
+t_is $? sigcont_fresh "controller_stale '$STALE_SEEN' $POLL_MS ms after SIGCONT (want false within 1 s)"
 out=$(ctl "auto web2")
 c=$(cget "$U4B")
 t_check ctl_auto "socat 'auto web2': $out; web2 $(ustate web2); GET web2: $c (want ok ... auto, closed, 200)" \
@@ -609,19 +619,16 @@ t_is $? textfile_promtool "promtool check metrics (exit $prc): ${out:-clean}"
 left=$(ls "$TMP/textfile" | grep -v -x -e floodgate.prom -e "floodgate.prom.tmp.$DPID" | tr '\n' ' ')
 [ -n "$left" ] && note "textfile dir also has: $left"
 t_check textfile_written "textfile dir: $(ls "$TMP/textfile" | tr '\n' ' ')" [ -s "$PROM" ]
-m=""
-for ((i = 0; i < 50; i++)); do
-	m=$(in_ns "$NS_G" curl -s --max-time 2 "http://$GC4:$NE_PORT/metrics") && [ -n "$m" ] && break
-	sleep 0.1
-done
-line=$(grep '^floodgate_breaker_state{' <<<"$m" | grep 'upstream="web"')
-note "node_exporter: $line; $(grep -c '^floodgate_' <<<"$m") floodgate samples"
-t_check node_exporter_serves "node_exporter /metrics: '${line:-no floodgate_breaker_state for web}'" \
-	grep -q '^floodgate_breaker_state{group="web",upstream="web"} [012]$' <<<"$line"
-t_check node_exporter_web2 "web2 in node_exporter's metrics: $(grep '^floodgate_breaker_state{.*upstream="web2"' <<<"$m")" \
-	grep -q '^floodgate_breaker_state{group="web2",upstream="web2"} 0$' <<<"$m"
-t_check node_exporter_textfile_ok "$(grep '^node_textfile_scrape_error' <<<"$m") (want 0)" \
-	grep -q '^node_textfile_scrape_error 0$' <<<"$m"
+# node_exporter reads the textfile at each scrape; it may still be starting.
+t_poll 5000 ne_has '^floodgate_breaker_state{group="web",upstream="web"} [012]$'
+t_is $? node_exporter_serves "node_exporter /metrics after $POLL_MS ms: '$(grep '^floodgate_breaker_state{.*upstream="web"' <<<"$NE_M" || echo "no floodgate_breaker_state for web; $(wc -l <<<"$NE_M") lines")'"
+note "node_exporter: $(grep -c '^floodgate_' <<<"$NE_M") floodgate samples"
+# web2 was handed back (auto, closed) above: the scrape shows it once the
+# textfile that followed has been written.
+t_poll 2000 ne_has '^floodgate_breaker_state{group="web2",upstream="web2"} 0$'
+t_is $? node_exporter_web2 "web2 in node_exporter's metrics after $POLL_MS ms: '$(grep '^floodgate_breaker_state{.*upstream="web2"' <<<"$NE_M")' (want 0)"
+t_poll 2000 ne_has '^node_textfile_scrape_error 0$'
+t_is $? node_exporter_textfile_ok "$(grep '^node_textfile_scrape_error' <<<"$NE_M") after $POLL_MS ms (want 0)"
 
 # --- 3b, end: SIGTERM exits cleanly; the datapath stays; stale fails open ----------
 ensure_open web "$U4"
