@@ -9,9 +9,18 @@ FG_TOOLS=$FG_ROOT/build/tests
 T_N=0
 T_FAILED=0
 
-t_ok()   { T_N=$((T_N + 1)); echo "#$T_N $1:OK"; }
-t_fail() { T_N=$((T_N + 1)); T_FAILED=1; echo "  $1: $2" >&2; echo "#$T_N $1:FAIL"; }
-t_skip() { T_N=$((T_N + 1)); echo "#$T_N $1:SKIP ($2)"; }
+# T_ONLY (set by tests/run.sh -t SUITE/TEST): report only checks whose name
+# contains it. A script still runs its whole sequence, since later checks
+# stand on earlier ones; the others are neither printed nor counted.
+t_sel()  { [ -z "${T_ONLY:-}" ] || [[ "$1" == *"$T_ONLY"* ]]; }
+t_ok()   { t_sel "$1" || return 0; T_N=$((T_N + 1)); echo "#$T_N $1:OK"; }
+t_fail() {
+	t_sel "$1" || return 0
+	T_N=$((T_N + 1)) T_FAILED=1
+	echo "  $1: $2" >&2
+	echo "#$T_N $1:FAIL"
+}
+t_skip() { t_sel "$1" || return 0; T_N=$((T_N + 1)); echo "#$T_N $1:SKIP ($2)"; }
 # t_check NAME WHY-IF-FAILED COMMAND...: runs the command, reports the result.
 t_check() {
 	local name=$1 why=$2

@@ -1,15 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 # Runs every test suite and ends with one line: "N passed, N failed[, N skipped]".
-#   tests/run.sh            all suites
-#   tests/run.sh -t NAME    only suites/tests whose name contains NAME
-# A suite's output is shown only when it fails. Suites are C binaries in
-# build/tests/ (test_*) and scripts in tests/netns/ (test_*.sh); both print
-# "#N name:OK|FAIL|SKIP" lines.
+#   tests/run.sh                  all suites
+#   tests/run.sh -t SUITE         only suites whose name contains SUITE
+#   tests/run.sh -t SUITE/TEST    in those suites, only tests whose name
+#                                 contains TEST (-t may be given again)
+# Suites: C binaries in build/tests/ (test_*), the same built with ASan and
+# UBSan in build/asan/tests/ (asan/test_*), the fuzz targets' short run
+# (tests/fuzz/test_fuzz.sh) and the netns scripts (tests/netns/test_*.sh).
+# Each prints "#N name:OK|FAIL|SKIP" lines; a suite's output is shown only
+# when it fails. A skip is counted apart: it is neither a pass nor a failure.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-FILTER=""
-[ "${1:-}" = "-t" ] && FILTER=${2:-}
+FILTERS=()
+
+usage() {
+	sed -n '3,7s/^# \{0,1\}//p' "$0"
+}
+while getopts "t:h" opt; do
+	case $opt in
+	t) FILTERS+=("$OPTARG") ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || { echo "tests/run.sh: unexpected argument '$1'" >&2; usage >&2; exit 2; }
 
 if [ "$(id -u)" != 0 ]; then
 	echo "tests need root (BPF programs, network namespaces)" >&2
@@ -17,37 +33,63 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 ran=0
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 
+# selected SUITE: prints the TEST part of the first filter naming SUITE
+# ('' for the whole suite); fails when no filter names it.
+selected() {
+	local f
+	[ ${#FILTERS[@]} -eq 0 ] && return 0
+	for f in "${FILTERS[@]}"; do
+		if [[ "$f" == */* ]]; then
+			[[ "$1" == *"${f%%/*}"* ]] && { echo "${f#*/}"; return 0; }
+		elif [[ "$1" == *"$f"* ]]; then
+			return 0
+		fi
+	done
+	return 1
+}
+
+# run_suite NAME TEST COMMAND...: TEST is what was asked for inside the
+# suite ('' for all); COMMAND already selects it.
 run_suite() {
-	local name=$1
-	shift
-	local start=$SECONDS rc
+	local name=$1 only=$2 start=$SECONDS rc
+	shift 2
 	"$@" >"$LOG" 2>&1
 	rc=$?
 	local ok=$(grep -c ':OK$' "$LOG") bad=$(grep -c ':FAIL$' "$LOG") sk=$(grep -c ':SKIP' "$LOG")
 	# A suite that died without saying which test failed still failed.
 	if [ $rc -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; echo "#? $name (exit $rc):FAIL" >>"$LOG"; fi
-	pass=$((pass + ok)) fail=$((fail + bad)) skip=$((skip + sk))
+	# Asked for a test by name and none ran: an early exit, or a wrong name.
+	if [ -n "$only" ] && [ $((ok + bad + sk)) -eq 0 ]; then
+		bad=1
+		echo "#? $name: no test named like '$only' ran:FAIL" >>"$LOG"
+	fi
+	pass=$((pass + ok)) fail=$((fail + bad)) skip=$((skip + sk)) ran=$((ran + 1))
 	printf '%-28s %3d ok %3d failed %3d skipped  (%ds)\n' "$name" "$ok" "$bad" "$sk" $((SECONDS - start))
 	if [ "$bad" -gt 0 ]; then sed 's/^/    /' "$LOG"; fi
 }
 
-for t in "$ROOT"/build/tests/test_*; do
+# Sanitized binaries stop at the first report, with a stack trace.
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+for t in "$ROOT"/build/tests/test_* "$ROOT"/build/asan/tests/test_*; do
 	[ -x "$t" ] || continue
 	n=$(basename "$t")
-	[ -n "$FILTER" ] && [[ "$n" != *"$FILTER"* ]] && continue
-	run_suite "$n" "$t"
+	[[ "$t" == */asan/* ]] && n=asan/$n
+	only=$(selected "$n") || continue
+	run_suite "$n" "$only" "$t" ${only:+-t "$only"}
 done
-for t in "$ROOT"/tests/netns/test_*.sh; do
+for t in "$ROOT"/tests/fuzz/test_*.sh "$ROOT"/tests/netns/test_*.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
-	[ -n "$FILTER" ] && [[ "$n" != *"$FILTER"* ]] && continue
-	run_suite "$n" bash "$t"
+	only=$(selected "$n") || continue
+	# Scripts take no -t: they read T_ONLY (tests/lib.sh).
+	run_suite "$n" "$only" env T_ONLY="$only" bash "$t"
 done
 
+[ "$ran" -gt 0 ] || echo "no suite matched: ${FILTERS[*]}" >&2
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else
