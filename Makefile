@@ -29,7 +29,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # Debian packages needed to build, test, demo and bench.
-DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libcurl4-openssl-dev \
+DEB_PKGS := gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libcurl4-openssl-dev \
 	    pkg-config make \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 

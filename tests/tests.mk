@@ -15,25 +15,63 @@ $(OUTPUT)/tests/%.o: tests/%.c $(SKELS) | $(OUTPUT)/tests
 
 # Unit tests: pure user-space logic.
 TEST_BINS += $(OUTPUT)/tests/test_unit
-$(OUTPUT)/tests/test_unit: $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
-		$(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
-		$(TEST_HARNESS) $(LIB)
+TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
+		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
+		  $(TEST_HARNESS)
+$(OUTPUT)/tests/test_unit: $(TEST_UNIT_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # BPF tests: the real programs under BPF_PROG_TEST_RUN.
 TEST_BINS += $(OUTPUT)/tests/test_bpf
-$(OUTPUT)/tests/test_bpf: $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/test_breaker.o \
-		$(OUTPUT)/tests/bpf/fixture.o $(OUTPUT)/tests/bpf/pkt.o \
-		$(TEST_HARNESS) $(LIB)
+TEST_BPF_OBJS := $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/test_breaker.o \
+		 $(OUTPUT)/tests/bpf/fixture.o $(OUTPUT)/tests/bpf/pkt.o \
+		 $(TEST_HARNESS)
+$(OUTPUT)/tests/test_bpf: $(TEST_BPF_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# The same two binaries under ASan + UBSan (LeakSanitizer included), with
+# their own objects and library under build/asan/ and the skeletons above.
+# Every report is fatal: ASan and LSan exit non-zero by default, UBSan only
+# with -fno-sanitize-recover. The runtimes for gcc 12 (libasan includes
+# LeakSanitizer) come with gcc and clang already; named so deps checks them.
+TEST_DEB_PKGS += libasan8 libubsan1
+ASAN_OUT    := $(OUTPUT)/asan
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_LIB    := $(ASAN_OUT)/libfloodgate.a
+asan_objs    = $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(1))
+ASAN_TEST_BINS := $(ASAN_OUT)/tests/test_unit $(ASAN_OUT)/tests/test_bpf
+
+$(ASAN_OUT)/user/%.o: user/%.c $(SKELS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(ASAN_OUT)/tests/%.o: tests/%.c $(SKELS)
+	$(call msg,CC-ASAN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(INCLUDES) -Itests -c $< -o $@
+
+$(ASAN_LIB): $(call asan_objs,$(LIB_OBJS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(ASAN_OUT)/tests/test_unit: $(call asan_objs,$(TEST_UNIT_OBJS)) $(ASAN_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(ASAN_OUT)/tests/test_bpf: $(call asan_objs,$(TEST_BPF_OBJS)) $(ASAN_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $^ $(LDLIBS) -o $@
 
 -include tests/netns/netns.mk
 -include tests/netns/breaker.mk
 -include tests/netns/daemon.mk
 -include tests/bench/bench.mk
 
-tests-build: $(TEST_BINS) $(TEST_TOOLS)
+tests-build: $(TEST_BINS) $(TEST_TOOLS) $(ASAN_TEST_BINS)
 
 -include $(wildcard $(OUTPUT)/tests/*.d $(OUTPUT)/tests/*/*.d)
+-include $(wildcard $(ASAN_OUT)/user/*.d $(ASAN_OUT)/tests/*.d $(ASAN_OUT)/tests/*/*.d)

@@ -86,44 +86,49 @@ TEST(breaker_spares_other_destinations)
 	ASSERT_EQ(fx_xdp(s), XDP_PASS, "later fragment: no ports to match");
 }
 
-/* Check a frame is the RST answering syn: every field and both checksums. */
+/* Check a frame is the RST answering syn: every field and both checksums.
+ * Headers are read into locals: at l3off 14 they are not 4-byte aligned. */
 static void check_rst(const __u8 *f, __u32 len, const __u8 *syn, __u32 l3off, int v6,
 		      const char *what)
 {
-	const struct tcphdr *th;
+	struct tcphdr th;
 	__u32 sum = 0;
 
 	ASSERT_EQ(len, l3off + (v6 ? 40 : 20) + 20, what);
 	ASSERT_TRUE(!memcmp(f, syn + 6, 6) && !memcmp(f + 6, syn, 6), "MACs swapped");
 	if (v6) {
-		const struct ipv6hdr *ip = (const void *)(f + l3off), *o = (const void *)(syn + l3off);
+		struct ipv6hdr ip, o;
 
-		ASSERT_TRUE(!memcmp(&ip->saddr, &o->daddr, 16), "v6 src = SYN's dst");
-		ASSERT_TRUE(!memcmp(&ip->daddr, &o->saddr, 16), "v6 dst = SYN's src");
-		ASSERT_EQ(ntohs(ip->payload_len), 20, "payload_len");
-		ASSERT_EQ(ip->nexthdr, IPPROTO_TCP, "nexthdr");
-		sum = pkt_csum(&ip->saddr, 32, 0) ^ 0xffff; /* pseudo header, unfolded */
+		memcpy(&ip, f + l3off, sizeof(ip));
+		memcpy(&o, syn + l3off, sizeof(o));
+		ASSERT_TRUE(!memcmp(&ip.saddr, &o.daddr, 16), "v6 src = SYN's dst");
+		ASSERT_TRUE(!memcmp(&ip.daddr, &o.saddr, 16), "v6 dst = SYN's src");
+		ASSERT_EQ(ntohs(ip.payload_len), 20, "payload_len");
+		ASSERT_EQ(ip.nexthdr, IPPROTO_TCP, "nexthdr");
+		sum = pkt_csum(&ip.saddr, 32, 0) ^ 0xffff; /* pseudo header, unfolded */
 		sum += htons(IPPROTO_TCP) + htons(20);
-		th = (const void *)(ip + 1);
+		memcpy(&th, f + l3off + sizeof(ip), sizeof(th));
 	} else {
-		const struct iphdr *ip = (const void *)(f + l3off), *o = (const void *)(syn + l3off);
+		struct iphdr ip, o;
 
-		ASSERT_EQ(ip->saddr, o->daddr, "src = SYN's dst");
-		ASSERT_EQ(ip->daddr, o->saddr, "dst = SYN's src");
-		ASSERT_EQ(ntohs(ip->tot_len), 40, "tot_len");
-		ASSERT_EQ(ip->ihl, 5, "ihl");
-		ASSERT_EQ(pkt_csum(ip, 20, 0), 0, "IPv4 header checksum valid");
-		sum = pkt_csum(&ip->saddr, 8, 0) ^ 0xffff;
+		memcpy(&ip, f + l3off, sizeof(ip));
+		memcpy(&o, syn + l3off, sizeof(o));
+		ASSERT_EQ(ip.saddr, o.daddr, "src = SYN's dst");
+		ASSERT_EQ(ip.daddr, o.saddr, "dst = SYN's src");
+		ASSERT_EQ(ntohs(ip.tot_len), 40, "tot_len");
+		ASSERT_EQ(ip.ihl, 5, "ihl");
+		ASSERT_EQ(pkt_csum(&ip, 20, 0), 0, "IPv4 header checksum valid");
+		sum = pkt_csum(&ip.saddr, 8, 0) ^ 0xffff;
 		sum += htons(IPPROTO_TCP) + htons(20);
-		th = (const void *)(ip + 1);
+		memcpy(&th, f + l3off + sizeof(ip), sizeof(th));
 	}
-	ASSERT_EQ(((const __u8 *)th)[13], 0x14, "flags RST|ACK");
-	ASSERT_EQ(th->doff, 5, "doff");
-	ASSERT_EQ(ntohl(th->seq), 0, "seq");
-	ASSERT_EQ(ntohl(th->ack_seq), 1001, "ack = SYN seq + 1");
-	ASSERT_EQ(ntohs(th->source), 80, "sport = SYN's dport");
-	ASSERT_EQ(ntohs(th->dest), 40000, "dport = SYN's sport");
-	ASSERT_EQ(pkt_csum(th, 20, sum), 0, "TCP checksum valid");
+	ASSERT_EQ(((const __u8 *)&th)[13], 0x14, "flags RST|ACK");
+	ASSERT_EQ(th.doff, 5, "doff");
+	ASSERT_EQ(ntohl(th.seq), 0, "seq");
+	ASSERT_EQ(ntohl(th.ack_seq), 1001, "ack = SYN seq + 1");
+	ASSERT_EQ(ntohs(th.source), 80, "sport = SYN's dport");
+	ASSERT_EQ(ntohs(th.dest), 40000, "dport = SYN's sport");
+	ASSERT_EQ(pkt_csum(&th, 20, sum), 0, "TCP checksum valid");
 }
 
 TEST(reset_builds_valid_rst)
