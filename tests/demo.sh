@@ -22,6 +22,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NS_TAG=${FGDEMO_TAG:-fgd$$}
 NS_PIN_DIR=${FGDEMO_PIN:-/sys/fs/bpf/fgdemo-$$}
+. "$ROOT/tests/lib.sh" # t_poll
 . "$ROOT/tests/netns/lib_netns.sh"
 . "$ROOT/tests/demo_lib.sh"
 
@@ -216,7 +217,7 @@ demo_daemon_start "$CONF" || die "floodgated did not start"
 DLOG_SEEN=$(wc -l <"$DLOG")
 sed 's/^[0-9-]* \([0-9:.]*\) */\1 /; s/^/  floodgated: /' "$DLOG"
 echo "  The flooder starts again in the background ($FLOOD2_PPS/s), and keeps going until step 14."
-demo_bg "$NS_GW" "$FG_TOOLS/udpcount" -b "$GW4" -p "$PORT" -t $((FLOOD2_MAX_S + 10)) -i 5000 \
+demo_bg "$NS_GW" "$FG_TOOLS/udpcount" -b "$GW4" -p "$PORT" -t $((FLOOD2_MAX_S + 10)) -i 500 \
 	-R "$NS_TMP/ready2" >"$NS_TMP/count2"
 COUNT2_PID=$NS_LAST_PID
 ns_wait_file "$NS_TMP/ready2" 5 || die "the UDP receiver did not start"
@@ -290,7 +291,9 @@ say floodgate "upstream list: breaker api is $(ustate api)"
 
 step "14. Meanwhile the rate limit kept holding the flooder"
 demo_stop "$FLOOD2_PID"
-sleep 0.2
+# The receiver ends by itself 500 ms after the last packet (passed packets
+# come every 1/RATE s while the flood runs): wait for that, not a guess.
+t_poll 3000 demo_exited "$COUNT2_PID" || echo "  (the receiver was still counting after 3 s)"
 demo_stop "$COUNT2_PID"
 fs=$(kv "$NS_TMP/flooder2" sent) fe=$(kv "$NS_TMP/flooder2" elapsed)
 fr=$(received "$FLOODER" "$NS_TMP/count2")
@@ -300,11 +303,12 @@ printf '  flooder %s: sent %s in %.1f s, received %s (%s/s x %.1f s + burst %s =
 
 step "15. Metrics: floodgate.prom for node_exporter's textfile collector (the interesting lines)"
 PROM=$NS_TMP/textfile/floodgate.prom
-for ((i = 0; i < 40; i++)); do # a textfile written after the breaker closed
+# The textfile follows the breaker within a tick of its closing.
+recovered_in_textfile() {
 	grep -q '^floodgate_breaker_state{upstream="api".*} 0$' "$PROM" 2>/dev/null &&
-		grep -q 'reason="recovered"' "$PROM" && break
-	sleep 0.1
-done
+		grep -q 'reason="recovered"' "$PROM"
+}
+t_poll 4000 recovered_in_textfile || echo "  (the textfile does not show the close yet, after 4 s)"
 grep -E '^floodgate_(breaker_state|breaker_transitions_total|breaker_opens_total|probe_results_total|upstream_responses_total|upstream_resets_sent_total|upstream_rejected_packets_total|datapath_packets_total)[{ ]' "$PROM" |
 	grep -v -E '^floodgate_(upstream|datapath|probe)_.* 0$' | sed 's/^/  /'
 echo "  (breaker_state: 0 closed, 1 open, 2 half-open; breaker_reset: SYNs answered with a RST;"

@@ -140,6 +140,11 @@ demo_forget() {
 	NS_PIDS=("${keep[@]}")
 }
 
+# demo_exited PID: our child PID has ended by itself (or is not ours).
+demo_exited() {
+	! ns_is_ours "$1" || [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == Z* ]]
+}
+
 # demo_stop PID: TERM, up to 2 s, then KILL; reap it and forget it.
 demo_stop() {
 	local pid=$1 i
