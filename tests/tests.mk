@@ -70,6 +70,7 @@ $(ASAN_OUT)/tests/test_bpf: $(call asan_objs,$(TEST_BPF_OBJS)) $(ASAN_LIB)
 -include tests/netns/breaker.mk
 -include tests/netns/daemon.mk
 -include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 tests-build: $(TEST_BINS) $(TEST_TOOLS) $(ASAN_TEST_BINS)
 

@@ -25,6 +25,30 @@ struct reader {
 	int overflow;
 };
 
+/*
+ * A line longer than libinih's buffer (num) would come back in pieces, the
+ * rest parsed as lines of their own: the tail of a long comment could set a
+ * key. Drop the rest of it instead; only a comment may be that long.
+ */
+#define FG_INI_SPACE " \t\n\v\f\r" /* isspace() in the C locale, as libinih's lskip */
+
+static void skip_rest(struct reader *r, const char *s, int num)
+{
+	size_t n = strlen(s);
+	int c;
+
+	if (n < (size_t)num - 1 || s[n - 1] == '\n')
+		return;
+	c = fgetc(r->f);
+	if (c == EOF || c == '\n')
+		return; /* it just fit */
+	while (c != EOF && c != '\n')
+		c = fgetc(r->f);
+	s += strspn(s, FG_INI_SPACE);
+	if (*s != ';' && *s != '#' && !r->overflow)
+		r->overflow = r->line;
+}
+
 static char *read_line(char *str, int num, void *stream)
 {
 	struct reader *r = stream;
@@ -32,9 +56,11 @@ static char *read_line(char *str, int num, void *stream)
 
 	if (s) {
 		r->line++;
-		/* libinih does not pass headers' lines on: remember them here. */
-		if (s[strspn(s, " \t")] == '[')
+		/* libinih does not pass headers' lines on: remember them here.
+		 * It skips what isspace() skips before the '[', so do the same. */
+		if (s[strspn(s, FG_INI_SPACE)] == '[')
 			r->section_line = r->line;
+		skip_rest(r, s, num);
 	}
 	return s;
 }
@@ -539,36 +565,65 @@ static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 	return 0;
 }
 
-int fg_cfg_load(const char *path, struct fg_cfg *out, char *err, size_t errlen)
+/* Parse and check everything f holds; name stands for it in errors. */
+static int load_stream(FILE *f, const char *name, struct fg_cfg *out, char *err, size_t errlen)
 {
-	struct reader r = {};
-	struct ctx c = { .path = path, .err = err, .errlen = errlen };
+	struct reader r = { .f = f };
+	struct ctx c = { .path = name, .err = err, .errlen = errlen };
 	int ret;
 
-	memset(out, 0, sizeof(*out));
-	r.f = fopen(path, "r");
-	if (!r.f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
 	ret = ini_parse_stream(read_line, &r, collect, &r);
-	fclose(r.f);
-	if (ret > 0) {
-		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path,
+	/* A line cut short may look like a syntax error: say what it is. */
+	if (r.overflow && (ret == 0 || (ret > 0 && r.overflow <= ret))) {
+		snprintf(err, errlen, "%s:%d: line too long", name, r.overflow);
+		ret = -EINVAL;
+	} else if (ret > 0) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", name,
 			 ret);
 		ret = -EINVAL;
 	} else if (ret < 0) {
-		snprintf(err, errlen, "%s: out of memory", path);
+		snprintf(err, errlen, "%s: out of memory", name);
 		ret = -ENOMEM;
-	} else if (r.overflow) {
-		snprintf(err, errlen, "%s:%d: line too long", path, r.overflow);
-		ret = -EINVAL;
 	} else {
 		ret = interpret(&c, &r, out);
 	}
 	free(r.e);
 	if (ret)
 		fg_cfg_free(out);
+	return ret;
+}
+
+int fg_cfg_load(const char *path, struct fg_cfg *out, char *err, size_t errlen)
+{
+	FILE *f;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	ret = load_stream(f, path, out, err, errlen);
+	fclose(f);
+	return ret;
+}
+
+int fg_cfg_load_buf(const char *name, const char *buf, size_t len, struct fg_cfg *out,
+		    char *err, size_t errlen)
+{
+	FILE *f;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	/* A read-only memory stream: the very path a file takes, fgets and all. */
+	f = fmemopen((void *)buf, len, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+		return -errno;
+	}
+	ret = load_stream(f, name, out, err, errlen);
+	fclose(f);
 	return ret;
 }
 

@@ -87,6 +87,10 @@ struct fg_cfg {
 };
 
 int fg_cfg_load(const char *path, struct fg_cfg *out, char *err, size_t errlen);
+/* The same from len bytes at buf (which need no NUL); name stands for the file
+ * in errors. For tests and the fuzzers. */
+int fg_cfg_load_buf(const char *name, const char *buf, size_t len, struct fg_cfg *out,
+		    char *err, size_t errlen);
 void fg_cfg_free(struct fg_cfg *c);
 
 /* Value parsers, exported for tests: "100ms", "5s", "2m", "1h"; "50%" or "50". */

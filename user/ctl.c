@@ -212,10 +212,47 @@ static void accept_client(struct fg_ctl *c)
 	c->cl[slot].len = 0;
 }
 
+int fg_ctl_split(struct fg_ctl_client *cl, fg_ctl_line_fn fn, void *arg)
+{
+	char *nl;
+
+	while ((nl = strchr(cl->buf, '\n'))) {
+		*nl = 0;
+		if (nl > cl->buf && nl[-1] == '\r')
+			nl[-1] = 0;
+		fn(arg, cl->buf);
+		cl->len -= nl + 1 - cl->buf;
+		memmove(cl->buf, nl + 1, cl->len + 1);
+	}
+	return cl->len == sizeof(cl->buf) - 1 ? -E2BIG : 0;
+}
+
+struct served {
+	struct fg_ctl *c;
+	struct fg_ctl_client *cl;
+	struct fg_daemon *d;
+};
+
+static void serve_line(void *arg, const char *line)
+{
+	struct served *s = arg;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	if (!f)
+		return;
+	fg_ctl_exec(s->d, line, f, s->c->reload, s->c->reload_ctx);
+	fclose(f);
+	pr_debug("control: '%s' -> %.*s", line, (int)outlen, out);
+	reply(s->cl, out, outlen);
+	free(out);
+}
+
 static void serve_client(struct fg_ctl *c, struct fg_ctl_client *cl, struct fg_daemon *d)
 {
 	ssize_t r = recv(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len, MSG_DONTWAIT);
-	char *nl;
+	struct served s = { .c = c, .cl = cl, .d = d };
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -225,26 +262,7 @@ static void serve_client(struct fg_ctl *c, struct fg_ctl_client *cl, struct fg_d
 	}
 	cl->len += r;
 	cl->buf[cl->len] = 0;
-	while ((nl = strchr(cl->buf, '\n'))) {
-		char *out = NULL;
-		size_t outlen = 0;
-		FILE *f;
-
-		*nl = 0;
-		if (nl > cl->buf && nl[-1] == '\r')
-			nl[-1] = 0;
-		f = open_memstream(&out, &outlen);
-		if (f) {
-			fg_ctl_exec(d, cl->buf, f, c->reload, c->reload_ctx);
-			fclose(f);
-			pr_debug("control: '%s' -> %.*s", cl->buf, (int)outlen, out);
-			reply(cl, out, outlen);
-			free(out);
-		}
-		cl->len -= nl + 1 - cl->buf;
-		memmove(cl->buf, nl + 1, cl->len + 1);
-	}
-	if (cl->len == sizeof(cl->buf) - 1) {
+	if (fg_ctl_split(cl, serve_line, &s) == -E2BIG) {
 		const char *e = "error line too long\n";
 
 		reply(cl, e, strlen(e));

@@ -54,4 +54,13 @@ void fg_ctl_serve(struct fg_ctl *c, const struct pollfd *p, int n, struct fg_dae
 int fg_ctl_exec(struct fg_daemon *d, const char *line, FILE *out, fg_ctl_reload_fn reload,
 		void *ctx);
 
+/*
+ * Hand each complete line in cl->buf (cl->len bytes, NUL-terminated) to fn,
+ * its LF and a CR before that cut, and keep the rest for the next read.
+ * Returns -E2BIG when the buffer is full with no line in it: too long a line.
+ * No I/O (fuzzed on its own).
+ */
+typedef void (*fg_ctl_line_fn)(void *arg, const char *line);
+int fg_ctl_split(struct fg_ctl_client *cl, fg_ctl_line_fn fn, void *arg);
+
 #endif /* FG_CTL_H */

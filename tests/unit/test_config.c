@@ -169,3 +169,30 @@ TEST(duration_and_percent)
 	ASSERT_ERR(fg_parse_percent("101%", &pct), "101%");
 	ASSERT_ERR(fg_parse_percent("5%%", &pct), "5%%");
 }
+
+/* libinih reads 199 bytes of a line at a time: the rest of a longer line must
+ * never come back as a line of its own (a live key), nor shift line numbers. */
+TEST(config_long_lines)
+{
+	char text[1024], pad[400], err[256] = "";
+	struct fg_cfg c;
+
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	/* A long comment whose tail reads like a key: ignored, whole. */
+	snprintf(text, sizeof(text),
+		 "[upstream a]\naddress = 198.18.2.10:80\n; %s group = other\n", pad);
+	if (ASSERT_OK(load(text, &c, err, sizeof(err)), err)) {
+		ASSERT_STREQ(c.ups[0].group, "default", "group (the comment's tail set nothing)");
+		fg_cfg_free(&c);
+	}
+	/* A long key line: refused, naming its own line. */
+	snprintf(text, sizeof(text), "[upstream a]\naddress = 198.18.2.10:80\nprobe_path = /%s\n",
+		 pad);
+	if (ASSERT_ERR(load(text, &c, err, sizeof(err)), "long key line"))
+		ASSERT_STRHAS(err, ":3: line too long", "message");
+	/* After a long comment, an error names the right line. */
+	snprintf(text, sizeof(text), "; %s\n[daemon]\nfrobnicate = 1\n", pad);
+	if (ASSERT_ERR(load(text, &c, err, sizeof(err)), "unknown key after a long comment"))
+		ASSERT_STRHAS(err, ":3: [daemon] frobnicate: unknown key", "line number");
+}
