@@ -89,18 +89,27 @@ static void move(struct fg_brk *b, enum fg_breaker to, enum fg_brk_reason why, _
 	window_clear(b);
 }
 
+__u64 fg_jitter(__u64 base, __u32 pct, fg_rand_fn rnd, void *rctx)
+{
+	__u64 span, r;
+
+	if (!pct || !rnd)
+		return base;
+	if (pct > 100)
+		pct = 100;
+	/* base * pct / 100 without the product's overflow */
+	span = base / 100 * pct + base % 100 * pct / 100;
+	r = (__u64)rnd(rctx) << 32 | rnd(rctx);
+	/* The modulo's bias is below span / 2^64: nothing at these sizes. */
+	return base - span + r % (2 * span + 1);
+}
+
 static void trip(struct fg_brk *b, const struct fg_brk_params *p, enum fg_brk_reason why,
 		 __u64 now, fg_rand_fn rnd, void *rctx, struct fg_transition *t)
 {
-	__u64 timeout = fg_brk_open_timeout(p, b->reopens);
-
 	/* Jitter spreads the half-open probes of upstreams that failed together. */
-	if (p->jitter_pct && rnd) {
-		__u64 span = timeout * p->jitter_pct / 100;
-		__u64 r = rnd(rctx) % (2 * span + 1);
+	__u64 timeout = fg_jitter(fg_brk_open_timeout(p, b->reopens), p->jitter_pct, rnd, rctx);
 
-		timeout = timeout - span + r;
-	}
 	move(b, FG_BREAKER_OPEN, why, now, t);
 	b->open_until_ns = now + timeout;
 }

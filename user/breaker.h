@@ -99,6 +99,12 @@ int fg_group_may_open(__u32 open, __u32 members, __u32 max_open_pct);
 /* Outcomes in the window now: for failure-rate decisions and metrics. */
 void fg_brk_window(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now,
 		   __u32 *ok, __u32 *failed);
+/*
+ * base +- pct % of it, uniform over the whole span: two draws make a 64-bit
+ * value, since spans of long timeouts (300 s +- 10% is 6e10 ns) exceed what
+ * one 32-bit draw covers. pct 0 or no rnd: base. pct is at most 100.
+ */
+__u64 fg_jitter(__u64 base, __u32 pct, fg_rand_fn rnd, void *rctx);
 /* The open timeout for the n-th consecutive re-open, before jitter. */
 __u64 fg_brk_open_timeout(const struct fg_brk_params *p, __u32 reopens);
 

@@ -111,7 +111,8 @@ int fg_parse_duration(const char *s, __u64 *ns)
 		unit = 3600000 * NS_PER_MS;
 	else
 		return -EINVAL;
-	if (v > 366ULL * 24 * 3600 * 1000)
+	/* Compare before multiplying: 18446744074s must not wrap to 0.29 s. */
+	if (v > FG_DURATION_MAX_NS / unit)
 		return -ERANGE;
 	*ns = v * unit;
 	return 0;
@@ -184,7 +185,11 @@ static int bad(struct ctx *c, const struct entry *e, const char *fmt, const char
 
 static int pos_duration(struct ctx *c, const struct entry *e, __u64 *out)
 {
-	if (fg_parse_duration(e->value, out) || *out == 0)
+	int ret = fg_parse_duration(e->value, out);
+
+	if (ret == -ERANGE)
+		return bad(c, e, "invalid duration '%s': at most 366 days", NULL);
+	if (ret || *out == 0)
 		return bad(c, e, "invalid duration '%s': expected a positive N with ms, s, m or h (e.g. 500ms, 5s)", NULL);
 	return 0;
 }
@@ -521,6 +526,15 @@ static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 	}
 
 	/* Whole-file checks. */
+	if (out->daemon.stale_ns < 2 * out->daemon.tick_ns) {
+		/* The datapath would see its own controller as dead between two
+		 * heartbeats and ignore every breaker it computed. */
+		snprintf(c->err, c->errlen, "%s: [daemon]: stale_limit must be at least two ticks "
+			 "(tick %llu ms, stale_limit %llu ms)", c->path,
+			 (unsigned long long)(out->daemon.tick_ns / NS_PER_MS),
+			 (unsigned long long)(out->daemon.stale_ns / NS_PER_MS));
+		return -EINVAL;
+	}
 	for (int i = 0; i < out->n_ups; i++) {
 		struct fg_upstream_cfg *u = &out->ups[i];
 

@@ -93,7 +93,10 @@ int fg_cfg_load_buf(const char *name, const char *buf, size_t len, struct fg_cfg
 		    char *err, size_t errlen);
 void fg_cfg_free(struct fg_cfg *c);
 
-/* Value parsers, exported for tests: "100ms", "5s", "2m", "1h"; "50%" or "50". */
+#define FG_DURATION_MAX_NS (366ULL * 24 * 3600 * 1000000000) /* a leap year */
+
+/* Value parsers, exported for tests: "100ms", "5s", "2m", "1h" (at most
+ * FG_DURATION_MAX_NS, else -ERANGE); "50%" or "50". */
 int fg_parse_duration(const char *s, __u64 *ns);
 int fg_parse_percent(const char *s, __u32 *pct);
 

@@ -154,10 +154,9 @@ int fg_prober_sync(struct fg_prober *p, struct fg_daemon *d, __u64 now)
 static void schedule_next(struct fg_daemon *d, struct slot *s)
 {
 	const struct fg_upstream_cfg *c = &d->ups[s->idx].cfg;
-	__u64 iv = c->interval_ns, span = iv * c->jitter_pct / 100;
 	__u64 base = s->next_ns > s->start_ns ? s->next_ns : s->start_ns;
 
-	s->next_ns = base + iv - span + (span ? fg_daemon_rand(d) % (2 * span + 1) : 0);
+	s->next_ns = base + fg_jitter(c->interval_ns, c->jitter_pct, fg_daemon_rand, d);
 }
 
 static void finish(struct fg_prober *p, struct fg_daemon *d, struct slot *s, int pass,

@@ -24,10 +24,6 @@
 # tests/fuzz/corpus/TARGET/regress-WHAT (WHAT: what it broke), so that every
 # `make test` replays it from then on. Large new corpora can be minimised with
 # `build/fuzz/TARGET -merge=1 NEWDIR build/fuzz/corpus-work/TARGET`.
-#
-# fg_parse_duration's known wrap on overflow ("18446744074s" is 0.29 s) is
-# checked only by fuzz_parse_strict (-DFUZZ_STRICT_DURATION; not built by all,
-# it fails until the wrap is fixed): make fuzz FUZZ_TARGETS=fuzz_parse_strict
 
 # clang's libFuzzer and sanitizer runtimes.
 TEST_DEB_PKGS += libclang-rt-14-dev
@@ -61,25 +57,20 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(FUZZ_DIR)/obj/fuzz_parse_strict.o: tests/fuzz/fuzz_parse.c
-	$(call msg,CC-FUZZ,$@)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DFUZZ_STRICT_DURATION $(INCLUDES) -Itests/fuzz -c $< -o $@
-
-$(sort $(FUZZ_BINS) $(FUZZ_DIR)/fuzz_parse_strict): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/%.o $(FUZZ_LIB)
+$(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/%.o $(FUZZ_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 fuzz-bins: $(FUZZ_BINS)
 	@:
 
-# Each target in turn (a _strict variant from its base's corpus); a crash
+# Each target in turn; a crash
 # does not stop the others, but fails the whole.
 fuzz: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-bins
 	$(Q)fail=0; for t in $(FUZZ_TARGETS); do \
 		work=$(FUZZ_DIR)/corpus-work/$$t log=$(FUZZ_DIR)/$$t.log; \
-		mkdir -p $$work && cp -n tests/fuzz/corpus/$${t%_strict}/* $$work/; \
+		mkdir -p $$work && cp -n tests/fuzz/corpus/$$t/* $$work/; \
 		printf '  %-8s %s\n' FUZZ "$$t, $(FUZZ_SECONDS)s, corpus $$work, log $$log"; \
 		if $(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
 			-artifact_prefix=$(FUZZ_DIR)/$$t- -print_final_stats=1 \

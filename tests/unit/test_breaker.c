@@ -278,3 +278,42 @@ TEST(breaker_group_max_open)
 	ASSERT_TRUE(fg_group_may_open(2, 3, 100), "the last of 3 at 100%");
 	ASSERT_TRUE(!fg_group_may_open(0, 3, 0), "0% never opens");
 }
+
+static __u32 xorshift(void *ctx)
+{
+	__u64 *x = ctx;
+
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return (__u32)(*x >> 32);
+}
+
+/* Uniform over the whole span, long timeouts included: 300 s +- 10% once
+ * gave only 270-274 s, as one 32-bit draw covers 4.3 s of nanoseconds. */
+TEST(jitter_uniform_long_spans)
+{
+	const __u64 base = 300 * S, span = 30 * S;
+	__u64 x = 0x9e3779b97f4a7c15ULL, lo = ~0ULL, hi = 0, sum = 0;
+	const int n = 20000;
+	int below = 0;
+
+	for (int i = 0; i < n; i++) {
+		__u64 v = fg_jitter(base, 10, xorshift, &x);
+
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		sum += v / 1000;
+		below += v < base;
+	}
+	ASSERT_GE(lo, base - span, "never below base - 10%");
+	ASSERT_LE(hi, base + span, "never above base + 10%");
+	ASSERT_LE(lo, base - span + S, "reaches the bottom second of the span");
+	ASSERT_GE(hi, base + span - S, "reaches the top second of the span");
+	ASSERT_LE(sum / n * 1000 > base ? sum / n * 1000 - base : base - sum / n * 1000, S,
+		  "mean within 1 s of the base");
+	ASSERT_GE(below, n * 45 / 100, "about half below the base");
+	ASSERT_LE(below, n * 55 / 100, "about half above the base");
+	ASSERT_EQ(fg_jitter(base, 0, xorshift, &x), base, "no jitter");
+	ASSERT_EQ(fg_jitter(~0ULL / 2, 100, NULL, NULL), ~0ULL / 2, "no random source");
+}

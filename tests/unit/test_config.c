@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* floodgated's INI configuration: a good file, and a catalogue of bad ones. */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -103,6 +104,8 @@ TEST(config_bad)
 		{ "[daemon]\ntick = 0ms\n", ":2: [daemon] tick: invalid duration '0ms'" },
 		{ "[daemon]\ntick = -5s\n", ":2: [daemon] tick: invalid duration '-5s'" },
 		{ "[daemon]\ntick = 5\n", ":2: [daemon] tick: invalid duration '5'" },
+		{ "[daemon]\ntick = 2s\nstale_limit = 3s\n", "[daemon]: stale_limit must be at least two ticks (tick 2000 ms, stale_limit 3000 ms)" },
+		{ "[daemon]\nstale_limit = 18446744074s\n", ":2: [daemon] stale_limit: invalid duration '18446744074s': at most 366 days" },
 		{ "[daemon]\nfrobnicate = 1\n", ":2: [daemon] frobnicate: unknown key" },
 		{ "[daemon]\npin_dir = relative/path\n", "pin_dir: invalid path 'relative/path'" },
 		{ "[daemon]\nprobe_mark = 0\n", "probe_mark: invalid mark '0'" },
@@ -163,6 +166,16 @@ TEST(duration_and_percent)
 	ASSERT_EQ(ns, 120000000000ULL, "2m");
 	ASSERT_ERR(fg_parse_duration("2 s", &ns), "space");
 	ASSERT_ERR(fg_parse_duration("s", &ns), "no number");
+	/* Up to 366 days, whatever the unit; beyond, refused, never wrapped. */
+	ASSERT_OK(fg_parse_duration("8784h", &ns), "8784h");
+	ASSERT_EQ(ns, FG_DURATION_MAX_NS, "8784h is 366 days");
+	ASSERT_OK(fg_parse_duration("31622400000ms", &ns), "366 days in ms");
+	ASSERT_EQ(fg_parse_duration("8785h", &ns), -ERANGE, "8785h");
+	ASSERT_EQ(fg_parse_duration("31622401s", &ns), -ERANGE, "366 days + 1 s");
+	ASSERT_EQ(fg_parse_duration("31622400001ms", &ns), -ERANGE, "366 days + 1 ms");
+	ASSERT_EQ(fg_parse_duration("18446744074s", &ns), -ERANGE, "2^64 ns + a bit, in s");
+	ASSERT_EQ(fg_parse_duration("5124095576h", &ns), -ERANGE, "wraps in h");
+	ASSERT_ERR(fg_parse_duration("99999999999999999999ms", &ns), "past 2^64");
 	ASSERT_OK(fg_parse_percent("50%", &pct), "50%");
 	ASSERT_EQ(pct, 50, "50%");
 	ASSERT_OK(fg_parse_percent("7", &pct), "bare number");
