@@ -457,6 +457,62 @@ static int section_is(const char *section, const char *kind, const char **arg)
 	return 1;
 }
 
+/* Order entries by section, then by where that section starts, then key. */
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	int d = strcmp(x->section, y->section);
+
+	if (d)
+		return d;
+	if (x->section_line != y->section_line)
+		return x->section_line < y->section_line ? -1 : 1;
+	d = strcmp(x->key, y->key);
+	return d ? d : (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * A key set twice, or a section that comes twice, is refused: silently
+ * taking the last (or merging) hides a typo in a file of thousands of
+ * lines. Sorted, so a large file costs n log n.
+ */
+static int check_repeats(struct ctx *c, const struct reader *r)
+{
+	const struct entry **v = calloc(r->n + 1, sizeof(*v));
+	int ret = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < r->n; i++)
+		v[i] = &r->e[i];
+	qsort(v, r->n, sizeof(*v), entry_cmp);
+	for (int i = 1; i < r->n && !ret; i++) {
+		const struct entry *a = v[i - 1], *e = v[i];
+
+		if (strcmp(a->section, e->section))
+			continue;
+		if (a->section_line != e->section_line) {
+			snprintf(c->err, c->errlen, "%s:%d: [%s]: section repeated (first on line %d)",
+				 c->path, e->section_line, e->section, a->section_line);
+			ret = -EINVAL;
+		} else if (!strcmp(a->key, e->key)) {
+			snprintf(c->err, c->errlen, "%s:%d: [%s] %s: key repeated (first on line %d)",
+				 c->path, e->line, e->section, e->key, a->line);
+			ret = -EINVAL;
+		}
+	}
+	free(v);
+	return ret;
+}
+
+static int section_again(struct ctx *c, const struct entry *e, const char *kind,
+			 const char *first, int first_line)
+{
+	snprintf(c->err, c->errlen, "%s:%d: [%s]: the same %s as [%s %s] on line %d",
+		 c->path, e->section_line, e->section, kind, kind, first, first_line);
+	return -EINVAL;
+}
+
 static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 {
 	struct fg_upstream_cfg dflt;
@@ -464,6 +520,8 @@ static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 	char msg[FG_ERR_LEN];
 	int err;
 
+	if ((err = check_repeats(c, r)))
+		return err;
 	upstream_defaults(&dflt);
 	daemon_defaults(&out->daemon);
 	/* [defaults] first, wherever it is in the file. */
@@ -491,6 +549,8 @@ static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 			for (int j = 0; j < out->n_ups; j++)
 				if (!strcmp(out->ups[j].name, arg))
 					u = &out->ups[j];
+			if (u && u->line != e->section_line)
+				return section_again(c, e, "upstream", u->name, u->line);
 			if (!u) {
 				if (fg_parse_name(arg, msg, sizeof(msg)))
 					return bad(c, e, "%s", msg);
@@ -505,13 +565,19 @@ static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 			struct fg_policy_cfg *p = NULL;
 			int have_rate = 0;
 
+			struct fg_lpm_key key;
+
+			if (fg_parse_prefix(arg, &key, msg, sizeof(msg)))
+				return bad(c, e, "%s", msg);
+			/* By network, not spelling: 2001:db8::/32 is 2001:0db8:0::/32. */
 			for (int j = 0; j < out->n_pols; j++)
-				if (!strcmp(out->pols[j].prefix, arg))
+				if (!memcmp(&out->pols[j].key, &key, sizeof(key)))
 					p = &out->pols[j];
+			if (p && p->line != e->section_line)
+				return section_again(c, e, "policy", p->prefix, p->line);
 			if (!p) {
 				p = &out->pols[out->n_pols++];
-				if (fg_parse_prefix(arg, &p->key, msg, sizeof(msg)))
-					return bad(c, e, "%s", msg);
+				p->key = key;
 				snprintf(p->prefix, sizeof(p->prefix), "%s", arg);
 				p->line = e->section_line;
 				p->pol.prefixlen = p->key.prefixlen;

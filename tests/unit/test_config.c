@@ -133,6 +133,13 @@ TEST(config_bad)
 		{ "[policy 198.18.0.0/16]\nrate = fast\n", ":2: [policy 198.18.0.0/16] rate: invalid rate 'fast'" },
 		{ "[policy 198.18.0.0/16]\nburst = 5\n", ":1: [policy 198.18.0.0/16]: action limit needs 'rate'" },
 		{ "[policy 198.18.0.0/16]\naction = maybe\n", "invalid 'maybe': expected limit, allow or deny" },
+		/* Nothing said twice: a key, a section, a network in two spellings. */
+		{ "[daemon]\ntick = 1s\ntick = 2s\n", ":3: [daemon] tick: key repeated (first on line 2)" },
+		{ "[daemon]\ntick = 1s\n[daemon]\nstale_limit = 5s\n", ":3: [daemon]: section repeated (first on line 1)" },
+		{ "[upstream a]\naddress = 198.18.2.10:80\n[upstream b]\naddress = 198.18.2.11:80\n[upstream a]\nreject = drop\n", ":5: [upstream a]: section repeated (first on line 1)" },
+		{ "[upstream a]\naddress = 198.18.2.10:80\n[upstream  a]\nreject = drop\n", ":3: [upstream  a]: the same upstream as [upstream a] on line 1" },
+		{ "[policy 2001:db8::/32]\naction = deny\n[policy 2001:0db8:0::/32]\naction = allow\n", ":3: [policy 2001:0db8:0::/32]: the same policy as [policy 2001:db8::/32] on line 1" },
+		{ "[policy 198.18.0.0/15]\naction = deny\n[policy ::ffff:198.18.0.0/111]\naction = allow\n", "the same policy as [policy 198.18.0.0/15] on line 1" },
 	};
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
