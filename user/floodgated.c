@@ -240,7 +240,7 @@ int main(int argc, char **argv)
 	char err[FG_ERR_LEN + 600];
 	struct fg_cfg cfg;
 	sigset_t mask;
-	int opt, check = 0, sfd = -1, ret = 1;
+	int opt, check = 0, sfd = -1, ret = 1, swept;
 
 	while ((opt = getopt_long(argc, argv, "c:ftvVh", opts, NULL)) != -1) {
 		switch (opt) {
@@ -313,6 +313,12 @@ int main(int argc, char **argv)
 		fg_cfg_free(&cfg);
 		goto out;
 	}
+	/* The control socket proves no other daemon runs: its temp files are
+	 * a killed one's. */
+	swept = fg_textfile_sweep(cfg.daemon.textfile_dir);
+	if (swept > 0)
+		pr_info("removed %d temp file(s) a previous daemon left in %s\n", swept,
+			cfg.daemon.textfile_dir);
 	if (setup_datapath(&cfg.daemon)) {
 		fg_cfg_free(&cfg);
 		goto out;

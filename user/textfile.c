@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+#define _GNU_SOURCE /* mkostemp */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -232,27 +235,37 @@ void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s)
 }
 
 
+/*
+ * The temp file: a hidden name node_exporter skips (not *.prom), made by
+ * mkostemp with O_EXCL, so whoever owns the directory can neither predict
+ * it nor plant a symlink there that root would write through; the rename
+ * then replaces whatever floodgate.prom is (a symlink included) without
+ * following it.
+ */
+#define FG_TEXTFILE_TMP "." FG_TEXTFILE_NAME "."
+
 int fg_textfile_write(const char *dir, const struct fg_daemon *d,
 		      const struct fg_dp_snapshot *s, char *err, size_t errlen)
 {
 	char tmp[600], path[600];
-	FILE *f;
+	FILE *f = NULL;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/" FG_TEXTFILE_NAME, dir);
-	/* node_exporter skips files not ending in .prom: the temp one is ignored. */
-	snprintf(tmp, sizeof(tmp), "%s/" FG_TEXTFILE_NAME ".tmp.%d", dir, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s/" FG_TEXTFILE_TMP "XXXXXX", dir);
 	ret = fg_mkdir_p(dir);
 	if (ret) {
 		snprintf(err, errlen, "Failed to create %s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
 		ret = -errno;
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
-		snprintf(err, errlen, "Failed to create %s: %s", tmp, strerror(-ret));
+			unlink(tmp);
+		}
+		snprintf(err, errlen, "Failed to create a temp file in %s: %s", dir, strerror(-ret));
 		return ret;
 	}
 	ret = fg_textfile_render(f, d, s);
@@ -269,4 +282,33 @@ int fg_textfile_write(const char *dir, const struct fg_daemon *d,
 		snprintf(err, errlen, "Failed to write %s: %s", path, strerror(-ret));
 	}
 	return ret;
+}
+
+/* A temp file's name, this version's or the one before (floodgate.prom.tmp.PID). */
+static int is_temp_name(const char *n)
+{
+	return !strncmp(n, FG_TEXTFILE_TMP, strlen(FG_TEXTFILE_TMP)) ||
+	       !strncmp(n, FG_TEXTFILE_NAME ".tmp.", strlen(FG_TEXTFILE_NAME ".tmp."));
+}
+
+int fg_textfile_sweep(const char *dir)
+{
+	struct dirent *de;
+	struct stat st;
+	int n = 0;
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dp))) {
+		/* Regular files only, never through a link: unlinkat removes
+		 * the name itself, whatever it points to. */
+		if (!is_temp_name(de->d_name) ||
+		    fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (!unlinkat(dirfd(dp), de->d_name, 0))
+			n++;
+	}
+	closedir(dp);
+	return n;
 }

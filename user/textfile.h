@@ -28,8 +28,14 @@ struct fg_dp_snapshot {
 void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s);
 /* Render every metric family to f. Pure: returns 0 or -EIO. */
 int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_snapshot *s);
-/* Write dir/floodgate.prom atomically; dir is created if missing. */
+/* Write dir/floodgate.prom atomically (a temp file nobody can predict,
+ * then rename); dir is created if missing. */
 int fg_textfile_write(const char *dir, const struct fg_daemon *d,
 		      const struct fg_dp_snapshot *s, char *err, size_t errlen);
+
+/* Remove the temp files a killed daemon left in dir (regular files of the
+ * temp pattern only). Returns how many, or -errno. Call before the first
+ * write, while no other writer can be running (the control socket says). */
+int fg_textfile_sweep(const char *dir);
 
 #endif /* FG_TEXTFILE_H */

@@ -443,6 +443,8 @@ from=$(log_lines)
 T_KILL=$(mono_ns)
 kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null
+# What a daemon killed mid-write leaves: the next one sweeps it (checked in 5).
+: >"$TMP/textfile/.floodgate.prom.K9left"
 spawn_daemon
 RESTART_MS=""
 for ((i = 0; i < 300; i++)); do
@@ -614,11 +616,13 @@ out=$(promtool check metrics <"$PROM" 2>&1)
 prc=$?
 { [ "$prc" = 0 ] && [ -z "$out" ]; }
 t_is $? textfile_promtool "promtool check metrics (exit $prc): ${out:-clean}"
-# Temp files (floodgate.prom.tmp.PID) of the running daemon come and go; one
-# of the daemon killed with -9 may stay (node_exporter ignores them: not .prom).
-left=$(ls "$TMP/textfile" | grep -v -x -e floodgate.prom -e "floodgate.prom.tmp.$DPID" | tr '\n' ' ')
-[ -n "$left" ] && note "textfile dir also has: $left"
-t_check textfile_written "textfile dir: $(ls "$TMP/textfile" | tr '\n' ' ')" [ -s "$PROM" ]
+t_check textfile_written "textfile dir: $(ls -A "$TMP/textfile" | tr '\n' ' ')" [ -s "$PROM" ]
+# The temp file of the daemon killed with -9 was swept by the next one; the
+# running daemon's own (.floodgate.prom.XXXXXX) exist only during a write.
+left=$(ls -A "$TMP/textfile" | grep -v -x -e floodgate.prom -e '\.floodgate\.prom\.[A-Za-z0-9]\{6\}' | tr '\n' ' ')
+{ [ ! -e "$TMP/textfile/.floodgate.prom.K9left" ] && [ -z "$left" ]; }
+t_is $? textfile_no_stale_temp "textfile dir: $(ls -A "$TMP/textfile" | tr '\n' ' ') (want no .floodgate.prom.K9left: the killed daemon's temp is swept); log: $(grep -m1 'temp file' "$DLOG")"
+
 # node_exporter reads the textfile at each scrape; it may still be starting.
 t_poll 5000 ne_has '^floodgate_breaker_state{group="web",upstream="web"} [012]$'
 t_is $? node_exporter_serves "node_exporter /metrics after $POLL_MS ms: '$(grep '^floodgate_breaker_state{.*upstream="web"' <<<"$NE_M" || echo "no floodgate_breaker_state for web; $(wc -l <<<"$NE_M") lines")'"

@@ -6,6 +6,9 @@
  * guard, the control protocol and the Prometheus textfile.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -529,11 +532,41 @@ TEST(daemon_textfile_render)
 	fg_daemon_free(&d);
 }
 
+/* Entries of a directory, . and .. aside. */
+static int count_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *dp = opendir(dir);
+	int n = 0;
+
+	if (!dp)
+		return -1;
+	while ((de = readdir(dp)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(dp);
+	return n;
+}
+
+/* Remove a directory and the names in it (no subdirectories). */
+static void rm_tree_1(const char *dir)
+{
+	struct dirent *de;
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return;
+	while ((de = readdir(dp)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(dp), de->d_name, 0);
+	closedir(dp);
+	rmdir(dir);
+}
+
 TEST(daemon_textfile_atomic_write)
 {
 	struct fg_dp_snapshot s = {};
 	struct fg_daemon d;
-	char dir[] = "/tmp/fgtf-XXXXXX", path[64], tmp[80], err[256], line[256];
+	char dir[] = "/tmp/fgtf-XXXXXX", path[64], err[256], line[256];
 	FILE *f;
 
 	ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp");
@@ -548,11 +581,57 @@ TEST(daemon_textfile_atomic_write)
 		ASSERT_STRHAS(line, "# HELP floodgate_build_info", "first family");
 		fclose(f);
 	}
-	snprintf(tmp, sizeof(tmp), "%s/sub/" FG_TEXTFILE_NAME ".tmp.%d", dir, (int)getpid());
-	ASSERT_TRUE(access(tmp, F_OK) != 0, "no temp file left");
-	unlink(path);
 	snprintf(path, sizeof(path), "%s/sub", dir);
-	rmdir(path);
+	ASSERT_EQ(count_entries(path), 1, "no temp file left beside floodgate.prom");
+	rm_tree_1(path);
 	rmdir(dir);
+	fg_daemon_free(&d);
+}
+
+/* Whoever owns the textfile directory must not make root write elsewhere:
+ * links planted as floodgate.prom or as the old predictable temp name are
+ * replaced or left alone, never followed; a killed daemon's temp files are
+ * swept, links and other files are not. */
+TEST(daemon_textfile_hostile_dir)
+{
+	struct fg_dp_snapshot s = {};
+	char dir[] = "/tmp/fgtf-XXXXXX", victim[] = "/tmp/fgvictim-XXXXXX";
+	char p[128], err[256];
+	struct fg_daemon d;
+	struct stat st;
+	int fd;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp");
+	fd = mkstemp(victim);
+	ASSERT_TRUE(fd >= 0 && write(fd, "keep\n", 5) == 5, "victim file");
+	close(fd);
+	fg_daemon_init(&d, 1);
+	snprintf(p, sizeof(p), "%s/" FG_TEXTFILE_NAME, dir);
+	ASSERT_OK(symlink(victim, p), "link as floodgate.prom");
+	snprintf(p, sizeof(p), "%s/" FG_TEXTFILE_NAME ".tmp.%d", dir, (int)getpid());
+	ASSERT_OK(symlink(victim, p), "link as the old temp name");
+	ASSERT_OK(fg_textfile_write(dir, &d, &s, err, sizeof(err)), err);
+	ASSERT_OK(stat(victim, &st), "victim still there");
+	ASSERT_EQ(st.st_size, 5, "victim untouched");
+	snprintf(p, sizeof(p), "%s/" FG_TEXTFILE_NAME, dir);
+	ASSERT_OK(lstat(p, &st), "floodgate.prom");
+	ASSERT_TRUE(S_ISREG(st.st_mode), "floodgate.prom is our own file, not the link");
+	ASSERT_EQ(st.st_mode & 0777, 0644, "readable by node_exporter");
+
+	/* A killed daemon's leftovers: two temp files (old and new names). */
+	snprintf(p, sizeof(p), "%s/." FG_TEXTFILE_NAME ".Ab12Cd", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/" FG_TEXTFILE_NAME ".tmp.1", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/other.prom", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ASSERT_EQ(fg_textfile_sweep(dir), 2, "two temp files swept");
+	ASSERT_EQ(count_entries(dir), 3, "left: floodgate.prom, the planted link, other.prom");
+	ASSERT_OK(stat(victim, &st), "a link's target is never removed");
+	unlink(victim);
+	rm_tree_1(dir);
 	fg_daemon_free(&d);
 }
