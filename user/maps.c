@@ -230,10 +230,37 @@ int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
 	return 0;
 }
 
+/*
+ * This process's CLOCK_MONOTONIC offset from the kernel's, in ns: non-zero
+ * inside a time namespace (/proc/self/timens_offsets), where the datapath's
+ * bpf_ktime_get_ns() still runs on the kernel's clock. Read once: a
+ * process cannot change its time namespace's offsets once it runs in it.
+ */
+static __s64 timens_offset_ns(void)
+{
+	static int done;
+	static __s64 off;
+	long long sec, nsec;
+	char name[32];
+	FILE *f;
+
+	if (done)
+		return off;
+	done = 1;
+	f = fopen("/proc/self/timens_offsets", "r");
+	if (!f)
+		return off; /* no time namespaces in this kernel */
+	while (fscanf(f, "%31s %lld %lld", name, &sec, &nsec) == 3)
+		if (!strcmp(name, "monotonic"))
+			off = sec * 1000000000LL + nsec;
+	fclose(f);
+	return off;
+}
+
 __u64 fg_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec - timens_offset_ns();
 }

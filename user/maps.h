@@ -53,7 +53,8 @@ int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
 /* A map's kernel memory in bytes (fdinfo "memlock"), 0 if unknown. */
 __u64 fg_map_memory(int fd);
 
-/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
+/* The kernel's CLOCK_MONOTONIC in ns, the clock of bpf_ktime_get_ns(),
+ * also from inside a time namespace (its offset taken out). */
 __u64 fg_now_ns(void);
 
 #endif /* FG_MAPS_USER_H */

@@ -41,6 +41,8 @@
 #     forced-open web2 keeps refusing; SIGCONT makes the controller fresh.
 #     SIGTERM: exit 0, socket removed, datapath still attached, and web fails
 #     open stale_limit after the last heartbeat.
+#  7. a daemon in a time namespace (its CLOCK_MONOTONIC a day ahead) still
+#     writes a heartbeat the datapath sees as fresh.
 #  5. textfile: `promtool check metrics` passes on floodgate.prom, and a real
 #     node_exporter in the gateway namespace serves the floodgate metrics.
 #     Along the way (in 4 and 6), the textfile follows a transition, a force
@@ -322,15 +324,17 @@ trip_ok() { # WANT-GOT
 	[ "$TRIP_GOT" = "$1" ] && [ "$TRIP_MS" != never ] &&
 		awk -v m="$TRIP_MS" -v l=$((TICK_MS + MARGIN_MS)) 'BEGIN { exit !(m < l) }'
 }
-# ensure_open NAME ADDR: up to 10 client GETs (web answers 503) until open.
+# ensure_open NAME ADDR: client GETs (web answers 503) until open, up to 2 s.
+open_or_get() {
+	OSEEN=$(ustate "$1")
+	[ "$OSEEN" = open ] && return 0
+	cget "$2" >/dev/null
+	return 1
+}
 ensure_open() {
-	local i
-	for ((i = 0; i < 10; i++)); do
-		[ "$(ustate "$1")" = open ] && return 0
-		cget "$2" >/dev/null
-		sleep 0.05
-	done
-	[ "$(ustate "$1")" = open ]
+	t_poll 2000 open_or_get "$1" "$2" && return 0
+	note "ensure_open $1: still $OSEEN after $POLL_MS ms of GETs"
+	return 1
 }
 
 # start_watch NAME UNTIL_NS: the meter's watch in the background, polling
@@ -658,6 +662,22 @@ F_EXIT=$AGE
 note "after SIGTERM: web ($st) passes again $AGE ms after the last heartbeat; $out"
 { [ "$st" = open ] && [ "$AGE" != never ] && [ "$AGE" -ge "$STALE_MS" ] && [ "$AGE" -le $((STALE_MS + TICK_MS)) ]; }
 t_is $? exit_fails_open "web $st at exit; passes $AGE ms after the last heartbeat (want $STALE_MS .. $((STALE_MS + TICK_MS)))"
+
+# --- 7. a daemon in a time namespace: the datapath still sees it fresh ---------------
+# Its CLOCK_MONOTONIC runs a day ahead; the heartbeat it writes must be the
+# kernel's clock (that of bpf_ktime_get_ns), or its breakers never count.
+from=$(log_lines)
+nsenter --net=/run/netns/"$NS_G" unshare --time --monotonic 86400 "$FGD" -c "$CONF" -v >>"$DLOG" 2>&1 &
+DPID=$!
+t_poll 3000 daemon_running "$from"
+timens=$(cat /proc/"$DPID"/timens_offsets 2>/dev/null | awk '$1 == "monotonic" { print $2 }')
+t_poll 1000 fresh
+x=$("$HB" "$PIN" show)
+hb_age=$(ms $(($(kv "$x" now_ns) - $(kv "$x" heartbeat_ns))))
+{ [ "$timens" = 86400 ] && [ "$STALE_SEEN" = false ] && [ "$hb_age" -ge 0 ] && [ "$hb_age" -lt "$STALE_MS" ]; }
+t_is $? timens_daemon_fresh "daemon's monotonic offset ${timens:-?} s (want 86400); controller_stale '$STALE_SEEN' (want false); heartbeat age $hb_age ms by the kernel's clock (want 0 .. $STALE_MS)"
+stop_pid "$DPID"
+DPID=""
 
 note "figures: trip on 503: $F_TRIP1; trip on refused: $F_TRIP2; trip on 503 after restart: $F_TRIP3;" \
 	"half-open after $F_HALF1 / $F_HALF2 ms (open_timeout $OPEN_MS, the second across the restart);" \
