@@ -67,13 +67,16 @@ static __always_inline int fg_half_open_admit(struct fg_upstream *u, const struc
 		return 1; /* packets of admitted flows; UDP has no connections */
 	fg_flow_key(&fk, p, 0);
 	pend = bpf_map_lookup_elem(&pending_syn, &fk);
-	if (pend && (pend->flags & FG_PENDING_ADMITTED))
-		return 1; /* a retransmit, or checked already on another hook */
+	/* The same ISN: a retransmit, or checked already on another hook. A new
+	 * ISN on the same ports is a new attempt and needs its own permit. */
+	if (pend && (pend->flags & FG_PENDING_ADMITTED) && pend->isn == p->tcp_seq)
+		return 1;
 	if (READ_ONCE(u->permits) <= 0 || __sync_fetch_and_add(&u->permits, -1) <= 0)
 		return 0;
 	np.first_ns = now;
 	np.upstream_id = u->id;
 	np.flags = FG_PENDING_ADMITTED;
+	np.isn = p->tcp_seq; /* what the SYN-ACK or refusing RST must ack */
 	bpf_map_update_elem(&pending_syn, &fk, &np, BPF_ANY);
 	return 1;
 }

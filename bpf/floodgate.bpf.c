@@ -9,7 +9,8 @@
  *                interfaces where XDP costs a copy per frame (veth)
  *   tc_egress    upstream-facing: breakers of local and forwarded
  *                connections (RST turned back to the local stack), SYN counts
- *   tc_ingress   upstream-facing: SYN-ACK / RST / HTTP status observation
+ *   tc_ingress   upstream-facing: SYN-ACK / RST / HTTP status observation,
+ *                on flows tc_egress saw open (observe.h)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -154,7 +155,6 @@ int tc_egress(struct __sk_buff *skb)
 	struct fg_upstream *u;
 	struct fg_pkt p = {};
 	struct fg_config *cfg;
-	struct fg_flow_key fk;
 	int r, marked;
 
 	cfg = fg_cfg();
@@ -178,73 +178,39 @@ int tc_egress(struct __sk_buff *skb)
 	if (r == FG_BRK_DROP)
 		return TC_ACT_SHOT;
 
-	/* The controller's own probes judge themselves: no passive outcome. */
-	if (fg_is_syn(&p) && !marked) {
-		struct fg_pending np = { .first_ns = bpf_ktime_get_ns(), .upstream_id = u->id };
-
-		fg_ucount(u->id, FG_U_SYN);
-		fg_flow_key(&fk, &p, 0);
-		/* The first SYN's time: retransmits keep it. */
-		bpf_map_update_elem(&pending_syn, &fk, &np, BPF_NOEXIST);
+	/* The controller's own probes judge themselves: their SYNs are
+	 * recorded only so that their replies are known and never count. */
+	if (fg_is_syn(&p)) {
+		if (!marked)
+			fg_ucount(u->id, FG_U_SYN);
+		fg_record_syn(&p, u->id, marked ? FG_PENDING_PROBE : 0);
+	} else if (!marked) {
+		fg_observe_request(skb, &p);
 	}
 	return TC_ACT_OK;
-}
-
-/* A reply to one of the controller's own probes: a local socket with its mark. */
-static __always_inline int fg_reply_to_probe(struct __sk_buff *skb, const struct fg_pkt *p)
-{
-	struct bpf_sock_tuple t = {};
-	struct fg_config *cfg = fg_cfg();
-	struct bpf_sock *sk;
-	int probe;
-
-	if (!cfg || !cfg->probe_mark || p->l4proto != IPPROTO_TCP)
-		return 0;
-	if (p->is_v6) {
-		__builtin_memcpy(t.ipv6.saddr, p->src, 16);
-		__builtin_memcpy(t.ipv6.daddr, p->dst, 16);
-		t.ipv6.sport = p->sport;
-		t.ipv6.dport = p->dport;
-		sk = bpf_sk_lookup_tcp(skb, &t, sizeof(t.ipv6), BPF_F_CURRENT_NETNS, 0);
-	} else {
-		__builtin_memcpy(&t.ipv4.saddr, p->src + 12, 4);
-		__builtin_memcpy(&t.ipv4.daddr, p->dst + 12, 4);
-		t.ipv4.sport = p->sport;
-		t.ipv4.dport = p->dport;
-		sk = bpf_sk_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
-	}
-	if (!sk)
-		return 0;
-	probe = sk->mark == cfg->probe_mark;
-	bpf_sk_release(sk);
-	return probe;
 }
 
 SEC("tc")
 int tc_ingress(struct __sk_buff *skb)
 {
-	__u8 status[FG_HTTP_STATUS_LEN];
 	struct fg_upstream *u;
 	struct fg_pkt p = {};
-	__u32 off, id;
-	int cls;
+	__u8 flags;
+	__u32 id;
 
-	if (fg_parse_skb(skb, &p) != FG_PARSE_OK)
+	if (fg_parse_skb(skb, &p) != FG_PARSE_OK || p.l4proto != IPPROTO_TCP || !p.l4off)
 		return TC_ACT_OK;
 	u = fg_upstream_of(&p, 0);
 	if (!u)
 		return TC_ACT_OK;
 	id = u->id;
-	/* Probes judge themselves; a socket lookup only for what would count. */
-	if (fg_reply_may_count(&p) && fg_reply_to_probe(skb, &p))
-		return TC_ACT_OK;
-	off = fg_observe_reply(&p, u);
-	/* The payload may sit outside the linear area: copy it out. */
-	if (!off || bpf_skb_load_bytes(skb, off, status, sizeof(status)))
-		return TC_ACT_OK;
-	cls = fg_http_class(status);
-	if (cls >= 0)
-		fg_ucount(id, cls);
+	flags = p.tcp_flags;
+	if ((flags & (FG_TCP_SYN | FG_TCP_ACK)) == (FG_TCP_SYN | FG_TCP_ACK))
+		fg_observe_synack(skb, &p, id);
+	else if (flags & FG_TCP_RST)
+		fg_observe_rst(skb, &p, id);
+	else if (!(flags & FG_TCP_SYN) && fg_tcp_payload(&p))
+		fg_observe_answer(skb, &p, id);
 	return TC_ACT_OK;
 }
 

@@ -64,13 +64,31 @@ struct {
 	__type(value, struct fg_upstream_stats);
 } upstream_stats SEC(".maps");
 
-/* Connection attempts awaiting an answer; old entries are connect timeouts. */
+/*
+ * Connection attempts awaiting an answer; old entries are connect timeouts.
+ * Whoever deletes an entry owns its outcome: tc_ingress (a SYN-ACK or RST
+ * acking the SYN) or floodgated's sweep (a timeout), never both.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, FG_PENDING_SYN_MAX);
 	__type(key, struct fg_flow_key);
 	__type(value, struct fg_pending);
 } pending_syn SEC(".maps");
+
+/*
+ * Connections whose handshake the datapath saw, so replies on them may
+ * count (observe.h). Apart from pending_syn because the daemon's sweep
+ * deletes from that one: a swept entry must never take a live flow with
+ * it. An LRU: a flood of connections evicts the coldest flows, whose
+ * replies then stop counting (FG_C_FLOW_UNTRACKED says how often).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FG_FLOWS_MAX);
+	__type(key, struct fg_flow_key);
+	__type(value, struct fg_flow);
+} flows SEC(".maps");
 
 static __always_inline void fg_count(__u32 idx)
 {

@@ -125,6 +125,9 @@ enum fg_stat {
 	FG_R_MAX,
 	FG_C_NEW_SOURCE = FG_R_MAX, /* bucket inserted (map pressure) */
 	FG_C_FRAGMENT,              /* IP fragment seen */
+	FG_C_FLOW_NEW,              /* flow entry inserted (a handshake seen) */
+	FG_C_FLOW_UNTRACKED,        /* client data to an upstream on no flow entry
+				     * (evicted by pressure, or older than the attach) */
 	FG_STAT_MAX,
 };
 
@@ -134,7 +137,7 @@ enum fg_stat {
 		"malformed_pass", "monitor_deny", "monitor_limit",            \
 		"monitor_malformed", "deny", "limit_drop", "malformed",       \
 		"contention", "breaker_drop", "breaker_reset", "new_source",  \
-		"fragment"                                                    \
+		"fragment", "flow_new", "flow_untracked"                      \
 	}
 
 /* Enums in values print by name in bpftool map dump; they are 4 bytes. */

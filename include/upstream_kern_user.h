@@ -14,9 +14,11 @@
 #define FG_MAP_UPSTREAM_PORTS "upstream_ports"
 #define FG_MAP_UPSTREAM_STATS "upstream_stats"
 #define FG_MAP_PENDING_SYN "pending_syn"
+#define FG_MAP_FLOWS "flows"
 
 #define FG_UPSTREAMS_MAX 1024
 #define FG_PENDING_SYN_MAX 65536
+#define FG_FLOWS_MAX 65536 /* open connections whose replies can count */
 #define FG_UPSTREAM_NAME_LEN 32
 #define FG_STALE_DEFAULT_NS 3000000000ULL /* fail open 3 s after the last heartbeat */
 #define FG_PROBE_MARK_DEFAULT 0x464c4447 /* "FLDG": SO_MARK of the controller's probes */
@@ -78,6 +80,7 @@ enum fg_ustat {
 	FG_U_RESETS,    /* of those, SYNs answered with a RST */
 	FG_U_PROBES,    /* marked probe packets let through a non-closed breaker */
 	FG_U_STALE,     /* packets passed because the controller's heartbeat is stale */
+	FG_U_IGNORED,   /* SYN-ACKs and status lines the flow checks refused to count */
 	FG_U_MAX,
 };
 
@@ -85,7 +88,7 @@ enum fg_ustat {
 	{                                                                     \
 		"syn", "syn_ack", "rst", "http_2xx", "http_3xx", "http_4xx",  \
 		"http_429", "http_5xx", "rejected", "resets_sent", "probes",  \
-		"stale_pass"                                                  \
+		"stale_pass", "ignored"                                       \
 	}
 
 struct fg_upstream_stats {
@@ -103,16 +106,40 @@ struct fg_flow_key {
 };
 
 #define FG_PENDING_ADMITTED 1 /* spent a half-open permit: retransmits pass */
+#define FG_PENDING_PROBE 2    /* the controller's own probe: no passive outcome */
 
 struct fg_pending {
-	__u64 first_ns; /* first SYN seen */
+	__u64 first_ns; /* first SYN seen (of this ISN) */
 	__u32 upstream_id;
 	__u32 flags;    /* FG_PENDING_* */
+	__u32 isn;      /* the SYN's sequence number: a SYN-ACK or RST must ack isn + 1 */
+	__u32 pad;
+};
+
+/*
+ * flows: a connection to an upstream whose handshake the datapath saw (a
+ * recorded SYN, then the SYN-ACK acking it), keyed like pending_syn from
+ * the client's side. Only on these may a status line count, and only the
+ * first server byte of the answer to new client data: the byte the client
+ * acked when it sent that data. Each field has one writer: tc_ingress
+ * inserts the entry and writes srv_gen; tc_egress writes the cli_ fields
+ * and req_ack. Sequence numbers are host order.
+ */
+#define FG_FLOW_PROBE 1 /* the controller's own probe: its replies never count */
+
+struct fg_flow {
+	__u32 req_ack;  /* egress: the client's ack at its last new data = where the answer starts */
+	__u32 cli_next; /* egress: the client's next sequence number after its data seen */
+	__u32 cli_gen;  /* egress: bumped by each segment of new client data */
+	__u32 srv_gen;  /* ingress: cli_gen when the last answer was counted */
+	__u32 upstream_id;
+	__u32 flags;    /* FG_FLOW_* */
 };
 
 _Static_assert(sizeof(struct fg_upstream_key) == 20, "fg_upstream_key layout");
 _Static_assert(sizeof(struct fg_upstream) == 80, "fg_upstream layout");
 _Static_assert(sizeof(struct fg_flow_key) == 40, "fg_flow_key layout");
-_Static_assert(sizeof(struct fg_pending) == 16, "fg_pending layout");
+_Static_assert(sizeof(struct fg_pending) == 24, "fg_pending layout");
+_Static_assert(sizeof(struct fg_flow) == 24, "fg_flow layout");
 
 #endif /* UPSTREAM_KERN_USER_H */

@@ -69,6 +69,7 @@ $(ASAN_OUT)/tests/test_bpf: $(call asan_objs,$(TEST_BPF_OBJS)) $(ASAN_LIB)
 -include tests/netns/netns.mk
 -include tests/netns/breaker.mk
 -include tests/netns/daemon.mk
+-include tests/netns/forged.mk
 -include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
 

@@ -561,7 +561,9 @@ static void sweep_one(struct fg_daemon *d, const struct fg_flow_key *key,
 
 	if (v->first_ns >= now || now - v->first_ns <= limit)
 		return;
-	if (bpf_map_delete_elem(d->maps.pending_syn, key) == 0 && i >= 0) {
+	/* A probe's unanswered SYN is the probe's own failure, not ours. */
+	if (bpf_map_delete_elem(d->maps.pending_syn, key) == 0 && i >= 0 &&
+	    !(v->flags & FG_PENDING_PROBE)) {
 		d->ups[i].pend_timeouts++;
 		d->ups[i].m.timeouts++;
 	}

@@ -14,6 +14,7 @@
 const char *const fg_map_names[] = {
 	FG_MAP_CONFIG,    FG_MAP_POLICY,         FG_MAP_BUCKETS,        FG_MAP_STATS,
 	FG_MAP_UPSTREAMS, FG_MAP_UPSTREAM_PORTS, FG_MAP_UPSTREAM_STATS, FG_MAP_PENDING_SYN,
+	FG_MAP_FLOWS,
 };
 const int fg_map_count = sizeof(fg_map_names) / sizeof(fg_map_names[0]);
 _Static_assert(sizeof(struct fg_maps) == sizeof(fg_map_names) / sizeof(char *) * sizeof(int),
@@ -173,6 +174,16 @@ int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX]
 	fg_upstream_stats_fold(vals, ncpu, out);
 	free(vals);
 	return 0;
+}
+
+__u64 fg_map_capacity(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.max_entries;
 }
 
 /* The kernel reports a map's memory use as "memlock" in its fdinfo. */

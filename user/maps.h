@@ -18,9 +18,10 @@ struct fg_maps {
 	int upstream_ports;
 	int upstream_stats;
 	int pending_syn;
+	int flows;
 };
 
-#define FG_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1 }
+#define FG_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1 }
 
 /* Names of every pinned map, for attach (pinning) and detach (unpinning). */
 extern const char *const fg_map_names[];
@@ -49,6 +50,9 @@ extern const char *const fg_ustat_names[FG_U_MAX];
 /* Entries in the bucket map, and its capacity and memory in bytes. */
 int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
 		     __u64 *memory);
+
+/* A map's max_entries, 0 if unknown. */
+__u64 fg_map_capacity(int fd);
 
 /* A map's kernel memory in bytes (fdinfo "memlock"), 0 if unknown. */
 __u64 fg_map_memory(int fd);

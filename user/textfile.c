@@ -160,6 +160,13 @@ static void upstream_metrics(FILE *f, const struct fg_daemon *d)
 		fprintf(f, ",reason=\"timeout\"} %llu\n",
 			(unsigned long long)d->ups[i].m.timeouts);
 	}
+	family(f, "floodgate_upstream_replies_ignored_total", "counter",
+	       "SYN-ACKs, refusing RSTs and HTTP status lines from the upstream not counted as "
+	       "outcomes: no recorded SYN or handshake, a wrong ack, not the start of an answer "
+	       "(forged, retransmitted, or in a body).");
+	for (int i = 0; i < d->n_ups; i++)
+		ups_u64(f, "floodgate_upstream_replies_ignored_total", &d->ups[i],
+			d->ups[i].m.c[FG_U_IGNORED]);
 	family(f, "floodgate_upstream_responses_total", "counter",
 	       "HTTP/1.x responses from the upstream, by status class.");
 	for (int i = 0; i < d->n_ups; i++)
@@ -187,6 +194,23 @@ static void datapath_metrics(FILE *f, const struct fg_dp_snapshot *s)
 		       "Sources that got a new bucket (map pressure: compare with the capacity).");
 		fprintf(f, "floodgate_bucket_inserts_total %llu\n",
 			(unsigned long long)s->stats[FG_C_NEW_SOURCE]);
+		family(f, "floodgate_flow_inserts_total", "counter",
+		       "Upstream connections whose handshake was seen and tracked (flow table "
+		       "pressure: compare with floodgate_flow_capacity).");
+		fprintf(f, "floodgate_flow_inserts_total %llu\n",
+			(unsigned long long)s->stats[FG_C_FLOW_NEW]);
+		family(f, "floodgate_flow_untracked_segments_total", "counter",
+		       "Client data segments to an upstream on a connection the flow table does not "
+		       "hold (evicted under pressure, or opened before the attach): its answers do "
+		       "not count.");
+		fprintf(f, "floodgate_flow_untracked_segments_total %llu\n",
+			(unsigned long long)s->stats[FG_C_FLOW_UNTRACKED]);
+	}
+	if (s->flow_capacity) {
+		family(f, "floodgate_flow_capacity", "gauge",
+		       "Upstream connections the flow table holds before the least recently used "
+		       "are evicted.");
+		fprintf(f, "floodgate_flow_capacity %llu\n", (unsigned long long)s->flow_capacity);
 	}
 	if (s->have_buckets) {
 		family(f, "floodgate_tracked_sources", "gauge",
@@ -227,6 +251,7 @@ void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s)
 		return;
 	s->have_stats = fg_stats_sum(&d->maps, s->stats) == 0;
 	s->have_buckets = fg_buckets_usage(&d->maps, &s->tracked, &s->capacity, &mem) == 0;
+	s->flow_capacity = fg_map_capacity(d->maps.flows);
 	now = fg_now_ns();
 	if (fg_config_get(&d->maps, &cfg) == 0 && cfg.heartbeat_ns) {
 		s->have_heartbeat = 1;

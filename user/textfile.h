@@ -20,6 +20,7 @@ struct fg_dp_snapshot {
 	__u64 stats[FG_STAT_MAX];
 	int have_buckets;
 	__u64 tracked, capacity;
+	__u64 flow_capacity; /* 0: unknown */
 	int have_heartbeat;
 	__u64 heartbeat_age_ns;
 };

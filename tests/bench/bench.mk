@@ -24,3 +24,22 @@ $(OUTPUT)/tests/bench_breaker $(OUTPUT)/tests/bench_prog $(OUTPUT)/tests/bench_g
 $(OUTPUT)/tests/bench_%: $(OUTPUT)/tests/bench/bench_%.o $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# bench_observe: today's observer against the one before flow checks, a
+# reference program of its own (tests/bench/progs/observe_old.bpf.c).
+BENCH_TOOLS += $(OUTPUT)/tests/bench_observe
+TEST_TOOLS += $(OUTPUT)/tests/bench_observe
+
+$(OUTPUT)/tests/observe_old.bpf.o: tests/bench/progs/observe_old.bpf.c vmlinux.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUTPUT)/tests/observe_old.skel.h: $(OUTPUT)/tests/observe_old.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name observe_old > $@
+
+$(OUTPUT)/tests/bench/bench_observe.o: $(OUTPUT)/tests/observe_old.skel.h
+$(OUTPUT)/tests/bench_observe: $(OUTPUT)/tests/bench/bench_observe.o $(OUTPUT)/tests/bpf/pkt.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

@@ -27,7 +27,9 @@
 #     upstreams configured vs none (the breaker check's added cost), with no
 #     policy and with a limit the source stays within; tc_egress / tc_ingress
 #     over a SYN to a closed upstream, an ACK to a non-upstream and an HTTP
-#     response from an upstream, each beside tc_ok (returns TC_ACT_OK).
+#     response from an upstream, each beside tc_ok (returns TC_ACT_OK); and
+#     (build/tests/bench_observe) the flow-checked observer per frame against
+#     the observer before it, built as a reference program, and tc_ok.
 #  5. Fail fast end to end (tests/bench/failfast.sh, three namespaces of its
 #     own: client -> forwarding gateway -> upstream): median time for
 #     connect() to fail with the breaker forced open (reject reset, reject
@@ -126,7 +128,7 @@ trap 'exit 130' INT TERM HUP
 
 [ "$(id -u)" = 0 ] || die "needs root (BPF programs, network namespaces)"
 NEED_TOOLS="bench_prog bench_gen bench_sink bench_attach"
-[ "$SKIP_BREAKER" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_breaker"
+[ "$SKIP_BREAKER" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_breaker bench_observe"
 [ "$SKIP_FAILFAST" = 1 ] || NEED_TOOLS="$NEED_TOOLS connect_time"
 for t in $NEED_TOOLS; do
 	[ -x "$TOOLS/$t" ] || die "missing $TOOLS/$t: run 'make bench'"
@@ -172,6 +174,15 @@ if [ "$SKIP_BREAKER" != 1 ]; then
 	# shellcheck disable=SC2086
 	timeout 300 "$TOOLS/bench_breaker" --cpu "$RX_CPU" $BREAKER_ARGS >"$BRK" ||
 		{ BRK_ERR="bench_breaker failed (exit $?)"; log "$BRK_ERR"; }
+fi
+
+# ---------------------------------------------------------------- 4c. observer, prog test run
+OBS="$TMP/observe.txt"
+OBS_ERR=""
+if [ "$SKIP_BREAKER" != 1 ]; then
+	log "4c. observer, BPF_PROG_TEST_RUN (about 10 s)"
+	timeout 120 "$TOOLS/bench_observe" -c "$RX_CPU" >"$OBS" ||
+		{ OBS_ERR="bench_observe failed (exit $?)"; log "$OBS_ERR"; }
 fi
 
 # ---------------------------------------------------------------- 2. veth setup
@@ -549,7 +560,7 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 				case $c in
 				*_syn) fl="SYN to a closed upstream (a known flow)" ;;
 				*_ack) fl="ACK to a non-upstream (198.18.3.3:80)" ;;
-				*_http) fl="HTTP/1.1 200 response from the upstream" ;;
+				*_http) fl="HTTP/1.1 200 from the upstream, on no flow" ;;
 				esac
 				printf '   %-11s %-46s %9.2f %9.2f %6.2fx\n' "tc_${c%%_*}" "$fl" \
 					"$(bv "tc_${c}_ns")" "$(bv "tc_${c}_tc_ok_ns")" "$(bv "tc_${c}_ratio")"
@@ -568,11 +579,42 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 			echo "   ($(bv tc_newflow_pending_found) of $(($(bv tc_newflow_flows) * $(bv tc_newflow_passes))) entries there afterwards): their difference is the insert. The kernel's"
 			echo "   per-call duration, median of $(bv tc_newflow_passes) passes; one run per call starts with caches the syscall"
 			echo "   cooled and includes the kernel's clock reads, hence the higher floor."
-			echo "   Counted by the programs: SYNs $(bv tc_syn_counted), HTTP 2xx $(bv tc_http_2xx_counted) (expected $(bv tc_expected_each) each);"
+			echo "   Counted by the programs: SYNs $(bv tc_syn_counted), status lines seen (2xx or, on no flow, ignored)"
+			echo "   $(bv tc_http_seen_counted) (expected $(bv tc_expected_each) each);"
 			echo "   one-call SYNs $(bv tc_newflow_syn_counted) (expected $(bv tc_newflow_expected))."
 			echo
 		fi
 		[ -n "$BRK_ERR" ] && bar "4 bench_breaker ran" "$BRK_ERR" "FAIL"
+	fi
+	if [ -s "$OBS" ] || [ -n "$OBS_ERR" ]; then
+		ov() { kv "$1" "$OBS"; }
+		if [ -n "$(ov obs_runs)" ]; then
+			echo "   4c The flow-checked observer against the observer before it (commit 9789a48, built as"
+			echo "      tests/bench/progs/observe_old.bpf.c on the same maps) and tc_ok, same rounds:"
+			echo "      ns per packet, repeat=$(ov obs_repeat), medians of $(ov obs_runs) rounds, new - old within a round"
+			echo
+			printf '   %-11s %-44s %8s %8s %8s %8s\n' "program" "frame" "new" "old" "new-old" "tc_ok"
+			for c in egress_syn egress_request egress_ack ingress_synack ingress_status ingress_body ingress_forged; do
+				case $c in
+				egress_syn) fl="SYN retransmit to a closed upstream" ;;
+				egress_request) fl="client data on a tracked flow" ;;
+				egress_ack) fl="pure ACK on a tracked flow" ;;
+				ingress_synack) fl="SYN-ACK again (no pending SYN)" ;;
+				ingress_status) fl="HTTP/1.1 200 at the answer's start" ;;
+				ingress_body) fl="body segment on a tracked flow" ;;
+				ingress_forged) fl="forged HTTP/1.1 503 on no flow" ;;
+				esac
+				printf '   %-11s %-44s %8.1f %8.1f %+8.1f %8.1f\n' "tc_${c%%_*}" "$fl" \
+					"$(ov "obs_${c}_new")" "$(ov "obs_${c}_old")" "$(ov "obs_${c}_delta")" "$(ov "obs_${c}_tc_ok")"
+			done
+			echo
+			echo "   Ingress: the old observer looked up a socket (bpf_sk_lookup_tcp) for every SYN, RST and"
+			echo "   payload to tell the controller's probes apart; the new one marks probe SYNs at egress and"
+			echo "   does one flows lookup instead. Egress: client data now costs a flows lookup (and, for new"
+			echo "   data, the ack read); SYNs a lookup more when their pending entry exists (a retransmit)."
+			echo
+		fi
+		[ -n "$OBS_ERR" ] && bar "4c bench_observe ran" "$OBS_ERR" "FAIL"
 	fi
 
 	if [ -s "$FF" ] || [ -n "$FF_ERR" ]; then

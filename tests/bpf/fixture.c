@@ -42,6 +42,7 @@ int fx_load(void)
 	fx_maps.upstream_ports = bpf_map__fd(fx_skel->maps.upstream_ports);
 	fx_maps.upstream_stats = bpf_map__fd(fx_skel->maps.upstream_stats);
 	fx_maps.pending_syn = bpf_map__fd(fx_skel->maps.pending_syn);
+	fx_maps.flows = bpf_map__fd(fx_skel->maps.flows);
 	fg_config_defaults(&cfg);
 	cfg.heartbeat_ns = fg_now_ns(); /* a live controller unless a test says not */
 	cfg.stale_ns = 3600ULL * 1000000000ULL;

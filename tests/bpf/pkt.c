@@ -116,6 +116,7 @@ static void put_tcp(const struct pkt_spec *s, __u8 *p)
 	th.dest = htons(s->dport ? s->dport : 80);
 	th.doff = 5;
 	th.seq = htonl(s->seq);
+	th.ack_seq = htonl(s->ack);
 	th.window = htons(64240);
 	memcpy(p, &th, sizeof(th));
 	p[13] = s->tcp_flags ? s->tcp_flags : 0x02;

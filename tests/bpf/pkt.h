@@ -20,6 +20,7 @@ struct pkt_spec {
 	__u16 sport, dport;
 	__u8 tcp_flags;        /* 0: SYN */
 	__u32 seq;             /* TCP sequence number */
+	__u32 ack;             /* TCP acknowledgment number */
 };
 
 /* One's complement sum helper, exported for checking checksums. */
