@@ -41,6 +41,8 @@ __noinline int fg_parse_skb(struct __sk_buff *skb, struct fg_pkt *p)
 {
 	if (!p)
 		return FG_PARSE_NOT_IP;
+	/* skb->len counts from the Ethernet header here, as data does. */
+	p->gso_len = skb->gso_size ? skb->len : 0;
 	return fg_parse(p, (void *)(long)skb->data, (void *)(long)skb->data_end);
 }
 

@@ -67,6 +67,20 @@ int fx_run(struct bpf_program *prog, const void *frame, size_t len, __u32 mark, 
 	return o.retval;
 }
 
+int fx_run_gso(struct bpf_program *prog, const void *frame, size_t len, __u16 gso_size,
+	       __u16 gso_segs)
+{
+	struct __sk_buff skb = { .gso_size = gso_size, .gso_segs = gso_segs };
+	__u8 scratch[512];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .repeat = 1,
+		    .data_out = scratch, .data_size_out = sizeof(scratch), .ctx_in = &skb,
+		    .ctx_size_in = sizeof(skb));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o))
+		return -errno;
+	return o.retval;
+}
+
 static int run_spec(struct bpf_program *prog, struct pkt_spec s, __u32 mark)
 {
 	__u8 buf[512];

@@ -28,6 +28,10 @@ void fx_unload(void);
  * (possibly rewritten) frame is copied there and *out_len set. */
 int fx_run(struct bpf_program *prog, const void *frame, size_t len, __u32 mark, void *out,
 	   __u32 *out_len);
+/* The same with the skb's GSO fields set (TC programs only), as for a
+ * GRO-merged or TSO skb. */
+int fx_run_gso(struct bpf_program *prog, const void *frame, size_t len, __u16 gso_size,
+	       __u16 gso_segs);
 int fx_xdp(struct pkt_spec s);
 int fx_tc_egress(struct pkt_spec s, __u32 mark);
 int fx_tc_ingress(struct pkt_spec s);
