@@ -134,29 +134,19 @@ TEST(parse_edge_cases)
 					   cases[i].hook == TC_LIMIT ? fx_skel->progs.tc_limit :
 					   fx_skel->progs.tc_egress;
 		int id = ids[!!strchr(cases[i].s.src, ':')];
-		__u64 stats[FG_STAT_MAX], ustats[FG_U_MAX];
+		struct fx_snap snap;
 		__u8 buf[512];
 		size_t len = pkt_build(&cases[i].s, buf, sizeof(buf));
-		char what[160];
 		int verdict;
 
 		if (cases[i].edit == LEN_ZERO)
 			len_zero(buf, &cases[i].s);
-		fg_stats_sum(&fx_maps, stats);
-		fg_upstream_stats_sum(&fx_maps, id, ustats);
+		fx_snap(&snap, id);
 		verdict = cases[i].gso ? fx_run_gso(prog, buf, len, 1448, 2) :
 					 fx_run(prog, buf, len, 0, NULL, NULL);
 		ASSERT_EQ(verdict, cases[i].verdict, cases[i].what);
-		/* The named counter moved by one, and nothing else did. */
-		for (int c = 0; c < FG_STAT_MAX; c++) {
-			snprintf(what, sizeof(what), "%s: %s", cases[i].what, fg_stat_names[c]);
-			ASSERT_EQ(fx_stat(c), stats[c] + (c == cases[i].stat), what);
-		}
-		for (int c = 0; c < FG_U_MAX; c++) {
-			snprintf(what, sizeof(what), "%s: upstream %s", cases[i].what,
-				 fg_ustat_names[c]);
-			ASSERT_EQ(fx_ustat(id, c), ustats[c] + (c == cases[i].ustat), what);
-		}
+		/* The named counters moved by one, and nothing else did. */
+		fx_expect_moved(&snap, cases[i].stat, cases[i].ustat, -1, cases[i].what);
 	}
 }
 
