@@ -9,6 +9,9 @@
 
 #include "maps.h"
 #include "parsing.h"
+#include "gcra.h"
+
+#define FG_PERMIT_RETRIES 8
 
 enum fg_brk {
 	FG_BRK_PASS = 0,
@@ -56,6 +59,59 @@ static __always_inline struct fg_upstream *fg_upstream_of(const struct fg_pkt *p
 	return bpf_map_lookup_elem(&upstreams, &key);
 }
 
+static __always_inline struct fg_upstream_rt *fg_upstream_rt_of(__u32 id)
+{
+	return bpf_map_lookup_elem(&upstream_rt, &id);
+}
+
+/*
+ * Spend one of the u->permits of this half-open period, or fail. The count
+ * lives in upstream_rt, not in the entry: the controller rewrites entries
+ * (a success counted, a restart), and a count it read before a packet spent
+ * a permit would give that permit back when written. The period's number
+ * rides in the same word, so a new period starts from 0 with one CAS. Lost
+ * races past FG_PERMIT_RETRIES refuse: half-open errs on admitting less.
+ */
+static __always_inline int fg_permit_take(const struct fg_upstream *u)
+{
+	struct fg_upstream_rt *rt = fg_upstream_rt_of(u->id);
+	__u64 gen = READ_ONCE(u->half_open_gen);
+	__s32 granted = READ_ONCE(u->permits);
+	int i;
+
+	if (!rt || granted <= 0)
+		return 0;
+#pragma unroll
+	for (i = 0; i < FG_PERMIT_RETRIES; i++) {
+		__u64 old = READ_ONCE(rt->permits_used);
+		__u32 used = (old >> 32) == gen ? (__u32)old : 0;
+
+		if (used >= (__u32)granted)
+			return 0;
+		if (__sync_val_compare_and_swap(&rt->permits_used, old, gen << 32 | (used + 1)) == old)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * reject = reset: take a token from the upstream's RST bucket, reset_rate
+ * per second holding one second's worth. Only for a RST that will be sent
+ * (after fg_rst_plan), so unsafe targets spend nothing.
+ */
+static __always_inline int fg_reset_take(__u32 id, __u32 reset_rate)
+{
+	struct fg_upstream_rt *rt = fg_upstream_rt_of(id);
+	__u32 rate = reset_rate ? reset_rate : FG_RESET_RATE_DEFAULT;
+
+	if (!rt)
+		return 0;
+	if (rate > FG_RESET_RATE_MAX)
+		rate = FG_RESET_RATE_MAX;
+	return fg_gcra_admit(&rt->reset_tat, 1000000000ULL / rate, rate, bpf_ktime_get_ns()) ==
+	       FG_GCRA_PASS;
+}
+
 /* A half-open breaker admits a new connection while a permit remains. */
 static __always_inline int fg_half_open_admit(struct fg_upstream *u, const struct fg_pkt *p,
 					      __u64 now)
@@ -71,7 +127,7 @@ static __always_inline int fg_half_open_admit(struct fg_upstream *u, const struc
 	 * ISN on the same ports is a new attempt and needs its own permit. */
 	if (pend && (pend->flags & FG_PENDING_ADMITTED) && pend->isn == p->tcp_seq)
 		return 1;
-	if (READ_ONCE(u->permits) <= 0 || __sync_fetch_and_add(&u->permits, -1) <= 0)
+	if (!fg_permit_take(u))
 		return 0;
 	np.first_ns = now;
 	np.upstream_id = u->id;

@@ -47,6 +47,10 @@
 #ifndef IPPROTO_DSTOPTS
 #define IPPROTO_DSTOPTS 60
 #endif
+/* Extension headers newer than the parser's first list (RFC 7045 §2). */
+#define FG_IPPROTO_MH 135    /* Mobility */
+#define FG_IPPROTO_HIP 139   /* Host Identity Protocol */
+#define FG_IPPROTO_SHIM6 140
 
 #ifndef READ_ONCE
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))

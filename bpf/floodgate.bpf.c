@@ -42,6 +42,8 @@ __noinline int fg_parse_skb(struct __sk_buff *skb, struct fg_pkt *p)
 {
 	if (!p)
 		return FG_PARSE_NOT_IP;
+	/* skb->len counts from the Ethernet header here, as data does. */
+	p->gso_len = skb->gso_size ? skb->len : 0;
 	return fg_parse(p, (void *)(long)skb->data, (void *)(long)skb->data_end);
 }
 
@@ -52,13 +54,34 @@ static __always_inline struct fg_config *fg_cfg(void)
 	return bpf_map_lookup_elem(&config_map, &zero);
 }
 
+/*
+ * A refused SYN in reset mode: may it be answered (a safe target, a token of
+ * the upstream's reset_rate)? 0 when it may; else counted, and the caller
+ * drops the SYN instead.
+ */
+static __always_inline int fg_reset_allowed(const struct fg_pkt *p, void *data, void *end,
+					    __u32 id, __u32 reset_rate, struct fg_rst *r)
+{
+	if (fg_rst_plan(p, data, end, r)) {
+		fg_ucount(id, FG_U_RST_REFUSED);
+		return -1;
+	}
+	if (!fg_reset_take(id, reset_rate)) {
+		fg_ucount(id, FG_U_RST_LIMITED);
+		return -1;
+	}
+	return 0;
+}
+
 /* XDP: answer a refused SYN with a RST, sent back out the same port. */
-static __always_inline int xdp_reset(struct xdp_md *ctx, const struct fg_pkt *p)
+static __always_inline int xdp_reset(struct xdp_md *ctx, const struct fg_pkt *p,
+				     const struct fg_upstream *u)
 {
 	struct fg_rst r;
 	long len;
 
-	if (fg_rst_plan(p, &r))
+	if (fg_reset_allowed(p, (void *)(long)ctx->data, (void *)(long)ctx->data_end, u->id,
+			     u->reset_rate, &r))
 		return -1;
 	len = (void *)(long)ctx->data_end - (void *)(long)ctx->data;
 	/* Keep clang from folding this into 32-bit pointer math. */
@@ -99,7 +122,7 @@ int xdp_ingress(struct xdp_md *ctx)
 	/* Step 4: the destination's breaker, for what the limits let through. */
 	if (r == FG_PARSE_OK && reason < FG_R_FIRST_DROP && (u = fg_upstream_of(&p, 1))) {
 		r = fg_breaker(&p, cfg, u, 0);
-		if (r == FG_BRK_RESET && xdp_reset(ctx, &p) == 0) {
+		if (r == FG_BRK_RESET && xdp_reset(ctx, &p, u) == 0) {
 			fg_ucount(u->id, FG_U_RESETS);
 			fg_count(FG_R_BREAKER_RESET);
 			return XDP_TX;
@@ -138,11 +161,13 @@ int tc_limit(struct __sk_buff *skb)
 }
 
 /* TC: turn a refused SYN into a RST and hand it to our own stack. */
-static __always_inline int tc_reset(struct __sk_buff *skb, const struct fg_pkt *p)
+static __always_inline int tc_reset(struct __sk_buff *skb, const struct fg_pkt *p, __u32 id,
+				    __u32 reset_rate)
 {
 	struct fg_rst r;
 
-	if (fg_rst_plan(p, &r))
+	if (fg_reset_allowed(p, (void *)(long)skb->data, (void *)(long)skb->data_end, id,
+			     reset_rate, &r))
 		return -1;
 	if (bpf_skb_change_tail(skb, r.len, 0) || bpf_skb_pull_data(skb, r.len))
 		return -1;
@@ -169,7 +194,7 @@ int tc_egress(struct __sk_buff *skb)
 	if (r == FG_BRK_RESET) {
 		__u32 id = u->id; /* the map value pointer does not survive the rewrite */
 
-		if (tc_reset(skb, &p) == 0) {
+		if (tc_reset(skb, &p, id, u->reset_rate) == 0) {
 			fg_ucount(id, FG_U_RESETS);
 			return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 		}

@@ -64,6 +64,15 @@ struct {
 	__type(value, struct fg_upstream_stats);
 } upstream_stats SEC(".maps");
 
+/* Per upstream id, what the datapath itself keeps: the reset_rate bucket
+ * and the half-open permits spent (see struct fg_upstream_rt). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FG_UPSTREAMS_MAX);
+	__type(key, __u32);
+	__type(value, struct fg_upstream_rt);
+} upstream_rt SEC(".maps");
+
 /*
  * Connection attempts awaiting an answer; old entries are connect timeouts.
  * Whoever deletes an entry owns its outcome: tc_ingress (a SYN-ACK or RST

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
  * Packet parsing shared by every floodgate program: Ethernet with up to two
- * 802.1Q/802.1ad tags, IPv4 (options, fragments) and IPv6 (common extension
- * headers), then the TCP/UDP ports when the packet carries them. Works on
- * plain data/data_end pointers so XDP and TC entry points share it.
+ * 802.1Q/802.1ad tags, IPv4 (options, fragments) and IPv6 (up to
+ * FG_MAX_V6_EXT extension headers), then the TCP/UDP ports when the packet
+ * carries them. Works on plain data/data_end pointers so XDP and TC entry
+ * points share it.
+ *
+ * What the parser cannot see through is malformed, never "no ports": a
+ * packet whose ports go unread would skip the breaker check. So a third VLAN
+ * tag, an extension-header chain longer than FG_MAX_V6_EXT, and a TCP header
+ * shorter than 20 bytes or longer than its datagram are all FG_PARSE_MALFORMED
+ * (dropped by default, see fg_config.malformed).
  */
 #ifndef FG_PARSING_H
 #define FG_PARSING_H
@@ -28,7 +35,7 @@ struct fg_pkt {
 	__u16 dport;
 	__u16 l3off;     /* IP header, from the frame start */
 	__u16 l4off;     /* L4 header; 0 when absent */
-	__u16 l3end;     /* end of the IP datagram per its length fields */
+	__u32 l3end;     /* end of the IP datagram per its length fields */
 	__u8 l4proto;    /* IPPROTO_*; of the last header parsed */
 	__u8 is_v6;
 	__u8 frag;       /* a fragment of any kind */
@@ -36,6 +43,11 @@ struct fg_pkt {
 	__u8 tcp_flags;  /* FIN..CWR bits (byte 13 of the TCP header) */
 	__u8 tcp_hlen;   /* TCP header length in bytes */
 	__u32 tcp_seq;   /* host order */
+	/* Input, set by the caller before fg_parse(): the skb's length when it
+	 * is a GSO skb (TC only), else 0. Such an IP header may carry length 0
+	 * (BIG TCP, over 64 KiB), meaning "to the end of the skb". XDP leaves
+	 * it 0: a frame off the wire always has real lengths. */
+	__u32 gso_len;
 };
 
 #define FG_TCP_FIN 0x01
@@ -67,7 +79,21 @@ static __always_inline void fg_copy16(__u8 *out, const void *in)
 	d[3] = s[3];
 }
 
-/* Ports from a TCP/UDP header at l4; a header that does not fit is malformed. */
+/* IPv6 extension headers (RFC 7045) the parser walks to reach L4. */
+static __always_inline int fg_v6_is_ext(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT ||
+	       nexthdr == IPPROTO_AH || nexthdr == FG_IPPROTO_MH ||
+	       nexthdr == FG_IPPROTO_HIP || nexthdr == FG_IPPROTO_SHIM6;
+}
+
+/*
+ * Ports from a TCP/UDP header at l4; a header that does not fit is malformed.
+ * So is a TCP data offset below 5 words, or one reaching past the datagram:
+ * the kernel drops both (tcp_v4_rcv, "bad_packet"), and a header we misread
+ * could hide a SYN from the breaker or the observer.
+ */
 static __always_inline int fg_parse_l4(struct fg_pkt *p, void *data, void *l4, void *end)
 {
 	p->l4off = l4 - data;
@@ -75,6 +101,8 @@ static __always_inline int fg_parse_l4(struct fg_pkt *p, void *data, void *l4, v
 		struct tcphdr *th = l4;
 
 		if ((void *)(th + 1) > end)
+			return FG_PARSE_MALFORMED;
+		if (th->doff < 5 || p->l4off + th->doff * 4 > p->l3end)
 			return FG_PARSE_MALFORMED;
 		p->sport = th->source;
 		p->dport = th->dest;
@@ -95,17 +123,23 @@ static __always_inline int fg_parse_l4(struct fg_pkt *p, void *data, void *l4, v
 static __always_inline int fg_parse_ipv4(struct fg_pkt *p, void *data, void *l3, void *end)
 {
 	struct iphdr *iph = l3;
-	__u32 hlen;
+	__u32 hlen, tot;
 
 	if ((void *)(iph + 1) > end)
 		return FG_PARSE_MALFORMED;
 	if (iph->version != 4 || iph->ihl < 5)
 		return FG_PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
-	if (l3 + hlen > end || bpf_ntohs(iph->tot_len) < hlen)
+	tot = bpf_ntohs(iph->tot_len);
+	/* BIG TCP: a GSO TCP skb over 64 KiB has tot_len 0 and its real length
+	 * in the skb (the kernel's iph_totlen()). Only there: at XDP, or on any
+	 * other skb, tot_len 0 stays malformed. */
+	if (tot == 0 && p->gso_len > (__u32)(l3 - data) && iph->protocol == IPPROTO_TCP)
+		tot = p->gso_len - (l3 - data);
+	if (l3 + hlen > end || tot < hlen)
 		return FG_PARSE_MALFORMED;
 
-	p->l3end = (l3 - data) + bpf_ntohs(iph->tot_len);
+	p->l3end = (l3 - data) + tot;
 	fg_v4_mapped(p->src, iph->saddr);
 	fg_v4_mapped(p->dst, iph->daddr);
 	p->l4proto = iph->protocol;
@@ -124,14 +158,22 @@ static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *data, void *l3,
 {
 	struct ipv6hdr *ip6h = l3;
 	void *pos = l3 + sizeof(*ip6h);
+	__u32 plen, l3off = l3 - data;
+	int i, gso_plen = 0;
 	__u8 nexthdr;
-	int i;
 
 	if ((void *)(ip6h + 1) > end)
 		return FG_PARSE_MALFORMED;
 	if (ip6h->version != 6)
 		return FG_PARSE_MALFORMED;
-	p->l3end = (l3 - data) + sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
+	plen = bpf_ntohs(ip6h->payload_len);
+	/* BIG TCP over IPv6: as for IPv4, payload_len 0 on a GSO skb, which
+	 * must then turn out to be TCP (checked below). */
+	if (plen == 0 && p->gso_len > l3off + sizeof(*ip6h)) {
+		plen = p->gso_len - l3off - sizeof(*ip6h);
+		gso_plen = 1;
+	}
+	p->l3end = l3off + sizeof(*ip6h) + plen;
 	fg_copy16(p->src, &ip6h->saddr);
 	fg_copy16(p->dst, &ip6h->daddr);
 	p->is_v6 = 1;
@@ -141,9 +183,7 @@ static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *data, void *l3,
 	for (i = 0; i < FG_MAX_V6_EXT; i++) {
 		struct ipv6_opt_hdr *oh = pos;
 
-		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING &&
-		    nexthdr != IPPROTO_DSTOPTS && nexthdr != IPPROTO_FRAGMENT &&
-		    nexthdr != IPPROTO_AH)
+		if (!fg_v6_is_ext(nexthdr))
 			break;
 		if ((void *)(oh + 1) > end)
 			return FG_PARSE_MALFORMED;
@@ -168,6 +208,10 @@ static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *data, void *l3,
 		else
 			pos += (oh->hdrlen + 1) * 8;
 	}
+	/* Still inside the chain: too long to follow. Malformed, not "no L4":
+	 * the kernel would walk on and deliver the TCP segment at its end. */
+	if (fg_v6_is_ext(nexthdr) || (gso_plen && nexthdr != IPPROTO_TCP))
+		return FG_PARSE_MALFORMED;
 	p->l4proto = nexthdr;
 	return fg_parse_l4(p, data, pos, end);
 }
@@ -195,6 +239,10 @@ static __always_inline int fg_parse(struct fg_pkt *p, void *data, void *end)
 		proto = vh->h_vlan_encapsulated_proto;
 		pos += sizeof(*vh);
 	}
+	/* A third tag: IP may hide behind it, and the stack of a box with
+	 * stacked VLAN devices would parse it. Unparsed is not "not IP". */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+		return FG_PARSE_MALFORMED;
 
 	p->l3off = pos - data;
 	if (proto == bpf_htons(ETH_P_IP))

@@ -5,7 +5,9 @@
  * the caller trims the frame (bpf_xdp_adjust_tail / bpf_skb_change_tail)
  * between fg_rst_plan() and fg_rst_write(), and sends it back.
  * Only plain headers are answered (IPv4 without options, IPv6 without
- * extension headers); anything else is dropped instead.
+ * extension headers), and only where a RST is safe to send (fg_rst_safe);
+ * anything else is dropped instead. The caller also spends a reset_rate
+ * token (fg_reset_take) between the plan and the rewrite.
  */
 #ifndef FG_RST_H
 #define FG_RST_H
@@ -21,19 +23,73 @@ struct fg_rst {
 	__u8 is_v6;
 };
 
-/* Decide whether p (a SYN) can be answered, and how. 0 when it can. */
-static __always_inline int fg_rst_plan(const struct fg_pkt *p, struct fg_rst *r)
+/*
+ * May a RST go to p's source? Only to one host that could have sent the SYN:
+ * a forged source is the norm in a SYN flood, and an answer to a multicast,
+ * broadcast, loopback or unspecified address would reach many hosts, or
+ * this one, or none. The kernel drops these sources as martians itself
+ * (ip_route_input_slow, ipv6_rcv), so a real client is not refused a RST;
+ * 240/4 is reserved and routed nowhere.
+ *   IPv4: not 0/8 (this network), 127/8 (loopback), 224/4 (multicast) or
+ *         240/4 (reserved, and 255.255.255.255 limited broadcast).
+ *   IPv6: not ::, ::1, ff00::/8 (multicast) or ::ffff:0:0/96 (v4-mapped:
+ *         never a source on the wire, RFC 6890).
+ */
+static __always_inline int fg_rst_src_ok(const struct fg_pkt *p)
 {
-	__u32 l3len = p->is_v6 ? 40 : 20, end;
+	const __u32 *w = (const __u32 *)p->src;
+	__u8 a = p->src[12];
+
+	if (!p->is_v6)
+		return a != 0 && a != 127 && a < 224;
+	if (p->src[0] == 0xff)
+		return 0;
+	if (w[0] == 0 && w[1] == 0) {
+		if (w[2] == bpf_htonl(0x0000ffff))
+			return 0;
+		if (w[2] == 0 && (w[3] == 0 || w[3] == bpf_htonl(1)))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The frame: both MACs unicast (I/G bit clear). The RST swaps them, so a
+ * group source MAC would be its destination, and a group destination MAC
+ * (a SYN to broadcast or multicast) its source; the kernel would not have
+ * answered such a frame either (tcp_v4_rcv drops non-PACKET_HOST). Never a
+ * RST for a packet that has RST set (SYN|RST): RSTs are not answered.
+ */
+static __always_inline int fg_rst_safe(const struct fg_pkt *p, void *data, void *end)
+{
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > end)
+		return 0;
+	if ((eth->h_source[0] | eth->h_dest[0]) & 1)
+		return 0;
+	if (p->tcp_flags & FG_TCP_RST)
+		return 0;
+	return fg_rst_src_ok(p);
+}
+
+/* Decide whether p (a SYN in the frame at data) can be answered, and how.
+ * 0 when it can. */
+static __always_inline int fg_rst_plan(const struct fg_pkt *p, void *data, void *end,
+				       struct fg_rst *r)
+{
+	__u32 l3len = p->is_v6 ? 40 : 20, pend;
 
 	/* Plain headers only: IPv4 without options, IPv6 without extensions. */
 	if (p->l4proto != IPPROTO_TCP || p->l4off != p->l3off + l3len)
 		return -1;
+	if (!fg_rst_safe(p, data, end))
+		return -1;
 	r->l3off = p->l3off;
 	r->is_v6 = p->is_v6;
-	end = p->l4off + p->tcp_hlen;
+	pend = p->l4off + p->tcp_hlen;
 	/* SYN occupies one sequence number, its payload (if any) the rest. */
-	r->ack = p->tcp_seq + 1 + (p->l3end > end ? p->l3end - end : 0);
+	r->ack = p->tcp_seq + 1 + (p->l3end > pend ? p->l3end - pend : 0);
 	r->len = p->l4off + sizeof(struct tcphdr);
 	return 0;
 }

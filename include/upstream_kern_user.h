@@ -15,6 +15,7 @@
 #define FG_MAP_UPSTREAM_STATS "upstream_stats"
 #define FG_MAP_PENDING_SYN "pending_syn"
 #define FG_MAP_FLOWS "flows"
+#define FG_MAP_UPSTREAM_RT "upstream_rt"
 
 #define FG_UPSTREAMS_MAX 1024
 #define FG_PENDING_SYN_MAX 65536
@@ -22,6 +23,15 @@
 #define FG_UPSTREAM_NAME_LEN 32
 #define FG_STALE_DEFAULT_NS 3000000000ULL /* fail open 3 s after the last heartbeat */
 #define FG_PROBE_MARK_DEFAULT 0x464c4447 /* "FLDG": SO_MARK of the controller's probes */
+/*
+ * reject = reset: RSTs per second an upstream may send at most (a token
+ * bucket of this rate holding one second's worth); refused SYNs beyond it
+ * are dropped. Bounded by default: a spoofed SYN flood must not turn the box
+ * into a RST reflector. 1000/s answers a thousand clients' connect attempts
+ * a second at once, and beyond that costs ~60 KB/s of RSTs per upstream.
+ */
+#define FG_RESET_RATE_DEFAULT 1000
+#define FG_RESET_RATE_MAX 1000000
 
 /* upstreams: key. addr v4-mapped like everywhere; port in network order. */
 struct fg_upstream_key {
@@ -42,10 +52,15 @@ enum fg_reject {
 	FG_REJECT_RESET = 1, /* answer a TCP SYN with a RST; drop the rest */
 };
 
+/*
+ * Written by the controller (or the CLI) only: the datapath never writes an
+ * entry, so a controller's read-modify-write can never undo what the
+ * datapath did. What the datapath changes lives in upstream_rt.
+ */
 struct fg_upstream {
 	enum fg_breaker state;
 	enum fg_reject reject;
-	__s32 permits;  /* half-open: new connections still admitted (atomic dec) */
+	__s32 permits;  /* half-open: new connections admitted this period (see upstream_rt) */
 	__u32 id;       /* index into upstream_stats, < FG_UPSTREAMS_MAX */
 	__u32 forced;   /* set by an operator: exempt from the staleness guard */
 	/* The controller's own, kept here so a restart resumes them; the
@@ -56,6 +71,22 @@ struct fg_upstream {
 	__u64 open_until_ns; /* open: when half-open is due (0: not known) */
 	__u32 consecutive;   /* closed: failures in a row so far */
 	__u32 half_open_ok;  /* half-open: successes so far */
+	__u32 reset_rate;    /* reject = reset: RSTs/s at most; 0: FG_RESET_RATE_DEFAULT */
+	__u32 half_open_gen; /* bumped on entering half-open: a new period of permits */
+};
+
+/*
+ * upstream_rt: per upstream id, the state only the datapath writes (user
+ * space zeroes an id's entry when it creates the upstream, before any packet
+ * can reach it). One writer per state: nothing here is in an entry the
+ * controller rewrites.
+ */
+struct fg_upstream_rt {
+	__u64 reset_tat;    /* GCRA arrival time of the reset_rate bucket, ns */
+	/* (half_open_gen << 32) | permits spent in that period: one CAS word,
+	 * so a new period starts at 0 and a spent permit is never given back
+	 * within one. */
+	__u64 permits_used;
 };
 
 /*
@@ -81,6 +112,9 @@ enum fg_ustat {
 	FG_U_PROBES,    /* marked probe packets let through a non-closed breaker */
 	FG_U_STALE,     /* packets passed because the controller's heartbeat is stale */
 	FG_U_IGNORED,   /* SYN-ACKs and status lines the flow checks refused to count */
+	FG_U_RST_LIMITED, /* reset mode: SYNs dropped, not answered: over reset_rate */
+	FG_U_RST_REFUSED, /* reset mode: SYNs dropped, not answered: no safe RST to send
+			   * (source not unicast, group MAC, RST set, IP options) */
 	FG_U_MAX,
 };
 
@@ -88,7 +122,7 @@ enum fg_ustat {
 	{                                                                     \
 		"syn", "syn_ack", "rst", "http_2xx", "http_3xx", "http_4xx",  \
 		"http_429", "http_5xx", "rejected", "resets_sent", "probes",  \
-		"stale_pass", "ignored"                                       \
+		"stale_pass", "ignored", "resets_rate_limited", "resets_refused"   \
 	}
 
 struct fg_upstream_stats {
@@ -137,7 +171,8 @@ struct fg_flow {
 };
 
 _Static_assert(sizeof(struct fg_upstream_key) == 20, "fg_upstream_key layout");
-_Static_assert(sizeof(struct fg_upstream) == 80, "fg_upstream layout");
+_Static_assert(sizeof(struct fg_upstream) == 88, "fg_upstream layout");
+_Static_assert(sizeof(struct fg_upstream_rt) == 16, "fg_upstream_rt layout");
 _Static_assert(sizeof(struct fg_flow_key) == 40, "fg_flow_key layout");
 _Static_assert(sizeof(struct fg_pending) == 24, "fg_pending layout");
 _Static_assert(sizeof(struct fg_flow) == 24, "fg_flow layout");

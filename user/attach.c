@@ -136,7 +136,8 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 					skel->maps.buckets,        skel->maps.stats,
 					skel->maps.upstreams,      skel->maps.upstream_ports,
 					skel->maps.upstream_stats, skel->maps.pending_syn,
-					skel->maps.flows };
+					skel->maps.flows,
+					skel->maps.upstream_rt };
 
 		_Static_assert(sizeof(m) / sizeof(m[0]) == sizeof(struct fg_maps) / sizeof(int),
 			       "every pinned map is listed");

@@ -42,7 +42,7 @@ static int open_maps(struct fg_ctx *ctx, struct fg_maps *m, int lock)
 }
 
 static int upstream_add(struct fg_ctx *ctx, const char *name, const char *ep, __u8 proto,
-			enum fg_reject reject)
+			enum fg_reject reject, __u32 reset_rate)
 {
 	struct fg_upstream_entry *list = NULL;
 	struct fg_upstream_key key = {};
@@ -86,10 +86,11 @@ static int upstream_add(struct fg_ctx *ctx, const char *name, const char *ep, __
 	}
 	val.state = FG_BREAKER_CLOSED;
 	val.reject = reject;
+	val.reset_rate = reset_rate;
 	val.id = id;
 	val.changed_ns = fg_now_ns();
 	snprintf(val.name, sizeof(val.name), "%s", name);
-	if (fg_upstream_stats_reset(&m, id) ||
+	if (fg_upstream_stats_reset(&m, id) || fg_upstream_rt_reset(&m, id) ||
 	    bpf_map_update_elem(m.upstreams, &key, &val, BPF_NOEXIST)) {
 		fg_fail("Failed to add upstream '%s': %s", name, strerror(errno));
 		goto out;
@@ -230,7 +231,10 @@ static int upstream_list(struct fg_ctx *ctx)
 				     v->state == FG_BREAKER_CLOSED || (!v->forced && stale));
 			fg_json_str(&j, "reject", v->reject == FG_REJECT_RESET ? "reset" : "drop");
 			fg_json_u64(&j, "id", v->id);
-			fg_json_u64(&j, "permits", v->permits > 0 ? v->permits : 0);
+			fg_json_u64(&j, "reset_rate",
+				    v->reset_rate ? v->reset_rate : FG_RESET_RATE_DEFAULT);
+			/* What is left of this half-open period's permits. */
+			fg_json_u64(&j, "permits", fg_upstream_permits_left(&m, v));
 			fg_json_obj(&j, "counters");
 			for (int k = 0; k < FG_U_MAX; k++)
 				fg_json_u64(&j, fg_ustat_names[k], c[k]);
@@ -266,11 +270,13 @@ int cmd_upstream(struct fg_ctx *ctx, int argc, char **argv)
 		OPT_COMMON,
 		{ "proto", required_argument, NULL, 'p' },
 		{ "reject", required_argument, NULL, 'r' },
+		{ "reset-rate", required_argument, NULL, 'R' },
 		{},
 	};
 	const struct fg_cmd *cmd = fg_find_cmd("upstream");
 	enum fg_reject reject = FG_REJECT_DROP;
-	const char *sub, *proto_arg = NULL, *reject_arg = NULL;
+	const char *sub, *proto_arg = NULL, *reject_arg = NULL, *rate_arg = NULL;
+	__u32 reset_rate = FG_RESET_RATE_DEFAULT;
 	__u8 proto = IPPROTO_TCP;
 	int opt;
 
@@ -279,14 +285,17 @@ int cmd_upstream(struct fg_ctx *ctx, int argc, char **argv)
 			proto_arg = optarg;
 		else if (opt == 'r')
 			reject_arg = optarg;
+		else if (opt == 'R')
+			rate_arg = optarg;
 		else
 			return 2;
 	}
 	if (optind >= argc)
 		return fg_fail("upstream: missing subcommand: add, del, list, open, close or auto");
 	sub = argv[optind++];
-	if ((proto_arg || reject_arg) && strcmp(sub, "add"))
-		return fg_fail("upstream %s: --proto and --reject apply to 'upstream add' only", sub);
+	if ((proto_arg || reject_arg || rate_arg) && strcmp(sub, "add"))
+		return fg_fail("upstream %s: --proto, --reject and --reset-rate apply to 'upstream add' only",
+			       sub);
 
 	if (!strcmp(sub, "list")) {
 		if (fg_want_args(cmd, argc, argv, 0, 0))
@@ -304,7 +313,14 @@ int cmd_upstream(struct fg_ctx *ctx, int argc, char **argv)
 			reject = FG_REJECT_RESET;
 		else if (reject_arg && strcmp(reject_arg, "drop"))
 			return fg_fail("invalid --reject '%s': expected drop or reset", reject_arg);
-		return upstream_add(ctx, argv[optind], argv[optind + 1], proto, reject);
+		if (rate_arg) {
+			char err[FG_ERR_LEN];
+
+			if (fg_parse_u32(rate_arg, "--reset-rate", 1, FG_RESET_RATE_MAX, &reset_rate,
+					 err, sizeof(err)))
+				return fg_fail("%s", err);
+		}
+		return upstream_add(ctx, argv[optind], argv[optind + 1], proto, reject, reset_rate);
 	}
 	if (!strcmp(sub, "del") || !strcmp(sub, "open") || !strcmp(sub, "close") ||
 	    !strcmp(sub, "auto")) {

@@ -137,6 +137,7 @@ static void upstream_defaults(struct fg_upstream_cfg *u)
 	memset(u, 0, sizeof(*u));
 	u->proto = IPPROTO_TCP;
 	u->reject = FG_REJECT_RESET;
+	u->reset_rate = FG_RESET_RATE_DEFAULT;
 	snprintf(u->group, sizeof(u->group), "default");
 	u->group_max_open_pct = 50;
 	u->probe = FG_PROBE_TCP;
@@ -281,6 +282,10 @@ static int upstream_key(struct ctx *c, const struct entry *e, struct fg_upstream
 			u->reject = FG_REJECT_RESET;
 		else
 			return bad(c, e, "invalid '%s': expected drop or reset", NULL);
+	} else if (!strcmp(k, "reset_rate")) {
+		/* Bounded both ways: 0 would silently turn reset into drop (say
+		 * reject = drop), and past the max the bucket is no bound. */
+		return u32_in(c, e, 1, FG_RESET_RATE_MAX, &u->reset_rate);
 	} else if (!strcmp(k, "group")) {
 		if (fg_parse_name(v, msg, sizeof(msg)))
 			return bad(c, e, "%s", msg);

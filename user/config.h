@@ -44,6 +44,7 @@ struct fg_upstream_cfg {
 	__u16 port;               /* host order */
 	__u8 proto;
 	enum fg_reject reject;
+	__u32 reset_rate;         /* reject = reset: RSTs per second at most */
 	char group[32];
 	__u32 group_max_open_pct;
 	enum fg_probe_kind probe;

@@ -179,6 +179,7 @@ int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u
 	out->state = u->brk.state;
 	out->forced = u->brk.force != FG_FORCE_AUTO;
 	out->reject = u->cfg.reject;
+	out->reset_rate = u->cfg.reset_rate;
 	out->id = u->id;
 	out->reopens = u->brk.reopens;
 	out->consecutive = u->brk.consecutive;
@@ -187,11 +188,16 @@ int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u
 		u->brk.open_until_ns : 0;
 	memset(out->name, 0, sizeof(out->name));
 	snprintf(out->name, sizeof(out->name), "%s", u->cfg.name);
-	if (u->brk.state != FG_BREAKER_HALF_OPEN)
+	/* Permits are granted once per half-open period, with a new period
+	 * number: the datapath counts what it spends in upstream_rt under that
+	 * number, so no write here (a tick's, a restart's) gives one back. */
+	if (u->brk.state != FG_BREAKER_HALF_OPEN) {
 		out->permits = 0;
-	else if (!cur || cur->state != FG_BREAKER_HALF_OPEN)
+	} else if (!cur || cur->state != FG_BREAKER_HALF_OPEN) {
 		out->permits = u->cfg.brk.half_open_permits;
-	/* else: keep what the datapath has left */
+		out->half_open_gen = (cur ? cur->half_open_gen : 0) + 1;
+	}
+	/* else: the same period, permits and period number as they are */
 	if (!cur || cur->state != out->state || cur->forced != out->forced)
 		out->changed_ns = now;
 	return !cur || memcmp(cur, out, sizeof(*out)) != 0;
@@ -421,6 +427,7 @@ static int reconcile_maps(struct fg_daemon *d, const int *carried, int manage_up
 				u->brk.force != FG_FORCE_AUTO ? " (forced)" : "");
 		} else if (plan[i].map_idx < 0) {
 			fg_upstream_stats_reset(&d->maps, u->id);
+			fg_upstream_rt_reset(&d->maps, u->id);
 			u->have_last = 0;
 			u->synack_carry = 0;
 			pr_info("upstream %s added\n", u->cfg.name);

@@ -123,9 +123,10 @@ void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_
 		 __u64 now);
 /*
  * The entry to write for u given the current one (cur NULL: absent). State
- * and forced come from the breaker; permits are set to half_open_permits on
- * entering half-open, kept while half-open (the datapath spends them), 0
- * otherwise. Returns 1 when out differs from cur.
+ * and forced come from the breaker; permits are set to half_open_permits and
+ * half_open_gen bumped on entering half-open, both kept while half-open (the
+ * datapath counts what it spends in upstream_rt, never in the entry), 0
+ * permits otherwise. Returns 1 when out differs from cur.
  */
 int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u64 now,
 		   struct fg_upstream *out);

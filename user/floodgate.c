@@ -71,11 +71,15 @@ const struct fg_cmd fg_cmds[] = {
 	  "datapath counters" },
 	{ "upstream", cmd_upstream,
 	  "upstream add NAME ADDR:PORT [--proto tcp|udp] [--reject drop|reset]\n"
+	  "                   [--reset-rate N]\n"
 	  "      upstream del NAME | upstream list [--json]\n"
 	  "      upstream open NAME | close NAME | auto NAME\n"
 	  "  A circuit breaker per upstream. Traffic to an open breaker is refused:\n"
 	  "  --reject drop   silently (default)\n"
-	  "  --reject reset  a TCP SYN gets a RST at once, so connect() fails fast\n"
+	  "  --reject reset  a TCP SYN gets a RST at once, so connect() fails fast;\n"
+	  "                  at most --reset-rate RSTs/s (default 1000), the rest\n"
+	  "                  dropped; never to a broadcast, multicast, loopback or\n"
+	  "                  unspecified source, nor answering a RST\n"
 	  "  open / close force the breaker and hold, with or without the daemon;\n"
 	  "  auto hands it back to floodgated. A breaker the daemon set fails open\n"
 	  "  when the daemon's heartbeat goes stale.\n"

@@ -15,6 +15,7 @@ const char *const fg_map_names[] = {
 	FG_MAP_CONFIG,    FG_MAP_POLICY,         FG_MAP_BUCKETS,        FG_MAP_STATS,
 	FG_MAP_UPSTREAMS, FG_MAP_UPSTREAM_PORTS, FG_MAP_UPSTREAM_STATS, FG_MAP_PENDING_SYN,
 	FG_MAP_FLOWS,
+	FG_MAP_UPSTREAM_RT,
 };
 const int fg_map_count = sizeof(fg_map_names) / sizeof(fg_map_names[0]);
 _Static_assert(sizeof(struct fg_maps) == sizeof(fg_map_names) / sizeof(char *) * sizeof(int),

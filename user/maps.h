@@ -19,9 +19,10 @@ struct fg_maps {
 	int upstream_stats;
 	int pending_syn;
 	int flows;
+	int upstream_rt;
 };
 
-#define FG_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1 }
+#define FG_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }
 
 /* Names of every pinned map, for attach (pinning) and detach (unpinning). */
 extern const char *const fg_map_names[];

@@ -134,6 +134,18 @@ static void upstream_metrics(FILE *f, const struct fg_daemon *d)
 	for (int i = 0; i < d->n_ups; i++)
 		ups_u64(f, "floodgate_upstream_resets_sent_total", &d->ups[i],
 			d->ups[i].m.c[FG_U_RESETS]);
+	family(f, "floodgate_upstream_resets_withheld_total", "counter",
+	       "Refused SYNs dropped instead of answered with a RST (reject = reset): "
+	       "rate_limit past reset_rate, unsafe when no RST may go to the sender "
+	       "(not a unicast source or MAC, RST set, IP options).");
+	for (int i = 0; i < d->n_ups; i++) {
+		ups_label(f, "floodgate_upstream_resets_withheld_total", &d->ups[i]);
+		fprintf(f, ",reason=\"rate_limit\"} %llu\n",
+			(unsigned long long)d->ups[i].m.c[FG_U_RST_LIMITED]);
+		ups_label(f, "floodgate_upstream_resets_withheld_total", &d->ups[i]);
+		fprintf(f, ",reason=\"unsafe\"} %llu\n",
+			(unsigned long long)d->ups[i].m.c[FG_U_RST_REFUSED]);
+	}
 	family(f, "floodgate_upstream_stale_passed_packets_total", "counter",
 	       "Packets passed despite the breaker because the daemon's heartbeat was stale.");
 	for (int i = 0; i < d->n_ups; i++)

@@ -74,6 +74,26 @@ int fg_upstream_ports_sync(const struct fg_maps *m)
 	return err;
 }
 
+int fg_upstream_rt_reset(const struct fg_maps *m, __u32 id)
+{
+	struct fg_upstream_rt zero = {};
+
+	return bpf_map_update_elem(m->upstream_rt, &id, &zero, BPF_ANY) ? -errno : 0;
+}
+
+__u32 fg_upstream_permits_left(const struct fg_maps *m, const struct fg_upstream *v)
+{
+	struct fg_upstream_rt rt;
+	__u32 used = 0;
+
+	if (v->state != FG_BREAKER_HALF_OPEN || v->permits <= 0)
+		return 0;
+	if (bpf_map_lookup_elem(m->upstream_rt, &v->id, &rt) == 0 &&
+	    rt.permits_used >> 32 == v->half_open_gen)
+		used = (__u32)rt.permits_used;
+	return used >= (__u32)v->permits ? 0 : (__u32)v->permits - used;
+}
+
 int fg_upstream_stats_reset(const struct fg_maps *m, __u32 id)
 {
 	int ncpu = libbpf_num_possible_cpus(), err = 0;

@@ -23,6 +23,11 @@ int fg_upstreams_free_id(const struct fg_upstream_entry *list, int n);
 int fg_upstream_ports_sync(const struct fg_maps *m);
 /* Zero an id's per-CPU counters (a reused id must not inherit them). */
 int fg_upstream_stats_reset(const struct fg_maps *m, __u32 id);
+/* Zero an id's upstream_rt entry (RST bucket, permits spent). Only while no
+ * upstream has the id: the datapath owns the entry from then on. */
+int fg_upstream_rt_reset(const struct fg_maps *m, __u32 id);
+/* Half-open permits v has left this period (0 when not half-open). */
+__u32 fg_upstream_permits_left(const struct fg_maps *m, const struct fg_upstream *v);
 
 const char *fg_breaker_name(enum fg_breaker s);
 

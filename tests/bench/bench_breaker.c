@@ -528,6 +528,7 @@ int main(int argc, char **argv)
 	fm.upstream_ports = bpf_map__fd(fg->maps.upstream_ports);
 	fm.upstream_stats = bpf_map__fd(fg->maps.upstream_stats);
 	fm.pending_syn = bpf_map__fd(fg->maps.pending_syn);
+	fm.upstream_rt = bpf_map__fd(fg->maps.upstream_rt);
 
 	fg_config_defaults(&cfg);
 	cfg.heartbeat_ns = fg_now_ns(); /* a live controller (closed breakers anyway) */

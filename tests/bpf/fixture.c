@@ -43,6 +43,7 @@ int fx_load(void)
 	fx_maps.upstream_stats = bpf_map__fd(fx_skel->maps.upstream_stats);
 	fx_maps.pending_syn = bpf_map__fd(fx_skel->maps.pending_syn);
 	fx_maps.flows = bpf_map__fd(fx_skel->maps.flows);
+	fx_maps.upstream_rt = bpf_map__fd(fx_skel->maps.upstream_rt);
 	fg_config_defaults(&cfg);
 	cfg.heartbeat_ns = fg_now_ns(); /* a live controller unless a test says not */
 	cfg.stale_ns = 3600ULL * 1000000000ULL;
@@ -65,6 +66,20 @@ int fx_run(struct bpf_program *prog, const void *frame, size_t len, __u32 mark, 
 		return -errno;
 	if (out_len)
 		*out_len = o.data_size_out;
+	return o.retval;
+}
+
+int fx_run_gso(struct bpf_program *prog, const void *frame, size_t len, __u16 gso_size,
+	       __u16 gso_segs)
+{
+	struct __sk_buff skb = { .gso_size = gso_size, .gso_segs = gso_segs };
+	__u8 scratch[512];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .repeat = 1,
+		    .data_out = scratch, .data_size_out = sizeof(scratch), .ctx_in = &skb,
+		    .ctx_size_in = sizeof(skb));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &o))
+		return -errno;
 	return o.retval;
 }
 
@@ -145,6 +160,44 @@ static void set_heartbeat(struct fg_config *cfg, void *arg)
 void fx_heartbeat(__u64 age_ns)
 {
 	fx_config(set_heartbeat, &age_ns);
+}
+
+void fx_snap(struct fx_snap *snap, __u32 id)
+{
+	snap->id = id;
+	ASSERT_OK(fg_stats_sum(&fx_maps, snap->s), "read counters");
+	ASSERT_OK(fg_upstream_stats_sum(&fx_maps, id, snap->u), "read upstream counters");
+}
+
+void fx_expect_moved(const struct fx_snap *snap, int stat, int ustat1, int ustat2,
+		     const char *what)
+{
+	struct fx_snap now;
+	char msg[256];
+
+	fx_snap(&now, snap->id);
+	for (int c = 0; c < FG_STAT_MAX; c++) {
+		snprintf(msg, sizeof(msg), "%s: %s", what, fg_stat_names[c]);
+		ASSERT_EQ(now.s[c], snap->s[c] + (c == stat), msg);
+	}
+	for (int c = 0; c < FG_U_MAX; c++) {
+		snprintf(msg, sizeof(msg), "%s: upstream %s", what, fg_ustat_names[c]);
+		ASSERT_EQ(now.u[c], snap->u[c] + (c == ustat1) + (c == ustat2), msg);
+	}
+}
+
+int fx_upstream_get(const char *ep, __u8 proto, struct fg_upstream_key *key,
+		    struct fg_upstream *val)
+{
+	char err[FG_ERR_LEN];
+	__u16 port;
+
+	memset(key, 0, sizeof(*key));
+	if (!ASSERT_OK(fg_parse_endpoint(ep, key->addr, &port, err, sizeof(err)), ep))
+		return -1;
+	key->port = htons(port);
+	key->proto = proto;
+	return bpf_map_lookup_elem(fx_maps.upstreams, key, val) ? -errno : 0;
 }
 
 int fx_upstream(const char *ep, __u8 proto, enum fg_breaker state, enum fg_reject reject,

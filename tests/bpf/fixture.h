@@ -28,6 +28,10 @@ void fx_unload(void);
  * (possibly rewritten) frame is copied there and *out_len set. */
 int fx_run(struct bpf_program *prog, const void *frame, size_t len, __u32 mark, void *out,
 	   __u32 *out_len);
+/* The same with the skb's GSO fields set (TC programs only), as for a
+ * GRO-merged or TSO skb. */
+int fx_run_gso(struct bpf_program *prog, const void *frame, size_t len, __u16 gso_size,
+	       __u16 gso_segs);
 int fx_xdp(struct pkt_spec s);
 int fx_tc_egress(struct pkt_spec s, __u32 mark);
 int fx_tc_ingress(struct pkt_spec s);
@@ -42,5 +46,20 @@ void fx_config(void (*edit)(struct fg_config *cfg, void *arg), void *arg);
 int fx_upstream(const char *ep, __u8 proto, enum fg_breaker state, enum fg_reject reject,
 		int forced, __s32 permits);
 void fx_heartbeat(__u64 age_ns); /* controller heartbeat age_ns ago */
+/* Every counter, global and of one upstream, for fixture-table rows. */
+struct fx_snap {
+	__u32 id;
+	__u64 s[FG_STAT_MAX];
+	__u64 u[FG_U_MAX];
+};
+void fx_snap(struct fx_snap *snap, __u32 id);
+/* Since snap, the global counter stat and the upstream's ustat1 and ustat2
+ * moved by one each (-1: none), and no other counter moved. */
+void fx_expect_moved(const struct fx_snap *snap, int stat, int ustat1, int ustat2,
+		     const char *what);
+
+/* The upstreams map entry at ep (key and value), as a controller reads it. */
+int fx_upstream_get(const char *ep, __u8 proto, struct fg_upstream_key *key,
+		    struct fg_upstream *val);
 
 #endif /* FG_TEST_FIXTURE_H */

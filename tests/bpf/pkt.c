@@ -95,6 +95,14 @@ static size_t put_ip6(const struct pkt_spec *s, int proto, size_t l4len, int pay
 		nh = &buf[l4];
 		l4 += 16;
 	}
+	for (int i = 0; i < s->v6_dstopts; i++) {
+		*nh = 60; /* destination options, 8 bytes: PadN */
+		buf[l4 + 1] = 0;
+		buf[l4 + 2] = 1;
+		buf[l4 + 3] = 4;
+		nh = &buf[l4];
+		l4 += 8;
+	}
 	if (s->frag_off || s->more_frags) {
 		*nh = 44;
 		buf[l4 + 1] = 0;
@@ -114,7 +122,7 @@ static void put_tcp(const struct pkt_spec *s, __u8 *p)
 
 	th.source = htons(s->sport ? s->sport : 40000);
 	th.dest = htons(s->dport ? s->dport : 80);
-	th.doff = 5;
+	th.doff = s->doff < 0 ? 0 : s->doff ? s->doff : 5;
 	th.seq = htonl(s->seq);
 	th.ack_seq = htonl(s->ack);
 	th.window = htons(64240);
@@ -144,14 +152,14 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 	memset(buf, 0, cap);
 	memcpy(buf, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
 	off = 12;
-	if (s->vlans == 2) {
+	if (s->vlans >= 2) {
 		put16(buf + off, htons(ETH_P_8021AD));
 		put16(buf + off + 2, htons(100));
 		off += 4;
 	}
-	if (s->vlans >= 1) {
+	for (int i = s->vlans >= 2 ? 1 : 0; i < s->vlans; i++) {
 		put16(buf + off, htons(ETH_P_8021Q));
-		put16(buf + off + 2, htons(200));
+		put16(buf + off + 2, htons(200 + i));
 		off += 4;
 	}
 	put16(buf + off, ethertype);

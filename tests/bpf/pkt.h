@@ -9,7 +9,7 @@
 
 struct pkt_spec {
 	const char *src, *dst; /* IPv4 or IPv6 literal; family follows src */
-	int vlans;             /* 0, 1 (802.1Q) or 2 (802.1ad + 802.1Q) */
+	int vlans;             /* 0, 1 (802.1Q), 2 (802.1ad + 802.1Q), 3 (one Q more) */
 	int proto;             /* IPPROTO_UDP (default when 0), TCP, ICMP */
 	int ip_opts;           /* IPv4 option bytes, multiple of 4 */
 	int frag_off;          /* fragment offset in 8-byte units; >0 = later fragment */
@@ -21,6 +21,8 @@ struct pkt_spec {
 	__u8 tcp_flags;        /* 0: SYN */
 	__u32 seq;             /* TCP sequence number */
 	__u32 ack;             /* TCP acknowledgment number */
+	int v6_dstopts;        /* IPv6: this many more 8-byte destination options headers */
+	int doff;              /* TCP data offset in words; 0: 5 (a 20-byte header), -1: 0 */
 };
 
 /* One's complement sum helper, exported for checking checksums. */

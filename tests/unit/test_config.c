@@ -47,12 +47,14 @@ TEST(config_good)
 		"\n"
 		"[defaults]\n"  /* after the upstream that inherits it: order does not matter */
 		"reject = drop\n"
+		"reset_rate = 50\n"
 		"consecutive_failures = 4\n"
 		"open_timeout = 2s\n"
 		"\n"
 		"[upstream web2]\n"
 		"address = [2001:db8::10]:8080\n"
 		"reject = reset\n"
+		"reset_rate = 1000000\n"
 		"failure_classes = 5xx, timeout\n"
 		"success_classes = 2xx, probe\n"
 		"expect_status = 200\n"
@@ -82,6 +84,8 @@ TEST(config_good)
 	ASSERT_EQ(c.ups[0].brk.open_timeout_ns, 2000000000ULL, "open_timeout");
 	ASSERT_EQ(c.ups[0].probe, FG_PROBE_HTTP, "probe");
 	ASSERT_EQ(c.ups[1].reject, FG_REJECT_RESET, "own key beats [defaults]");
+	ASSERT_EQ(c.ups[0].reset_rate, 50, "reset_rate inherits [defaults]");
+	ASSERT_EQ(c.ups[1].reset_rate, FG_RESET_RATE_MAX, "reset_rate: own key, the maximum");
 	ASSERT_EQ(c.ups[1].failure_classes, FG_FAIL_5XX | FG_FAIL_TIMEOUT, "classes");
 	ASSERT_EQ(c.ups[1].success_classes, FG_OK_2XX | FG_OK_PROBE, "success classes");
 	ASSERT_EQ(c.ups[0].success_classes, FG_OK_2XX | FG_OK_3XX | FG_OK_SYNACK | FG_OK_PROBE,
@@ -93,6 +97,20 @@ TEST(config_good)
 	ASSERT_EQ(c.pols[0].pol.burst, 50, "burst");
 	ASSERT_EQ(c.pols[0].pol.interval_ns, 5000000, "rate");
 	ASSERT_EQ(c.pols[1].pol.action, FG_ACT_DENY, "deny");
+	fg_cfg_free(&c);
+}
+
+TEST(config_reset_rate_default)
+{
+	char err[256] = "";
+	struct fg_cfg c;
+
+	if (!ASSERT_OK(load("[upstream web]\naddress = 198.18.2.10:80\n", &c, err, sizeof(err)),
+		       err))
+		return;
+	ASSERT_EQ(c.ups[0].reject, FG_REJECT_RESET, "reset by default");
+	ASSERT_EQ(c.ups[0].reset_rate, FG_RESET_RATE_DEFAULT, "bounded by default");
+	ASSERT_EQ(FG_RESET_RATE_DEFAULT, 1000, "the default the README quotes");
 	fg_cfg_free(&c);
 }
 
@@ -117,6 +135,12 @@ TEST(config_bad)
 		{ "[upstream web]\naddress = 198.18.2.10:0\n", "port must be 1..65535" },
 		{ "[upstream we b]\naddress = 198.18.2.10:80\n", "invalid name 'we b'" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nreject = bounce\n", ":3: [upstream web] reject: invalid 'bounce'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nreset_rate = 0\n", ":3: [upstream web] reset_rate: invalid reset_rate '0': expected an integer 1..1000000" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nreset_rate = 1000001\n", ":3: [upstream web] reset_rate: invalid reset_rate '1000001'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nreset_rate = -5\n", ":3: [upstream web] reset_rate: invalid reset_rate '-5'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nreset_rate = 100/s\n", ":3: [upstream web] reset_rate: invalid reset_rate '100/s'" },
+		{ "[upstream web]\naddress = 198.18.2.10:80\nreset_rate = 99999999999999999999\n", ":3: [upstream web] reset_rate: invalid reset_rate" },
+		{ "[defaults]\nreset_rate = off\n", ":2: [defaults] reset_rate: invalid reset_rate 'off'" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nfall = 0\n", ":3: [upstream web] fall: invalid fall '0'" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nfailure_rate = 150%\n", "failure_rate: invalid percentage '150%'" },
 		{ "[upstream web]\naddress = 198.18.2.10:80\nhalf_open_permits = 0\n", "half_open_permits: invalid half_open_permits '0'" },

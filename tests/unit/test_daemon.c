@@ -169,11 +169,18 @@ TEST(daemon_merge_entry)
 	u.brk.state = FG_BREAKER_HALF_OPEN;
 	ASSERT_EQ(fg_merge_entry(&cur, &u, 300, &out), 1, "entering half-open");
 	ASSERT_EQ(out.permits, u.cfg.brk.half_open_permits, "permits granted");
+	ASSERT_EQ(out.half_open_gen, 1, "a new half-open period");
 	ASSERT_EQ(out.changed_ns, 300, "changed_ns on a state change");
 	cur = out;
-	cur.permits = 1; /* the datapath spent two */
 	ASSERT_EQ(fg_merge_entry(&cur, &u, 400, &out), 0, "half-open still: no write");
-	ASSERT_EQ(out.permits, 1, "permits the datapath spends are not refilled");
+	u.brk.half_open_ok = 1;
+	u.cfg.brk.half_open_permits = 9; /* a reload mid-period */
+	ASSERT_EQ(fg_merge_entry(&cur, &u, 450, &out), 1, "a success: written");
+	ASSERT_EQ(out.permits, cur.permits, "the period's permits stand");
+	ASSERT_EQ(out.half_open_gen, 1, "the same period: nothing spent is given back");
+	ASSERT_EQ(out.reset_rate, u.cfg.reset_rate, "reset_rate from the config");
+	u.brk.half_open_ok = 0;
+	u.cfg.brk.half_open_permits = cur.permits;
 
 	u.brk.state = FG_BREAKER_OPEN;
 	u.brk.force = FG_FORCE_OPEN;
@@ -189,6 +196,12 @@ TEST(daemon_merge_entry)
 	ASSERT_EQ(fg_merge_entry(&cur, &u, 600, &out), 1, "auto open: written");
 	ASSERT_EQ(out.reopens, 3, "the backoff count is kept in the map");
 	ASSERT_EQ(out.open_until_ns, 9000, "the due time is kept in the map");
+
+	cur = out;
+	u.brk.state = FG_BREAKER_HALF_OPEN;
+	ASSERT_EQ(fg_merge_entry(&cur, &u, 700, &out), 1, "half-open again");
+	ASSERT_EQ(out.half_open_gen, 2, "a second period: permits counted from 0");
+	ASSERT_EQ(out.permits, u.cfg.brk.half_open_permits, "granted anew");
 }
 
 TEST(daemon_seed_from_map)
