@@ -20,10 +20,65 @@ void fx_unload(void)
 	fx_skel = NULL;
 }
 
+/* Empty one map: delete every key of a hash or trie, zero every slot of an
+ * array (per-CPU ones for each possible CPU). */
+static int fx_clear_map(const struct bpf_map *m)
+{
+	int fd = bpf_map__fd(m), ncpu = libbpf_num_possible_cpus();
+	enum bpf_map_type t = bpf_map__type(m);
+	size_t vsz = bpf_map__value_size(m);
+	char key[64], next[64];
+	void *zero;
+	int ret = 0;
+
+	if (t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY) {
+		if (t == BPF_MAP_TYPE_PERCPU_ARRAY)
+			vsz = ((vsz + 7) & ~7UL) * (ncpu > 0 ? ncpu : 1);
+		zero = calloc(1, vsz);
+		if (!zero)
+			return -ENOMEM;
+		for (__u32 i = 0; i < bpf_map__max_entries(m) && !ret; i++)
+			ret = bpf_map_update_elem(fd, &i, zero, BPF_ANY);
+		free(zero);
+		return ret;
+	}
+	if (bpf_map__key_size(m) > sizeof(key))
+		return -E2BIG;
+	/* Always from the first key: the one just deleted cannot lead on. */
+	while (!bpf_map_get_next_key(fd, NULL, next)) {
+		memcpy(key, next, bpf_map__key_size(m));
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Verifying the programs is what a load costs (~0.4 s): a loaded skeleton
+ * is kept and its maps emptied instead, which is the state a fresh load
+ * gives, since the programs keep all their state in maps.
+ */
+static int fx_clear(void)
+{
+	struct bpf_map *m;
+	int ret;
+
+	bpf_object__for_each_map(m, fx_skel->obj) {
+		if (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY && bpf_map__is_internal(m))
+			continue; /* .rodata and friends */
+		ret = fx_clear_map(m);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int fx_load(void)
 {
 	struct fg_config cfg;
 
+	if (fx_skel && fx_clear() == 0)
+		goto loaded;
 	fx_unload();
 	fx_skel = floodgate__open();
 	if (!fx_skel)
@@ -44,6 +99,7 @@ int fx_load(void)
 	fx_maps.pending_syn = bpf_map__fd(fx_skel->maps.pending_syn);
 	fx_maps.flows = bpf_map__fd(fx_skel->maps.flows);
 	fx_maps.upstream_rt = bpf_map__fd(fx_skel->maps.upstream_rt);
+loaded:
 	fg_config_defaults(&cfg);
 	cfg.heartbeat_ns = fg_now_ns(); /* a live controller unless a test says not */
 	cfg.stale_ns = 3600ULL * 1000000000ULL;
