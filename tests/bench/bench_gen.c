@@ -164,15 +164,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_gen: addresses must lie in 198.18.0.0/15\n");
 		return 2;
 	}
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fprintf(stderr, "bench_gen: cannot pin to CPU %d: %s\n", cpu,
-				strerror(errno));
-	}
+	bench_pin_cpu("bench_gen", cpu);
 
 	/* Protocol 0: a send-only socket that sees no traffic. */
 	fd = socket(AF_PACKET, SOCK_RAW, 0);

@@ -146,13 +146,7 @@ int main(int argc, char **argv)
 	}
 	if (runs < 1 || runs > MAX_RUNS || repeat < 1)
 		return 2;
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-	}
+	bench_pin_cpu("bench_observe", cpu);
 
 	fg = floodgate__open();
 	if (!fg || (bpf_map__set_max_entries(fg->maps.buckets, 65536), floodgate__load(fg))) {

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <linux/types.h>
 
+#include "bench/bench_util.h"
+
 #define BATCH 64
 
 static volatile sig_atomic_t stop;
@@ -89,13 +91,7 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		sched_setaffinity(0, sizeof(set), &set);
-	}
+	bench_pin_cpu("bench_sink", cpu);
 	cnt = calloc(nsrc, sizeof(*cnt));
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (!cnt || fd < 0) {

@@ -1,12 +1,30 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* Small helpers the bench tools share: the clock and the median. */
+/* Small helpers the bench tools share: the clock, the median, CPU pinning.
+ * Pinning needs _GNU_SOURCE defined before the first include. */
 #ifndef FG_BENCH_UTIL_H
 #define FG_BENCH_UTIL_H
 
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <linux/types.h>
+
+/* Pin this thread to cpu (none when cpu < 0); a failure is said, not fatal:
+ * the figures are still valid, only noisier. */
+static inline void bench_pin_cpu(const char *tool, int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fprintf(stderr, "%s: cannot pin to CPU %d: %s\n", tool, cpu, strerror(errno));
+}
 
 static inline __u64 now_ns(void)
 {

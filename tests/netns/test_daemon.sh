@@ -46,7 +46,7 @@
 #  5. textfile: `promtool check metrics` passes on floodgate.prom, and a real
 #     node_exporter in the gateway namespace serves the floodgate metrics.
 #     Along the way (in 4 and 6), the textfile follows a transition, a force
-#     and a reload within a tick, although textfile_interval is 10 s.
+#     and a reload within a tick, although textfile_interval is 60 s.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
