@@ -678,38 +678,33 @@ static int load_stream(FILE *f, const char *name, struct fg_cfg *out, char *err,
 	return ret;
 }
 
-int fg_cfg_load(const char *path, struct fg_cfg *out, char *err, size_t errlen)
+/* Load from f, which the caller just opened (NULL: errno says why not). */
+static int load_opened(FILE *f, const char *name, struct fg_cfg *out, char *err,
+		       size_t errlen)
 {
-	FILE *f;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", name, strerror(-ret));
+		return ret;
 	}
-	ret = load_stream(f, path, out, err, errlen);
+	ret = load_stream(f, name, out, err, errlen);
 	fclose(f);
 	return ret;
+}
+
+int fg_cfg_load(const char *path, struct fg_cfg *out, char *err, size_t errlen)
+{
+	return load_opened(fopen(path, "r"), path, out, err, errlen);
 }
 
 int fg_cfg_load_buf(const char *name, const char *buf, size_t len, struct fg_cfg *out,
 		    char *err, size_t errlen)
 {
-	FILE *f;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
 	/* A read-only memory stream: the very path a file takes, fgets and all. */
-	f = fmemopen((void *)buf, len, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", name, strerror(errno));
-		return -errno;
-	}
-	ret = load_stream(f, name, out, err, errlen);
-	fclose(f);
-	return ret;
+	return load_opened(fmemopen((void *)buf, len, "r"), name, out, err, errlen);
 }
 
 void fg_cfg_free(struct fg_cfg *c)
