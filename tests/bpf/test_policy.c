@@ -4,7 +4,7 @@
  * "Addresses", "Token bucket", "Unknown sources"): the families never mix, a
  * policy longer than the bucket prefix holds for exactly its addresses, a
  * policy change applies at once both ways, rate x burst never overflows,
- * and unknown sources get buckets only within
+ * monitor mode follows one rule, and unknown sources get buckets only within
  * their policy's new-source budget. Each case is a table of steps: the frame,
  * the verdict and the counter it must bump.
  */
@@ -243,6 +243,43 @@ TEST(rate_times_burst_never_wraps)
 			ok += fx_xdp((struct pkt_spec)SRC("198.18.3.3")) == XDP_PASS;
 		ASSERT_EQ(ok, cases[i].passed, cases[i].what);
 	}
+}
+
+/*
+ * Monitor mode: limits and denies are counted as would-drops and passed;
+ * breakers are enforced in both modes, for every packet alike.
+ */
+TEST(monitor_mode_one_rule)
+{
+	struct pkt_spec in = { .src = "198.18.1.1", .dst = "198.18.2.10", .dport = 80,
+			       .proto = IPPROTO_TCP };
+	struct pkt_spec denied = in, elsewhere = in, denied_elsewhere;
+
+	denied.src = "198.18.9.1";
+	elsewhere.dst = "198.18.2.11";
+	denied_elsewhere = denied;
+	denied_elsewhere.dst = "198.18.2.11";
+	const struct step steps[] = {
+		{ in, XDP_DROP, FG_R_BREAKER_DROP, 0 },        /* in limit, open breaker */
+		{ in, XDP_DROP, FG_R_BREAKER_DROP, 0 },        /* over limit, same rule */
+		{ denied, XDP_DROP, FG_R_BREAKER_DROP, 0 },    /* denied, same rule */
+		{ elsewhere, XDP_PASS, FG_R_MONITOR_LIMIT, 0 },
+		{ denied_elsewhere, XDP_PASS, FG_R_MONITOR_DENY, 0 },
+	};
+	const struct step enforce[] = {
+		{ elsewhere, XDP_DROP, FG_R_LIMIT_DROP, 0 },
+		{ in, XDP_DROP, FG_R_LIMIT_DROP, 0 },
+		{ denied_elsewhere, XDP_DROP, FG_R_DENY, 0 },
+	};
+
+	SETUP();
+	fx_policy("198.18.0.0/15", FG_ACT_LIMIT, "1/h", 1, FG_PER_SOURCE);
+	fx_policy("198.18.9.0/24", FG_ACT_DENY, NULL, 0, 0);
+	fx_upstream("198.18.2.10:80", IPPROTO_TCP, FG_BREAKER_OPEN, FG_REJECT_DROP, 1, 0);
+	monitor(1);
+	run_steps("monitor", steps, N_STEPS(steps));
+	monitor(0);
+	run_steps("enforce", enforce, N_STEPS(enforce));
 }
 
 /* Distinct /64s of 2001:db8::/32, one per call. */
