@@ -118,8 +118,15 @@ int xdp_ingress(struct xdp_md *ctx)
 		return XDP_PASS;
 
 	r = fg_parse_xdp(ctx, &p);
-	reason = fg_ingress_reason(cfg, r, &p);
-	/* Step 4: the destination's breaker, for what the limits let through. */
+	/*
+	 * Monitor mode is about policy only: what limits and denies would drop
+	 * is counted (monitor_*) and passed on to step 4 like any packet they
+	 * let through. Breakers are enforced in both modes, for every packet
+	 * alike: an open breaker protects a failing upstream, which no
+	 * policy trial should undo (an operator can force it closed).
+	 */
+	reason = fg_apply_mode(cfg, fg_ingress_reason(cfg, r, &p));
+	/* Step 4: the destination's breaker, for what the policy let through. */
 	if (r == FG_PARSE_OK && reason < FG_R_FIRST_DROP && (u = fg_upstream_of(&p, 1))) {
 		r = fg_breaker(&p, cfg, u, 0);
 		if (r == FG_BRK_RESET && xdp_reset(ctx, &p, u) == 0) {
@@ -132,7 +139,6 @@ int xdp_ingress(struct xdp_md *ctx)
 			return XDP_DROP;
 		}
 	}
-	reason = fg_apply_mode(cfg, reason);
 	fg_count(reason);
 	return reason < FG_R_FIRST_DROP ? XDP_PASS : XDP_DROP;
 }

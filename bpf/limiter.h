@@ -5,8 +5,9 @@
  *
  * A known source costs one hash lookup: its bucket caches the policy's rate
  * and burst with the policy generation they came from, so the LPM trie is
- * walked only for new sources, after a policy change, and for sources whose
- * policy is allow / deny / per-prefix (which keep no per-source entry).
+ * walked only for new sources, after a policy change, for sources whose
+ * policy is allow / deny / per-prefix (which keep no per-source entry), and
+ * for IPv6 bucket prefixes that hold a longer policy (FG_POL_SPLIT).
  */
 #ifndef FG_LIMITER_H
 #define FG_LIMITER_H
@@ -62,71 +63,205 @@ static __always_inline int fg_surely_over(const struct fg_bucket *b)
 	return tat > late && tat - late > (__u64)(b->burst - 1) * b->interval_ns;
 }
 
+static __always_inline int fg_is_v4_mapped(const __u8 *a)
+{
+	const __u32 *w = (const __u32 *)a;
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/*
+ * A source's own bucket key: IPv4 by its address, IPv6 by v6_prefix. An
+ * IPv6 source in ::ffff:0:0/96 is bucketed apart from the IPv4 source with
+ * the same bits (only a v6_prefix past 96 could make them meet).
+ */
+static __always_inline void fg_source_key(struct fg_bucket_key *key, const struct fg_pkt *p,
+					  const struct fg_config *cfg)
+{
+	fg_copy16(key->addr, p->src);
+	key->plen = 128;
+	if (!p->is_v6)
+		return;
+	key->plen = cfg->v6_prefix;
+	fg_mask(key->addr, key->plen);
+	if (key->plen > FG_V4_MAPPED_PREFIX && fg_is_v4_mapped(p->src))
+		key->plen |= FG_KEY_V6_MAPPED;
+}
+
+/*
+ * The policy of a source: the longest prefix of its own family. IPv4 lives
+ * in ::ffff:0:0/96 (a v4 /p is /(96+p)) and user space keeps IPv6 prefixes of
+ * 96 bits or more out of it, so for an IPv4 source a match shorter than 96
+ * bits is an IPv6 policy (::/0, ::/8) and does not apply, and for an IPv6
+ * source inside that space a match of 96 bits or more is an IPv4 policy: the
+ * IPv6 policy above it is asked for instead.
+ */
+static __always_inline struct fg_policy *fg_policy_of(const struct fg_pkt *p)
+{
+	struct fg_policy *pol;
+	struct fg_lpm_key k;
+
+	k.prefixlen = 128;
+	fg_copy16(k.addr, p->src);
+	pol = bpf_map_lookup_elem(&policy, &k);
+	if (!pol)
+		return NULL;
+	if (!p->is_v6)
+		return pol->prefixlen >= FG_V4_MAPPED_PREFIX ? pol : NULL;
+	if (pol->prefixlen < FG_V4_MAPPED_PREFIX || !fg_is_v4_mapped(p->src))
+		return pol;
+	k.prefixlen = FG_V4_MAPPED_PREFIX - 1;
+	return bpf_map_lookup_elem(&policy, &k);
+}
+
+/*
+ * A cached bucket takes a changed policy's parameters at once; the burst a
+ * source used carries over (fg_gcra_rescale). Two CPUs refreshing one bucket
+ * at the same moment can at worst charge it up to the new burst.
+ */
+static __always_inline void fg_bucket_refresh(struct fg_bucket *b, __u64 t, __u32 burst,
+					      __u32 gen, __u64 now)
+{
+	int i;
+
+	if (b->interval_ns != t || b->burst != burst) {
+		for (i = 0; i < FG_GCRA_RETRIES; i++) {
+			__u64 tat = READ_ONCE(b->tat);
+			__u64 want = fg_gcra_rescale(tat, now, b->interval_ns, t, burst);
+
+			if (__sync_val_compare_and_swap(&b->tat, tat, want) == tat)
+				break;
+		}
+		b->interval_ns = t;
+		b->burst = burst;
+	}
+	if (b->policy_gen != gen)
+		b->policy_gen = gen;
+}
+
+/*
+ * An unknown source gets a bucket only while its policy's new-source budget
+ * has a token. Past it, the packet is judged by the one overflow bucket that
+ * all unadmitted sources of the policy share, at the budget's rate, and
+ * nothing is inserted: a flood of forged sources passes at most about twice
+ * the budget in total and evicts no known source. Both TATs live in the
+ * policy's trie entry, which an unknown source looked up anyway.
+ */
+static __always_inline __u32 fg_admit(struct fg_policy *pol, __u64 now)
+{
+	__u64 t = pol->new_interval_ns;
+	__u32 burst = pol->new_burst;
+
+	fg_gcra_params(&t, &burst);
+	if (fg_gcra_admit(&pol->admit_tat, t, burst, now) == FG_GCRA_PASS)
+		return FG_R_LIMIT_PASS;
+	if (fg_gcra_admit(&pol->overflow_tat, t, burst, now) == FG_GCRA_PASS)
+		return FG_R_OVERFLOW_PASS;
+	return FG_R_OVERFLOW_DROP;
+}
+
+/* Charge key's bucket under pol, making it if the source is admitted. */
+static __always_inline __u32 fg_charge(struct fg_policy *pol, struct fg_bucket_key *key,
+				       struct fg_bucket *b, __u32 gen, __u64 now)
+{
+	__u64 t = pol->interval_ns;
+	__u32 burst = pol->burst, reason;
+	int admitted = 0;
+
+	fg_gcra_params(&t, &burst);
+	if (b) {
+		fg_bucket_refresh(b, t, burst, gen, now);
+		return fg_bucket_reason(b, now);
+	}
+	/* A per-prefix bucket is one per policy: no budget to guard it. */
+	if (pol->per == FG_PER_SOURCE && pol->new_interval_ns) {
+		reason = fg_admit(pol, now);
+		if (reason != FG_R_LIMIT_PASS)
+			return reason;
+		admitted = 1;
+	}
+
+	struct fg_bucket nb = {
+		.tat = fg_gcra_first(t, now),
+		.interval_ns = t,
+		.burst = burst,
+		.policy_gen = gen,
+	};
+	if (bpf_map_update_elem(&buckets, key, &nb, BPF_NOEXIST) == 0) {
+		fg_count(FG_C_NEW_SOURCE);
+		if (admitted)
+			fg_count(FG_C_ADMITTED);
+		return FG_R_LIMIT_PASS;
+	}
+	/* Another CPU inserted it first: charge that bucket instead. */
+	b = bpf_map_lookup_elem(&buckets, key);
+	if (b)
+		return fg_bucket_reason(b, now);
+	return FG_R_BUCKET_FULL;
+}
+
+/* A bucket left from an older policy under the source's own key. */
+static __always_inline void fg_drop_stale(struct fg_bucket_key *key, struct fg_bucket *b)
+{
+	if (b)
+		bpf_map_delete_elem(&buckets, key);
+}
+
+/*
+ * The trie walk: new sources, known ones after a policy change, sources of
+ * allow / deny / per-prefix policies and buckets rechecked per packet. A
+ * policy longer than the source's own key (a /128 inside a /64) gets a
+ * bucket keyed by that policy's prefix; the /64 around it belongs to the
+ * neighbours and is never deleted on its account.
+ */
+static __always_inline __u32 fg_limit_slow(const struct fg_pkt *p, const struct fg_config *cfg,
+					   struct fg_bucket_key *key, struct fg_bucket *b)
+{
+	__u32 own = key->plen & ~FG_KEY_V6_MAPPED, gen = cfg->policy_gen;
+	__u64 now = bpf_ktime_get_ns();
+	struct fg_policy *pol = fg_policy_of(p);
+
+	if (!pol) {
+		fg_drop_stale(key, b);
+		return FG_R_NO_POLICY;
+	}
+	if (pol->prefixlen <= own && (pol->action != FG_ACT_LIMIT || pol->per == FG_PER_PREFIX))
+		fg_drop_stale(key, b);
+	if (pol->action == FG_ACT_ALLOW)
+		return FG_R_ALLOW;
+	if (pol->action == FG_ACT_DENY)
+		return FG_R_DENY;
+
+	if (pol->per == FG_PER_PREFIX || pol->prefixlen > own) {
+		fg_copy16(key->addr, p->src);
+		fg_mask(key->addr, pol->prefixlen);
+		key->plen = pol->prefixlen;
+		if (pol->per == FG_PER_PREFIX)
+			key->plen |= FG_KEY_SHARED;
+		b = bpf_map_lookup_elem(&buckets, key);
+	} else if (pol->flags & FG_POL_SPLIT) {
+		gen = FG_GEN_RECHECK;
+	}
+	return fg_charge(pol, key, b, gen, now);
+}
+
+/*
+ * A known source costs one hash lookup: its bucket caches the policy's rate
+ * and burst with the policy generation they came from.
+ */
 static __always_inline __u32 fg_limit(const struct fg_pkt *p, const struct fg_config *cfg)
 {
 	struct fg_bucket_key key = {};
-	struct fg_lpm_key lkey;
-	struct fg_policy *pol;
 	struct fg_bucket *b;
-	__u32 gen = cfg->policy_gen;
-	__u64 now;
 
-	fg_copy16(key.addr, p->src);
-	key.plen = 128;
-	if (p->is_v6) {
-		key.plen = cfg->v6_prefix;
-		fg_mask(key.addr, key.plen);
-	}
+	fg_source_key(&key, p, cfg);
 	b = bpf_map_lookup_elem(&buckets, &key);
-	if (b && b->policy_gen == gen) {
+	if (b && b->policy_gen == cfg->policy_gen) {
 		if (fg_surely_over(b))
 			return FG_R_LIMIT_DROP;
 		return fg_bucket_reason(b, bpf_ktime_get_ns());
 	}
-	now = bpf_ktime_get_ns();
-
-	lkey.prefixlen = 128;
-	fg_copy16(lkey.addr, p->src);
-	pol = bpf_map_lookup_elem(&policy, &lkey);
-	if (!pol || pol->action != FG_ACT_LIMIT || pol->per == FG_PER_PREFIX) {
-		if (b) /* stale per-source entry from an older policy */
-			bpf_map_delete_elem(&buckets, &key);
-		if (!pol)
-			return FG_R_NO_POLICY;
-		if (pol->action == FG_ACT_ALLOW)
-			return FG_R_ALLOW;
-		if (pol->action == FG_ACT_DENY)
-			return FG_R_DENY;
-		fg_copy16(key.addr, p->src);
-		fg_mask(key.addr, pol->prefixlen);
-		key.plen = pol->prefixlen | FG_KEY_SHARED;
-		b = bpf_map_lookup_elem(&buckets, &key);
-	}
-
-	if (b) {
-		if (b->policy_gen != gen) {
-			b->interval_ns = pol->interval_ns;
-			b->burst = pol->burst;
-			b->policy_gen = gen;
-		}
-		return fg_bucket_reason(b, now);
-	}
-
-	struct fg_bucket nb = {
-		.tat = fg_gcra_first(pol->interval_ns, now),
-		.interval_ns = pol->interval_ns,
-		.burst = pol->burst,
-		.policy_gen = gen,
-	};
-	if (bpf_map_update_elem(&buckets, &key, &nb, BPF_NOEXIST) == 0) {
-		fg_count(FG_C_NEW_SOURCE);
-		return FG_R_LIMIT_PASS;
-	}
-	/* Another CPU inserted it first: charge that bucket instead. */
-	b = bpf_map_lookup_elem(&buckets, &key);
-	if (b)
-		return fg_bucket_reason(b, now);
-	return FG_R_BUCKET_FULL;
+	return fg_limit_slow(p, cfg, &key, b);
 }
 
 /* Monitor mode turns every drop reason into its would-drop twin. */
@@ -138,6 +273,8 @@ static __always_inline __u32 fg_apply_mode(const struct fg_config *cfg, __u32 re
 		return FG_R_MONITOR_DENY;
 	if (reason == FG_R_MALFORMED)
 		return FG_R_MONITOR_MALFORMED;
+	if (reason == FG_R_OVERFLOW_DROP)
+		return FG_R_MONITOR_OVERFLOW;
 	return FG_R_MONITOR_LIMIT;
 }
 

@@ -28,6 +28,12 @@
 #define FG_BUCKETS_LRU_SLACK 4096
 #define FG_POLICY_MAX 65536
 #define FG_V6_PREFIX_DEFAULT 64
+/*
+ * The longest a bucket may take to refill, (burst - 1) x interval, in ns:
+ * 2^62 ns is 146 years. Writers refuse more (fg_check_bucket); with it, a TAT
+ * (now + at most burst x interval) never overflows a u64.
+ */
+#define FG_TOLERANCE_MAX_NS (1ULL << 62)
 
 /* Every address is 16 bytes; IPv4 is stored v4-mapped (::ffff:a.b.c.d). */
 #define FG_ADDR_LEN 16
@@ -47,7 +53,8 @@ enum fg_malformed {
 struct fg_config {
 	enum fg_mode mode;
 	__u32 v6_prefix;     /* IPv6 sources are bucketed by this prefix */
-	__u32 policy_gen;    /* bumped on every policy change; stales cached policy */
+	__u32 policy_gen;    /* bumped on every policy change; stales cached policy;
+			      * never FG_GEN_RECHECK */
 	enum fg_malformed malformed; /* what to do with malformed IP */
 	__u64 heartbeat_ns;  /* controller heartbeat (CLOCK_MONOTONIC) */
 	__u64 stale_ns;      /* heartbeat older than this: ignore daemon breaker state */
@@ -55,7 +62,19 @@ struct fg_config {
 	__u32 pad;
 };
 
-/* policy: LPM trie key. prefixlen counts bits of the 16-byte address. */
+/*
+ * A bucket's policy_gen when it must be checked against the trie on every
+ * packet: an IPv6 bucket prefix (/64) holding a longer policy (a /128 deny)
+ * caches nothing, so the longer policy holds for exactly its addresses.
+ */
+#define FG_GEN_RECHECK 0
+
+/*
+ * policy: LPM trie key. prefixlen counts bits of the 16-byte address.
+ * IPv4 /p is ::ffff:a.b.c.d/(96+p), and IPv6 prefixes of 96 bits or more
+ * inside ::ffff:0:0/96 are refused (fg_parse_prefix), so a match of 96+ bits
+ * there is IPv4 and families never mix (limiter.h, fg_policy_of).
+ */
 struct fg_lpm_key {
 	__u32 prefixlen;
 	__u8 addr[FG_ADDR_LEN];
@@ -72,16 +91,28 @@ enum fg_bucket_per {
 	FG_PER_PREFIX = 1, /* one bucket shared by the whole prefix */
 };
 
+/* fg_policy.flags, derived by user space from the whole set (fg_policy_derive). */
+#define FG_POL_SPLIT 0x1 /* an IPv6 bucket prefix (/64) this policy is the nearest
+			  * cover of holds a longer policy: recheck per packet */
+
 struct fg_policy {
 	enum fg_action action;
 	enum fg_bucket_per per;
-	__u64 interval_ns; /* GCRA emission interval T = 1e9 / rate */
-	__u32 burst;       /* B >= 1 */
-	__u32 prefixlen;   /* the matched prefix, for per-prefix bucket keys */
+	__u64 interval_ns;     /* GCRA emission interval T = 1e9 / rate */
+	__u32 burst;           /* B >= 1; (B - 1) x T <= FG_TOLERANCE_MAX_NS */
+	__u32 prefixlen;       /* the matched prefix, for per-prefix bucket keys */
+	__u64 new_interval_ns; /* new-source budget (--new-sources): T; 0 = off */
+	__u32 new_burst;       /* its burst */
+	__u32 flags;           /* FG_POL_* */
+	/* Datapath state, written by the programs in place; zero from user space. */
+	__u64 admit_tat;       /* the new-source budget's TAT */
+	__u64 overflow_tat;    /* the TAT of the one bucket unadmitted sources share */
 };
 
 /* buckets: LRU hash key. addr is masked to plen bits. */
 #define FG_KEY_SHARED 0x100 /* in plen: one bucket shared by a whole prefix */
+#define FG_KEY_V6_MAPPED 0x200 /* in plen: an IPv6 source in ::ffff:0:0/96, kept
+				* apart from the IPv4 source of the same bits */
 struct fg_bucket_key {
 	__u8 addr[FG_ADDR_LEN];
 	__u32 plen;
@@ -115,6 +146,9 @@ enum fg_stat {
 	FG_R_MONITOR_DENY,      /* monitor mode: would have dropped */
 	FG_R_MONITOR_LIMIT,
 	FG_R_MONITOR_MALFORMED,
+	FG_R_OVERFLOW_PASS,     /* unknown source past the new-source budget, passed
+				 * by the shared overflow bucket (no bucket of its own) */
+	FG_R_MONITOR_OVERFLOW,  /* monitor mode: the overflow bucket would have dropped */
 	FG_R_FIRST_DROP,
 	FG_R_DENY = FG_R_FIRST_DROP,
 	FG_R_LIMIT_DROP,        /* over its bucket */
@@ -122,29 +156,49 @@ enum fg_stat {
 	FG_R_CONTENTION,        /* CAS retries exhausted: treated as over */
 	FG_R_BREAKER_DROP,      /* destination upstream's breaker refused it */
 	FG_R_BREAKER_RESET,     /* refused, and the SYN answered with a RST */
+	FG_R_OVERFLOW_DROP,     /* unknown source past the budget and the overflow bucket */
 	FG_R_MAX,
 	FG_C_NEW_SOURCE = FG_R_MAX, /* bucket inserted (map pressure) */
 	FG_C_FRAGMENT,              /* IP fragment seen */
 	FG_C_FLOW_NEW,              /* flow entry inserted (a handshake seen) */
 	FG_C_FLOW_UNTRACKED,        /* client data to an upstream on no flow entry
 				     * (evicted by pressure, or older than the attach) */
+	FG_C_ADMITTED,              /* unknown source given a bucket by the budget */
 	FG_STAT_MAX,
 };
 
 #define FG_STAT_NAMES                                                         \
 	{                                                                     \
-		"non_ip", "no_policy", "allow", "limit_pass", "bucket_full",  \
-		"malformed_pass", "monitor_deny", "monitor_limit",            \
-		"monitor_malformed", "deny", "limit_drop", "malformed",       \
-		"contention", "breaker_drop", "breaker_reset", "new_source",  \
-		"fragment", "flow_new", "flow_untracked"                      \
+		[FG_R_NON_IP] = "non_ip",                                     \
+		[FG_R_NO_POLICY] = "no_policy",                               \
+		[FG_R_ALLOW] = "allow",                                       \
+		[FG_R_LIMIT_PASS] = "limit_pass",                             \
+		[FG_R_BUCKET_FULL] = "bucket_full",                           \
+		[FG_R_MALFORMED_PASS] = "malformed_pass",                     \
+		[FG_R_MONITOR_DENY] = "monitor_deny",                         \
+		[FG_R_MONITOR_LIMIT] = "monitor_limit",                       \
+		[FG_R_MONITOR_MALFORMED] = "monitor_malformed",               \
+		[FG_R_OVERFLOW_PASS] = "overflow_pass",                       \
+		[FG_R_MONITOR_OVERFLOW] = "monitor_overflow",                 \
+		[FG_R_DENY] = "deny",                                         \
+		[FG_R_LIMIT_DROP] = "limit_drop",                             \
+		[FG_R_MALFORMED] = "malformed",                               \
+		[FG_R_CONTENTION] = "contention",                             \
+		[FG_R_BREAKER_DROP] = "breaker_drop",                         \
+		[FG_R_BREAKER_RESET] = "breaker_reset",                       \
+		[FG_R_OVERFLOW_DROP] = "overflow_drop",                       \
+		[FG_C_NEW_SOURCE] = "new_source",                             \
+		[FG_C_FRAGMENT] = "fragment",                                 \
+		[FG_C_FLOW_NEW] = "flow_new",                                 \
+		[FG_C_FLOW_UNTRACKED] = "flow_untracked",                     \
+		[FG_C_ADMITTED] = "new_admitted",                             \
 	}
 
 /* Enums in values print by name in bpftool map dump; they are 4 bytes. */
 _Static_assert(sizeof(enum fg_action) == 4, "enum size");
 _Static_assert(sizeof(struct fg_config) == 40, "fg_config layout");
 _Static_assert(sizeof(struct fg_lpm_key) == 20, "fg_lpm_key layout");
-_Static_assert(sizeof(struct fg_policy) == 24, "fg_policy layout");
+_Static_assert(sizeof(struct fg_policy) == 56, "fg_policy layout");
 _Static_assert(sizeof(struct fg_bucket_key) == 20, "fg_bucket_key layout");
 _Static_assert(sizeof(struct fg_bucket) <= 24, "bucket value must stay <= 24 bytes");
 

@@ -86,8 +86,8 @@ static int apply_options(const char *pin_dir, const struct fg_attach_opts *o, ch
 	ret = fg_config_get(&maps, &cfg);
 	if (!ret) {
 		cfg.v6_prefix = o->v6_prefix;
-		cfg.policy_gen++; /* bucket keys change with the prefix */
-		ret = fg_config_set(&maps, &cfg);
+		fg_policy_gen_next(&cfg); /* bucket keys change with the prefix */
+		ret = fg_policy_derive(&maps, cfg.v6_prefix) ?: fg_config_set(&maps, &cfg);
 	}
 	if (ret)
 		snprintf(err, errlen, "Failed to write config: %s", strerror(-ret));
@@ -170,9 +170,10 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 		}
 		if (o->v6_prefix) {
 			cfg.v6_prefix = o->v6_prefix;
-			cfg.policy_gen++;
+			fg_policy_gen_next(&cfg);
 		}
-		ret = fg_config_set(&maps, &cfg);
+		/* Which policies split a bucket prefix depends on the prefix. */
+		ret = fg_policy_derive(&maps, cfg.v6_prefix) ?: fg_config_set(&maps, &cfg);
 		if (ret) {
 			snprintf(err, errlen, "Failed to write config: %s", strerror(-ret));
 			goto fail;

@@ -72,7 +72,7 @@ static int limit_list(struct fg_ctx *ctx)
 	struct fg_lpm_key key, next, *prev = NULL;
 	struct fg_policy pol;
 	struct fg_json j;
-	char err[FG_ERR_LEN], pfx[64], rate[32];
+	char err[FG_ERR_LEN], pfx[64], rate[32], fresh[32];
 	struct fg_maps m;
 	int n = 0;
 
@@ -83,7 +83,8 @@ static int limit_list(struct fg_ctx *ctx)
 		fg_json_begin(&j, stdout);
 		fg_json_arr(&j, "policies");
 	} else {
-		printf("%-44s %-6s %-12s %-10s %s\n", "PREFIX", "ACTION", "RATE", "BURST", "PER");
+		printf("%-44s %-6s %-12s %-10s %-6s %s\n", "PREFIX", "ACTION", "RATE", "BURST", "PER",
+		       "NEW-SOURCES");
 	}
 	while (bpf_map_get_next_key(m.policy, prev, &next) == 0) {
 		key = next;
@@ -93,6 +94,10 @@ static int limit_list(struct fg_ctx *ctx)
 		n++;
 		fg_format_prefix(key.addr, key.prefixlen, pfx, sizeof(pfx));
 		fg_format_rate(pol.interval_ns ? pol.interval_ns : 1, rate, sizeof(rate));
+		if (pol.new_interval_ns)
+			fg_format_rate(pol.new_interval_ns, fresh, sizeof(fresh));
+		else
+			snprintf(fresh, sizeof(fresh), "off");
 		if (ctx->json) {
 			fg_json_obj(&j, NULL);
 			fg_json_str(&j, "prefix", pfx);
@@ -102,14 +107,16 @@ static int limit_list(struct fg_ctx *ctx)
 				fg_json_double(&j, "rate_per_second", 1e9 / (double)pol.interval_ns);
 				fg_json_u64(&j, "burst", pol.burst);
 				fg_json_str(&j, "per", pol.per == FG_PER_PREFIX ? "prefix" : "source");
+				fg_json_str(&j, "new_sources", fresh);
 			}
 			fg_json_close_obj(&j);
 		} else if (pol.action == FG_ACT_LIMIT) {
-			printf("%-44s %-6s %-12s %-10u %s\n", pfx, "limit", rate, pol.burst,
-			       pol.per == FG_PER_PREFIX ? "prefix" : "source");
+			printf("%-44s %-6s %-12s %-10u %-6s %s\n", pfx, "limit", rate, pol.burst,
+			       pol.per == FG_PER_PREFIX ? "prefix" : "source",
+			       pol.per == FG_PER_PREFIX ? "-" : fresh);
 		} else {
-			printf("%-44s %-6s %-12s %-10s %s\n", pfx, action_name(pol.action), "-", "-",
-			       "-");
+			printf("%-44s %-6s %-12s %-10s %-6s %s\n", pfx, action_name(pol.action), "-",
+			       "-", "-", "-");
 		}
 	}
 	if (ctx->json) {
@@ -122,19 +129,50 @@ static int limit_list(struct fg_ctx *ctx)
 	return 0;
 }
 
+/* limit set's RATE and options into pol; 1 (after a one-line error) if bad. */
+static int limit_parse(struct fg_policy *pol, const char *rate_arg, const char *burst_arg,
+		       const char *per_arg, const char *new_arg)
+{
+	char err[FG_ERR_LEN];
+	struct fg_rate rate;
+
+	pol->action = FG_ACT_LIMIT;
+	if (fg_parse_rate(rate_arg, &rate, err, sizeof(err)))
+		return fg_fail("%s", err);
+	pol->interval_ns = rate.interval_ns;
+	pol->burst = fg_default_burst(&rate);
+	if (burst_arg && fg_parse_u32(burst_arg, "--burst", 1, FG_BURST_MAX, &pol->burst, err,
+				      sizeof(err)))
+		return fg_fail("%s", err);
+	if (fg_check_bucket("--burst", rate_arg, pol->interval_ns, pol->burst, err, sizeof(err)))
+		return fg_fail("%s", err);
+	if (per_arg && !strcmp(per_arg, "prefix"))
+		pol->per = FG_PER_PREFIX;
+	else if (per_arg && strcmp(per_arg, "source"))
+		return fg_fail("invalid --per '%s': expected source or prefix", per_arg);
+	if (new_arg && pol->per == FG_PER_PREFIX)
+		return fg_fail("--new-sources applies to --per source (a per-prefix bucket is one "
+			       "per policy)");
+	if (pol->per == FG_PER_SOURCE &&
+	    fg_parse_new_sources(new_arg ? new_arg : FG_NEW_SOURCES_DEFAULT, &pol->new_interval_ns,
+				 &pol->new_burst, err, sizeof(err)))
+		return fg_fail("%s", err);
+	return 0;
+}
+
 int cmd_limit(struct fg_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		OPT_COMMON,
 		{ "burst", required_argument, NULL, 'b' },
 		{ "per", required_argument, NULL, 'p' },
+		{ "new-sources", required_argument, NULL, 'n' },
 		{},
 	};
 	const struct fg_cmd *cmd = fg_find_cmd("limit");
-	const char *sub, *burst_arg = NULL, *per_arg = NULL;
+	const char *sub, *burst_arg = NULL, *per_arg = NULL, *new_arg = NULL;
 	struct fg_policy pol = {};
 	struct fg_lpm_key key;
-	struct fg_rate rate;
 	char err[FG_ERR_LEN];
 	int opt;
 
@@ -143,6 +181,8 @@ int cmd_limit(struct fg_ctx *ctx, int argc, char **argv)
 			burst_arg = optarg;
 		else if (opt == 'p')
 			per_arg = optarg;
+		else if (opt == 'n')
+			new_arg = optarg;
 		else
 			return 2;
 	}
@@ -159,8 +199,9 @@ int cmd_limit(struct fg_ctx *ctx, int argc, char **argv)
 	    strcmp(sub, "del"))
 		return fg_fail("limit: unknown subcommand '%s': expected set, allow, deny, del or list",
 			       sub);
-	if ((burst_arg || per_arg) && strcmp(sub, "set"))
-		return fg_fail("limit %s: --burst and --per apply to 'limit set' only", sub);
+	if ((burst_arg || per_arg || new_arg) && strcmp(sub, "set"))
+		return fg_fail("limit %s: --burst, --per and --new-sources apply to 'limit set' only",
+			       sub);
 	if (fg_want_args(cmd, argc, argv, strcmp(sub, "set") ? 1 : 2, strcmp(sub, "set") ? 1 : 2))
 		return 2;
 	if (fg_parse_prefix(argv[optind], &key, err, sizeof(err)))
@@ -174,19 +215,8 @@ int cmd_limit(struct fg_ctx *ctx, int argc, char **argv)
 		pol.action = FG_ACT_ALLOW;
 	} else if (!strcmp(sub, "deny")) {
 		pol.action = FG_ACT_DENY;
-	} else {
-		pol.action = FG_ACT_LIMIT;
-		if (fg_parse_rate(argv[optind + 1], &rate, err, sizeof(err)))
-			return fg_fail("%s", err);
-		pol.interval_ns = rate.interval_ns;
-		pol.burst = fg_default_burst(&rate);
-		if (burst_arg && fg_parse_u32(burst_arg, "--burst", 1, FG_BURST_MAX, &pol.burst,
-					      err, sizeof(err)))
-			return fg_fail("%s", err);
-		if (per_arg && !strcmp(per_arg, "prefix"))
-			pol.per = FG_PER_PREFIX;
-		else if (per_arg && strcmp(per_arg, "source"))
-			return fg_fail("invalid --per '%s': expected source or prefix", per_arg);
+	} else if (limit_parse(&pol, argv[optind + 1], burst_arg, per_arg, new_arg)) {
+		return 1;
 	}
 	return policy_write(ctx, &key, &pol, argv[optind]);
 }

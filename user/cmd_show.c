@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* floodgate status / stats / top: read-only views of the maps. */
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -307,10 +308,17 @@ int cmd_top(struct fg_ctx *ctx, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		char src[64], rate[32];
-		__u32 plen = p[i].key.plen & ~FG_KEY_SHARED;
+		__u32 plen = p[i].key.plen & ~(FG_KEY_SHARED | FG_KEY_V6_MAPPED);
 		double pct = p[i].burst ? 100.0 * p[i].used / p[i].burst : 0;
 
-		fg_format_prefix(p[i].key.addr, plen, src, sizeof(src));
+		if (p[i].key.plen & FG_KEY_V6_MAPPED) { /* IPv6, though its bits read as IPv4 */
+			char a[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, p[i].key.addr, a, sizeof(a));
+			snprintf(src, sizeof(src), "%s/%u", a, plen);
+		} else {
+			fg_format_prefix(p[i].key.addr, plen, src, sizeof(src));
+		}
 		if (p[i].key.plen & FG_KEY_SHARED)
 			strncat(src, " (shared)", sizeof(src) - strlen(src) - 1);
 		fg_format_rate(p[i].interval_ns, rate, sizeof(rate));

@@ -437,6 +437,11 @@ static int policy_key(struct ctx *c, const struct entry *e, struct fg_policy_cfg
 		*have_rate = 1;
 	} else if (!strcmp(k, "burst")) {
 		return u32_in(c, e, 1, FG_BURST_MAX, &p->pol.burst);
+	} else if (!strcmp(k, "new_sources")) {
+		if (fg_parse_new_sources(v, &p->pol.new_interval_ns, &p->pol.new_burst, msg,
+					 sizeof(msg)))
+			return bad(c, e, "%s", msg);
+		p->new_set = 1;
 	} else if (!strcmp(k, "per")) {
 		if (!strcmp(v, "source"))
 			p->pol.per = FG_PER_SOURCE;
@@ -447,6 +452,42 @@ static int policy_key(struct ctx *c, const struct entry *e, struct fg_policy_cfg
 	} else {
 		return bad(c, e, "unknown key%s", "");
 	}
+	return 0;
+}
+
+/* A [policy] section as a whole: rate given, bucket representable, budget. */
+static int policy_check(struct ctx *c, struct fg_policy_cfg *p)
+{
+	char msg[FG_ERR_LEN], rate[32];
+	int n;
+
+	if (p->pol.action != FG_ACT_LIMIT)
+		return 0;
+	n = snprintf(c->err, c->errlen, "%s:%d: [policy %s]: ", c->path, p->line, p->prefix);
+	if (n < 0 || (size_t)n >= c->errlen)
+		n = 0;
+	if (!p->pol.interval_ns) {
+		snprintf(c->err + n, c->errlen - n, "action limit needs 'rate'");
+		return -EINVAL;
+	}
+	fg_format_rate(p->pol.interval_ns, rate, sizeof(rate));
+	if (fg_check_bucket("burst", rate, p->pol.interval_ns, p->pol.burst, msg, sizeof(msg))) {
+		snprintf(c->err + n, c->errlen - n, "%s", msg);
+		return -EINVAL;
+	}
+	if (p->pol.per == FG_PER_PREFIX && p->new_set && p->pol.new_interval_ns) {
+		snprintf(c->err + n, c->errlen - n,
+			 "new_sources applies to per = source (a per-prefix bucket is one per policy)");
+		return -EINVAL;
+	}
+	if (p->pol.per == FG_PER_PREFIX) {
+		p->pol.new_interval_ns = 0;
+		p->pol.new_burst = 0;
+	} else if (!p->new_set) {
+		fg_parse_new_sources(FG_NEW_SOURCES_DEFAULT, &p->pol.new_interval_ns,
+				     &p->pol.new_burst, msg, sizeof(msg));
+	}
+	c->err[0] = 0;
 	return 0;
 }
 
@@ -641,11 +682,8 @@ static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 	for (int i = 0; i < out->n_pols; i++) {
 		struct fg_policy_cfg *p = &out->pols[i];
 
-		if (p->pol.action == FG_ACT_LIMIT && !p->pol.interval_ns) {
-			snprintf(c->err, c->errlen, "%s:%d: [policy %s]: action limit needs 'rate'",
-				 c->path, p->line, p->prefix);
-			return -EINVAL;
-		}
+		if ((err = policy_check(c, p)))
+			return err;
 	}
 	return 0;
 }

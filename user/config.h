@@ -6,7 +6,7 @@
  *   [daemon]            pin dir, interfaces, tick, textfile, socket, staleness
  *   [defaults]          any upstream key, inherited by every [upstream NAME]
  *   [upstream NAME]     address and breaker / probe settings
- *   [policy PREFIX]     rate limits (action, rate, burst, per)
+ *   [policy PREFIX]     rate limits (action, rate, burst, per, new_sources)
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -61,7 +61,8 @@ struct fg_upstream_cfg {
 
 struct fg_policy_cfg {
 	char prefix[64];
-	int line; /* of its section header */
+	int line;    /* of its section header */
+	int new_set; /* new_sources given (else the default) */
 	struct fg_lpm_key key;
 	struct fg_policy pol;
 };

@@ -355,7 +355,7 @@ static int reconcile_policies(struct fg_daemon *d)
 		struct fg_policy cur;
 
 		if (bpf_map_lookup_elem(d->maps.policy, &p->key, &cur) == 0 &&
-		    !memcmp(&cur, &p->pol, sizeof(cur)))
+		    fg_policy_same(&cur, &p->pol))
 			continue;
 		if (bpf_map_update_elem(d->maps.policy, &p->key, &p->pol, BPF_ANY)) {
 			pr_warn("Failed to write policy %s: %s\n", p->prefix, strerror(errno));
@@ -445,8 +445,11 @@ static int reconcile_maps(struct fg_daemon *d, const int *carried, int manage_up
 
 		if (fg_config_get(&d->maps, &cfg))
 			fg_config_defaults(&cfg);
-		if (bump > 0)
-			cfg.policy_gen++;
+		if (bump > 0) {
+			if (fg_policy_derive(&d->maps, cfg.v6_prefix))
+				pr_warn("Failed to derive policy flags: %s\n", strerror(errno));
+			fg_policy_gen_next(&cfg);
+		}
 		cfg.stale_ns = d->cfg.daemon.stale_ns;
 		cfg.probe_mark = d->cfg.daemon.probe_mark;
 		cfg.heartbeat_ns = now;

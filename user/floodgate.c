@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "log.h"
 #include "floodgate_kern_user.h"
+#include "parse.h"
 
 #define COMMON_OPTS                                                                     \
 	"  --pin-dir DIR   where maps and links are pinned (default " FG_DEFAULT_PIN_DIR \
@@ -45,11 +46,12 @@ const struct fg_cmd fg_cmds[] = {
 	  "show what is attached and how it is doing" },
 	{ "mode", cmd_mode,
 	  "mode [enforce|monitor]\n"
-	  "  enforce drops; monitor passes everything and counts would-drops.\n"
+	  "  enforce drops; monitor passes what limits and denies would drop and counts\n"
+	  "  it (monitor_*); breakers are enforced in both modes.\n"
 	  "  Without an argument, print the current mode.\n" COMMON_OPTS,
 	  "switch between enforcing and monitoring" },
 	{ "limit", cmd_limit,
-	  "limit set PREFIX RATE [--burst N] [--per source|prefix]\n"
+	  "limit set PREFIX RATE [--burst N] [--per source|prefix] [--new-sources RATE|off]\n"
 	  "      limit allow PREFIX | limit deny PREFIX | limit del PREFIX\n"
 	  "      limit list [--json]\n"
 	  "  PREFIX  IPv4 or IPv6 address with optional /len: 198.18.0.0/15, 2001:db8::/32;\n"
@@ -58,7 +60,11 @@ const struct fg_cmd fg_cmds[] = {
 	  "  --burst N          packets a source may send at once (default: one second of\n"
 	  "                     RATE, at least 1)\n"
 	  "  --per source       a bucket per source address (IPv6: per /64 by default)\n"
-	  "  --per prefix       one bucket shared by the whole prefix\n" COMMON_OPTS,
+	  "  --per prefix       one bucket shared by the whole prefix\n"
+	  "  --new-sources RATE sources without a bucket get one at most at RATE (default\n"
+	  "                     " FG_NEW_SOURCES_DEFAULT "); the rest share one bucket at RATE; off: no budget\n"
+	  "  A policy longer than the IPv6 bucket prefix holds for exactly its addresses.\n"
+	  COMMON_OPTS,
 	  "set, list and remove per-prefix policies" },
 	{ "top", cmd_top,
 	  "top [-n N] [--json]\n"

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "maps.h"
+#include "parse.h"
 #include "pins.h"
 
 const char *const fg_map_names[] = {
@@ -110,14 +111,107 @@ void fg_config_defaults(struct fg_config *cfg)
 	cfg->probe_mark = FG_PROBE_MARK_DEFAULT;
 }
 
+int fg_policy_same(const struct fg_policy *a, const struct fg_policy *b)
+{
+	return a->action == b->action && a->per == b->per && a->interval_ns == b->interval_ns &&
+	       a->burst == b->burst && a->prefixlen == b->prefixlen &&
+	       a->new_interval_ns == b->new_interval_ns && a->new_burst == b->new_burst;
+}
+
+/* The policy an address's v6_prefix network falls under, at most v6_prefix
+ * bits long (the trie answers a lookup with the longest match within it). */
+static int covering(int fd, const __u8 *addr, __u32 v6_prefix, struct fg_lpm_key *key,
+		    struct fg_policy *pol)
+{
+	key->prefixlen = v6_prefix;
+	memcpy(key->addr, addr, FG_ADDR_LEN);
+	if (bpf_map_lookup_elem(fd, key, pol))
+		return -errno;
+	key->prefixlen = pol->prefixlen;
+	for (unsigned int i = 0; i < FG_ADDR_LEN; i++) {
+		int bits = (int)key->prefixlen - 8 * (int)i;
+
+		if (bits <= 0)
+			key->addr[i] = 0;
+		else if (bits < 8)
+			key->addr[i] &= (__u8)(0xff << (8 - bits));
+	}
+	return 0;
+}
+
+/* Set FG_POL_SPLIT on the covers of IPv6 policies longer than v6_prefix. */
+static int mark_splits(int fd, const struct fg_lpm_key *keys, int n, __u32 v6_prefix,
+		       __u8 *split)
+{
+	struct fg_lpm_key cover;
+	struct fg_policy pol;
+
+	for (int i = 0; i < n; i++) {
+		if (keys[i].prefixlen <= v6_prefix || fg_is_v4_mapped(keys[i].addr))
+			continue;
+		if (covering(fd, keys[i].addr, v6_prefix, &cover, &pol))
+			continue; /* nothing covers the rest of that /64 */
+		for (int j = 0; j < n; j++)
+			if (!memcmp(&keys[j], &cover, sizeof(cover)))
+				split[j] = 1;
+	}
+	return 0;
+}
+
+int fg_policy_derive(const struct fg_maps *m, __u32 v6_prefix)
+{
+	struct fg_lpm_key *keys, next, *prev = NULL;
+	struct fg_policy pol;
+	int n = 0, err = 0;
+	__u8 *split;
+
+	keys = calloc(FG_POLICY_MAX, sizeof(*keys));
+	split = calloc(FG_POLICY_MAX, 1);
+	if (!keys || !split) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (n < FG_POLICY_MAX && bpf_map_get_next_key(m->policy, prev, &next) == 0) {
+		keys[n] = next;
+		prev = &keys[n++];
+	}
+	mark_splits(m->policy, keys, n, v6_prefix, split);
+	for (int i = 0; i < n; i++) {
+		__u32 want;
+
+		if (bpf_map_lookup_elem(m->policy, &keys[i], &pol))
+			continue; /* deleted under us */
+		want = split[i] ? pol.flags | FG_POL_SPLIT : pol.flags & ~FG_POL_SPLIT;
+		if (want == pol.flags)
+			continue;
+		pol.flags = want;
+		if (bpf_map_update_elem(m->policy, &keys[i], &pol, BPF_EXIST)) {
+			err = -errno;
+			break;
+		}
+	}
+out:
+	free(keys);
+	free(split);
+	return err;
+}
+
+void fg_policy_gen_next(struct fg_config *cfg)
+{
+	if (++cfg->policy_gen == FG_GEN_RECHECK)
+		cfg->policy_gen++;
+}
+
 int fg_policy_bump_gen(const struct fg_maps *m)
 {
 	struct fg_config cfg;
 	int err = fg_config_get(m, &cfg);
 
+	if (!err)
+		err = fg_policy_derive(m, cfg.v6_prefix);
 	if (err)
 		return err;
-	cfg.policy_gen++;
+	fg_policy_gen_next(&cfg);
 	return fg_config_set(m, &cfg);
 }
 

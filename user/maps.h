@@ -34,8 +34,17 @@ void fg_maps_close(struct fg_maps *m);
 int fg_config_get(const struct fg_maps *m, struct fg_config *cfg);
 int fg_config_set(const struct fg_maps *m, const struct fg_config *cfg);
 void fg_config_defaults(struct fg_config *cfg);
-/* Tell the datapath that cached policies are stale. */
+/* After any change to the policy set: derive the flags (fg_policy_derive)
+ * and tell the datapath that cached policies are stale. */
 int fg_policy_bump_gen(const struct fg_maps *m);
+/* The next policy generation (never FG_GEN_RECHECK). */
+void fg_policy_gen_next(struct fg_config *cfg);
+/* Set FG_POL_SPLIT on every policy that is the nearest cover (at most
+ * v6_prefix bits) of an IPv6 policy longer than v6_prefix; clear it elsewhere.
+ * Run whenever the policy set or v6_prefix changes. */
+int fg_policy_derive(const struct fg_maps *m, __u32 v6_prefix);
+/* Same configuration (ignores derived flags and the datapath's state). */
+int fg_policy_same(const struct fg_policy *a, const struct fg_policy *b);
 
 /* Sum of each per-CPU counter. */
 int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX]);

@@ -53,6 +53,21 @@ int fg_parse_rate(const char *s, struct fg_rate *out, char *err, size_t errlen)
 	return 0;
 }
 
+int fg_check_bucket(const char *what, const char *rate, __u64 interval_ns, __u32 burst,
+		    char *err, size_t errlen)
+{
+	double years;
+
+	if (burst >= 1 && (__u64)(burst - 1) <= FG_TOLERANCE_MAX_NS / interval_ns)
+		return 0;
+	years = (double)(burst - 1) * (double)interval_ns / 1e9 / (365.25 * 86400);
+	snprintf(err, errlen,
+		 "invalid %s %u at %s: it would take %.0f years to refill, more than a bucket "
+		 "holds (%.0f years)", what, burst, rate, years,
+		 (double)FG_TOLERANCE_MAX_NS / 1e9 / (365.25 * 86400));
+	return -EINVAL;
+}
+
 __u32 fg_default_burst(const struct fg_rate *r)
 {
 	__u64 per_sec = r->count * NSEC_PER_SEC / r->unit_ns;
@@ -60,6 +75,26 @@ __u32 fg_default_burst(const struct fg_rate *r)
 	if (per_sec < 1)
 		return 1;
 	return per_sec > FG_BURST_MAX ? FG_BURST_MAX : (__u32)per_sec;
+}
+
+int fg_parse_new_sources(const char *s, __u64 *interval_ns, __u32 *burst, char *err,
+			 size_t errlen)
+{
+	struct fg_rate r;
+
+	if (s && !strcmp(s, "off")) {
+		*interval_ns = 0;
+		*burst = 0;
+		return 0;
+	}
+	if (fg_parse_rate(s, &r, err, errlen)) {
+		snprintf(err, errlen, "invalid new-source budget '%s': expected a RATE (1k/s) or off",
+			 s ? s : "");
+		return -EINVAL;
+	}
+	*interval_ns = r.interval_ns;
+	*burst = fg_default_burst(&r);
+	return 0;
 }
 
 int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t errlen)
@@ -109,6 +144,15 @@ int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t err
 		}
 	}
 	out->prefixlen = v4 ? FG_V4_MAPPED_PREFIX + len : len;
+	/* ::ffff:0:0/96 and longer inside it is where IPv4 lives: one spelling. */
+	if (!v4 && len >= FG_V4_MAPPED_PREFIX && fg_is_v4_mapped(out->addr)) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &out->addr[12], a, sizeof(a));
+		snprintf(err, errlen, "invalid prefix '%s': IPv4-mapped; write it as IPv4 (%s/%lu)",
+			 s, a, len - FG_V4_MAPPED_PREFIX);
+		return -EINVAL;
+	}
 
 	memcpy(masked, out->addr, 16);
 	for (unsigned int i = 0; i < 16; i++) {

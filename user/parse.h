@@ -23,6 +23,18 @@ struct fg_rate {
 
 int fg_parse_rate(const char *s, struct fg_rate *out, char *err, size_t errlen);
 int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t errlen);
+
+/*
+ * The new-source budget of a per-source limit when none is given: 1,000 new
+ * sources a second (burst: one second's worth). A busy edge box meets far
+ * fewer genuinely new clients a second, and with the default 1,000,000
+ * buckets it keeps every known source's bucket at least 1,000 s (17 min)
+ * through any flood of forged sources, which pass at most ~2,000 packets/s.
+ */
+#define FG_NEW_SOURCES_DEFAULT "1k/s"
+/* --new-sources / new_sources: RATE (burst one second of it) or "off" (0, 0). */
+int fg_parse_new_sources(const char *s, __u64 *interval_ns, __u32 *burst, char *err,
+			 size_t errlen);
 int fg_parse_u32(const char *s, const char *what, __u32 min, __u32 max, __u32 *out,
 		 char *err, size_t errlen);
 
@@ -34,6 +46,11 @@ int fg_parse_name(const char *s, char *err, size_t errlen);
 void fg_format_endpoint(const __u8 *addr, __u16 port, char *buf, size_t len);
 
 int fg_is_v4_mapped(const __u8 *addr);
+
+/* A bucket (burst at interval_ns) must refill within FG_TOLERANCE_MAX_NS:
+ * 0, or -EINVAL naming what ("--burst", "burst") and the rate as typed. */
+int fg_check_bucket(const char *what, const char *rate, __u64 interval_ns, __u32 burst,
+		    char *err, size_t errlen);
 
 /* Default burst for a rate: one second's worth, at least 1. */
 __u32 fg_default_burst(const struct fg_rate *r);

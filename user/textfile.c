@@ -217,6 +217,18 @@ static void datapath_metrics(FILE *f, const struct fg_dp_snapshot *s)
 		       "not count.");
 		fprintf(f, "floodgate_flow_untracked_segments_total %llu\n",
 			(unsigned long long)s->stats[FG_C_FLOW_UNTRACKED]);
+		family(f, "floodgate_new_sources_admitted_total", "counter",
+		       "Unknown sources given a bucket by their policy's new-source budget.");
+		fprintf(f, "floodgate_new_sources_admitted_total %llu\n",
+			(unsigned long long)s->stats[FG_C_ADMITTED]);
+		family(f, "floodgate_new_sources_overflow_packets_total", "counter",
+		       "Packets of unknown sources past the budget, judged by the shared overflow "
+		       "bucket, by verdict.");
+		fprintf(f, "floodgate_new_sources_overflow_packets_total{verdict=\"pass\"} %llu\n",
+			(unsigned long long)(s->stats[FG_R_OVERFLOW_PASS] +
+					     s->stats[FG_R_MONITOR_OVERFLOW]));
+		fprintf(f, "floodgate_new_sources_overflow_packets_total{verdict=\"drop\"} %llu\n",
+			(unsigned long long)s->stats[FG_R_OVERFLOW_DROP]);
 	}
 	if (s->flow_capacity) {
 		family(f, "floodgate_flow_capacity", "gauge",

@@ -18,6 +18,12 @@
  *       compare-and-swap), the costlier of the two.
  *   1c  bucket map memory (kernel's memlock figure in fdinfo) per entry,
  *       entries actually tracked after the warm pass, key and value sizes.
+ *   1d  unknown sources against known ones (DESIGN §3 "Unknown sources"):
+ *       one call per packet over N fresh /64s each pass, kernel ns summed:
+ *       known (buckets warmed first, pass path), admitted by a budget that
+ *       always has a token (inserts a bucket), past an exhausted budget
+ *       (overflow bucket, over: the flood's common case), and inserted with
+ *       the budget off (the path before budgets), each in its own /36.
  *
  * 1a times are wall-clock ns per repetition of one call with a large repeat
  * (the kernel's opts.duration is an integer, too coarse for a 5 ns floor; it
@@ -58,6 +64,7 @@ struct opts {
 	__u32 sources;
 	int passes;
 	int cpu;
+	int policy_fd;
 };
 
 /* The frames: Ethernet + IPv4 (64 bytes) or IPv6 (84: the same 22 payload
@@ -285,11 +292,118 @@ out:
 	return err;
 }
 
+/* 1d: source i of pass r in the /36 whose third group starts with base. */
+static int unknown_pass(int prog_fd, __u8 *pkt, int len, __u16 base, __u32 n, __u32 r,
+			__u32 want_rc, double *kern_ns, __u64 *bad)
+{
+	struct ipv6hdr *ip6 = (void *)(pkt + sizeof(struct ethhdr));
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = len, .repeat = 1);
+	__u64 sum = 0;
+
+	*bad = 0;
+	for (__u32 k = 0; k < n; k++) {
+		__u32 i = r * n + k;
+
+		ip6->saddr.s6_addr16[2] = htons(base | ((i >> 16) & 0xfff));
+		ip6->saddr.s6_addr16[3] = htons(i & 0xffff);
+		if (bpf_prog_test_run_opts(prog_fd, &o))
+			return -errno;
+		sum += o.duration;
+		*bad += o.retval != want_rc;
+	}
+	*kern_ns = (double)sum / n;
+	return 0;
+}
+
+/* Remove 1d's buckets so that 1b starts from an empty map, as without 1d. */
+static void unknown_clean(int buckets_fd, __u16 base, __u32 n, __u32 passes)
+{
+	struct fg_bucket_key key = { .plen = 64 };
+
+	for (__u32 i = 0; i < n * (passes + 1); i++) {
+		key.addr[0] = 0x20, key.addr[1] = 0x01, key.addr[2] = 0x0d, key.addr[3] = 0xb8;
+		key.addr[4] = (base | ((i >> 16) & 0xfff)) >> 8;
+		key.addr[5] = (base | ((i >> 16) & 0xfff)) & 0xff;
+		key.addr[6] = (i >> 8) & 0xff;
+		key.addr[7] = i & 0xff;
+		bpf_map_delete_elem(buckets_fd, &key);
+	}
+}
+
+static int set_budget(int policy_fd, const char *prefix, const char *budget)
+{
+	struct fg_lpm_key key;
+	struct fg_policy pol;
+	char err[FG_ERR_LEN];
+
+	if (set_limit(policy_fd, prefix, "1000/s", 0) ||
+	    fg_parse_prefix(prefix, &key, err, sizeof(err)) ||
+	    bpf_map_lookup_elem(policy_fd, &key, &pol) ||
+	    fg_parse_new_sources(budget, &pol.new_interval_ns, &pol.new_burst, err, sizeof(err)) ||
+	    bpf_map_update_elem(policy_fd, &key, &pol, BPF_ANY)) {
+		fprintf(stderr, "bench_prog: Failed to set budget %s on %s\n", budget, prefix);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int bench_unknown(const struct opts *o, int fg_fd, int stats_fd, int buckets_fd)
+{
+	static const struct {
+		const char *name, *prefix, *budget;
+		__u16 base;
+		int fresh; /* new sources every pass */
+		__u32 rc;
+	} c[] = {
+		{ "known", "2001:db8:8000::/36", "off", 0x8000, 0, XDP_PASS_RC },
+		{ "admitted", "2001:db8:9000::/36", "1000000000/s", 0x9000, 1, XDP_PASS_RC },
+		{ "overflow", "2001:db8:a000::/36", "1/h", 0xa000, 1, XDP_DROP_RC },
+		{ "insert_no_budget", "2001:db8:b000::/36", "off", 0xb000, 1, XDP_PASS_RC },
+	};
+	enum { N_CASES = sizeof(c) / sizeof(c[0]) };
+	double k[N_CASES][MAX_RUNS], med[N_CASES];
+	__u32 n = o->sources < 50000 ? o->sources : 50000; /* all passes fit the map */
+	__u64 bad, bads = 0, ov0 = stat_sum(stats_fd, FG_R_OVERFLOW_DROP);
+	__u8 pkt[128];
+	int len = build_udp(pkt, sizeof(pkt), "2001:db8:8000::1"), err;
+
+	for (int i = 0; i < N_CASES; i++)
+		if (set_budget(o->policy_fd, c[i].prefix, c[i].budget))
+			return -EINVAL;
+	/* Spend the overflow case's budget and overflow bucket (1 each), and
+	 * warm the known sources. */
+	unknown_pass(fg_fd, pkt, len, 0xa000, 2, 1000, XDP_PASS_RC, &med[0], &bad);
+	err = unknown_pass(fg_fd, pkt, len, 0x8000, n, 0, XDP_PASS_RC, &med[0], &bad);
+	for (int r = 0; !err && r < o->passes; r++)
+		for (int i = 0; !err && i < N_CASES; i++) {
+			err = unknown_pass(fg_fd, pkt, len, c[i].base, n, c[i].fresh ? r + 1 : 0,
+					   c[i].rc, &k[i][r], &bad);
+			bads += bad;
+		}
+	if (err) {
+		fprintf(stderr, "bench_prog: unknown sources: %s\n", strerror(-err));
+		return err;
+	}
+	printf("unknown_sources_per_pass %u\n", n);
+	for (int i = 0; i < N_CASES; i++) {
+		med[i] = median(k[i], o->passes);
+		printf("unknown_%s_ns %.1f\n", c[i].name, med[i]);
+	}
+	for (int i = 1; i < N_CASES; i++)
+		printf("unknown_%s_vs_known %.2f\n", c[i].name, med[i] / med[0]);
+	printf("unknown_overflow_drops %llu\n",
+	       (unsigned long long)(stat_sum(stats_fd, FG_R_OVERFLOW_DROP) - ov0));
+	printf("unknown_wrong_verdicts %llu\n", (unsigned long long)bads);
+	for (int i = 0; i < N_CASES; i++)
+		unknown_clean(buckets_fd, c[i].base, n, o->passes);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_prog [--runs N] [--repeat R] [--sources M] [--passes P] [--cpu C]\n"
-		"                  [--obj FILE] [--skip-many] [--skip-hot]\n"
+		"                  [--obj FILE] [--skip-many] [--skip-hot] [--skip-unknown]\n"
 		"  --runs       interleaved runs for the hot-source cases (default 9)\n"
 		"  --repeat     repetitions per run for the hot-source cases (default 1000000)\n"
 		"  --sources    distinct sources for the many-source case (default 1000000)\n"
@@ -299,7 +413,9 @@ static void usage(void)
 		"               policy, buckets, stats) instead of the built-in skeleton:\n"
 		"               how a datapath variant is compared\n"
 		"  --skip-many  only the hot-source cases\n"
-		"  --skip-hot   only the many-source case and the map's memory\n");
+		"  --skip-hot   only the many-source case and the map's memory\n"
+		"  --skip-unknown  no unknown-source case (1d; run before 1b, on a map\n"
+		"               that is not full)\n");
 }
 
 static struct bpf_map *find_map(struct bpf_object *obj, const char *name)
@@ -322,6 +438,7 @@ int main(int argc, char **argv)
 		{ "obj", required_argument, NULL, 'o' },
 		{ "skip-many", no_argument, NULL, 'S' },
 		{ "skip-hot", no_argument, NULL, 'H' },
+		{ "skip-unknown", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -336,7 +453,7 @@ int main(int argc, char **argv)
 	struct fg_config cfg;
 	struct fg_maps m;
 	__u8 pkt[128];
-	int opt, len, skip_many = 0, skip_hot = 0, ret = 1;
+	int opt, len, skip_many = 0, skip_hot = 0, skip_unknown = 0, ret = 1;
 	__u32 zero = 0;
 
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -349,6 +466,7 @@ int main(int argc, char **argv)
 		case 'o': obj_path = optarg; break;
 		case 'S': skip_many = 1; break;
 		case 'H': skip_hot = 1; break;
+		case 'U': skip_unknown = 1; break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -423,6 +541,9 @@ int main(int argc, char **argv)
 		goto out;
 	len = build_udp(pkt, sizeof(pkt), "2001:db8:ffff:1::7");
 	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v6", pkt, len))
+		goto out;
+	o.policy_fd = m.policy;
+	if (!skip_unknown && bench_unknown(&o, fg_fd, m.stats, m.buckets))
 		goto out;
 	if (!skip_many && bench_many(&o, &m, fg_fd, pass_fd, bm[2]))
 		goto out;

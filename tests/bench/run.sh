@@ -422,10 +422,27 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo "   1c: bucket map: max_entries $(pv map_max_entries), tracked after the warm pass $(pv map_tracked_entries),"
 		echo "       key $(pv map_key_size) B, value $(pv map_value_size) B; kernel memory (fdinfo memlock) $(pv map_memlock_bytes) B ="
 		echo "       $(pv map_bytes_per_entry) B per tracked source (hash element header, key, value, bucket array)."
+		if [ -n "$(pv unknown_known_ns)" ]; then
+			echo
+			echo "   1d: unknown sources against known ones, kernel ns per call (repeat=1), median of"
+			echo "       $(pv cfg_passes) passes over $(pv unknown_sources_per_pass) distinct /64s each, run before 1b on a map not full:"
+			printf '       %-40s %8.1f\n' "known source, pass path" "$(pv unknown_known_ns)"
+			printf '       %-40s %8.1f %6.2fx\n' "unknown, admitted (bucket inserted)" \
+				"$(pv unknown_admitted_ns)" "$(pv unknown_admitted_vs_known)"
+			printf '       %-40s %8.1f %6.2fx\n' "unknown, past the budget (overflow drop)" \
+				"$(pv unknown_overflow_ns)" "$(pv unknown_overflow_vs_known)"
+			printf '       %-40s %8.1f %6.2fx\n' "unknown, budget off (insert, as before)" \
+				"$(pv unknown_insert_no_budget_ns)" "$(pv unknown_insert_no_budget_vs_known)"
+			echo "       Admitted packets are at most the budget's rate (default 1k/s); under a flood"
+			echo "       every other unknown packet takes the overflow path."
+		fi
 		echo
 		bar "1a hot source drop path <= 4x XDP_PASS (IPv4)" "$(pv hot_v4_ratio)x" "$(pass_fail "$(pv hot_v4_ratio)" 4)"
 		bar "1a hot source drop path <= 4x XDP_PASS (IPv6)" "$(pv hot_v6_ratio)x" "$(pass_fail "$(pv hot_v6_ratio)" 4)"
 		bar "1b 1M sources <= 6x XDP_PASS" "$(pv many_ratio)x" "$(pass_fail "$(pv many_ratio)" 6)"
+		[ -n "$(pv unknown_overflow_vs_known)" ] &&
+			bar "1d unknown source past the budget <= 1.5x a known one" \
+				"$(pv unknown_overflow_vs_known)x" "$(pass_fail "$(pv unknown_overflow_vs_known)" 1.5)"
 		# Tracked means still in the map after 1M distinct sources went in.
 		local_ok=$(awk -v k="$(pv map_tracked_entries)" -v v="$(pv map_value_size)" \
 			'BEGIN {print (k >= 1000000 && v <= 24) ? "PASS" : "FAIL"}')

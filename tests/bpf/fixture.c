@@ -75,16 +75,22 @@ static int fx_clear(void)
 
 int fx_load(void)
 {
+	/* A small bucket map loads faster; capacity is not under test here. */
+	return fx_load_sized(65536);
+}
+
+int fx_load_sized(__u32 buckets)
+{
 	struct fg_config cfg;
 
-	if (fx_skel && fx_clear() == 0)
+	/* A map's size is fixed at load: another size needs a new load. */
+	if (fx_skel && bpf_map__max_entries(fx_skel->maps.buckets) == buckets && fx_clear() == 0)
 		goto loaded;
 	fx_unload();
 	fx_skel = floodgate__open();
 	if (!fx_skel)
 		return -1;
-	/* A small bucket map loads faster; capacity is not under test here. */
-	bpf_map__set_max_entries(fx_skel->maps.buckets, 65536);
+	bpf_map__set_max_entries(fx_skel->maps.buckets, buckets);
 	if (floodgate__load(fx_skel)) {
 		fx_unload();
 		return -1;
@@ -178,6 +184,44 @@ void fx_policy(const char *prefix, enum fg_action act, const char *rate, __u32 b
 	}
 	ASSERT_OK(bpf_map_update_elem(fx_maps.policy, &key, &pol, BPF_ANY), "policy update");
 	ASSERT_OK(fg_policy_bump_gen(&fx_maps), "bump gen");
+}
+
+void fx_policy_raw(const char *prefix, struct fg_policy pol)
+{
+	char err[FG_ERR_LEN];
+	struct fg_lpm_key key;
+
+	if (!ASSERT_OK(fg_parse_prefix(prefix, &key, err, sizeof(err)), prefix))
+		return;
+	pol.prefixlen = key.prefixlen;
+	ASSERT_OK(bpf_map_update_elem(fx_maps.policy, &key, &pol, BPF_ANY), "policy update");
+	ASSERT_OK(fg_policy_bump_gen(&fx_maps), "bump gen");
+}
+
+void fx_new_sources(const char *prefix, const char *rate, __u32 burst, const char *budget)
+{
+	struct fg_policy pol = { .action = FG_ACT_LIMIT, .burst = burst };
+	char err[FG_ERR_LEN];
+	struct fg_rate r;
+
+	ASSERT_OK(fg_parse_rate(rate, &r, err, sizeof(err)), rate);
+	pol.interval_ns = r.interval_ns;
+	ASSERT_OK(fg_parse_new_sources(budget, &pol.new_interval_ns, &pol.new_burst, err,
+				       sizeof(err)), budget);
+	fx_policy_raw(prefix, pol);
+}
+
+int fx_has_bucket(const char *src, __u32 plen)
+{
+	struct fg_bucket_key key = { .plen = plen };
+	struct fg_lpm_key k;
+	struct fg_bucket b;
+	char err[FG_ERR_LEN];
+
+	if (fg_parse_prefix(src, &k, err, sizeof(err)))
+		return -1;
+	memcpy(key.addr, k.addr, sizeof(key.addr));
+	return bpf_map_lookup_elem(fx_maps.buckets, &key, &b) == 0;
 }
 
 __u64 fx_stat(int idx)

@@ -16,6 +16,7 @@ extern struct floodgate *fx_skel;
 extern struct fg_maps fx_maps;
 
 int fx_load(void);
+int fx_load_sized(__u32 buckets); /* with a bucket map of that many entries */
 void fx_unload(void);
 
 #define SETUP()                                                      \
@@ -38,6 +39,12 @@ int fx_tc_ingress(struct pkt_spec s);
 
 void fx_policy(const char *prefix, enum fg_action act, const char *rate, __u32 burst,
 	       enum fg_bucket_per per);
+/* A policy as given (prefixlen filled in): what a hand-written map may hold. */
+void fx_policy_raw(const char *prefix, struct fg_policy pol);
+/* A per-source limit with a new-source budget ("off" or a RATE, burst 1 s of it). */
+void fx_new_sources(const char *prefix, const char *rate, __u32 burst, const char *budget);
+/* 1 if the bucket {src (a host address, masked by the caller), plen} exists. */
+int fx_has_bucket(const char *src, __u32 plen);
 __u64 fx_stat(int idx);
 __u64 fx_ustat(__u32 id, int idx);
 void fx_config(void (*edit)(struct fg_config *cfg, void *arg), void *arg);

@@ -65,7 +65,13 @@ TEST(config_good)
 		"rate = 200/s\n"
 		"burst = 50\n"
 		"[policy 198.18.9.0/24]\n"
-		"action = deny\n";
+		"action = deny\n"
+		"[policy 2001:db8::/32]\n"
+		"rate = 10/s\n"
+		"new_sources = off\n"
+		"[policy 198.19.0.0/16]\n"
+		"rate = 10/s\n"
+		"new_sources = 50/s\n";
 	char err[256] = "";
 	struct fg_cfg c;
 
@@ -93,7 +99,12 @@ TEST(config_good)
 	ASSERT_EQ(c.ups[1].expect_lo, 200, "expect lo");
 	ASSERT_EQ(c.ups[1].expect_hi, 200, "expect hi");
 	ASSERT_EQ(c.ups[1].group_max_open_pct, 25, "group_max_open");
-	ASSERT_EQ(c.n_pols, 2, "two policies");
+	ASSERT_EQ(c.n_pols, 4, "four policies");
+	ASSERT_EQ(c.pols[0].pol.new_interval_ns, 1000000, "new_sources default 1k/s");
+	ASSERT_EQ(c.pols[0].pol.new_burst, 1000, "its burst: one second");
+	ASSERT_EQ(c.pols[2].pol.new_interval_ns, 0, "new_sources off");
+	ASSERT_EQ(c.pols[3].pol.new_interval_ns, 20000000, "new_sources 50/s");
+	ASSERT_EQ(c.pols[3].pol.new_burst, 50, "burst 50");
 	ASSERT_EQ(c.pols[0].pol.burst, 50, "burst");
 	ASSERT_EQ(c.pols[0].pol.interval_ns, 5000000, "rate");
 	ASSERT_EQ(c.pols[1].pol.action, FG_ACT_DENY, "deny");
@@ -163,7 +174,10 @@ TEST(config_bad)
 		{ "[upstream a]\naddress = 198.18.2.10:80\n[upstream b]\naddress = 198.18.2.11:80\n[upstream a]\nreject = drop\n", ":5: [upstream a]: section repeated (first on line 1)" },
 		{ "[upstream a]\naddress = 198.18.2.10:80\n[upstream  a]\nreject = drop\n", ":3: [upstream  a]: the same upstream as [upstream a] on line 1" },
 		{ "[policy 2001:db8::/32]\naction = deny\n[policy 2001:0db8:0::/32]\naction = allow\n", ":3: [policy 2001:0db8:0::/32]: the same policy as [policy 2001:db8::/32] on line 1" },
-		{ "[policy 198.18.0.0/15]\naction = deny\n[policy ::ffff:198.18.0.0/111]\naction = allow\n", "the same policy as [policy 198.18.0.0/15] on line 1" },
+		{ "[policy 198.18.0.0/16]\nrate = 1/h\nburst = 5124097\n", ":1: [policy 198.18.0.0/16]: invalid burst 5124097 at 1/h: it would take 585 years to refill" },
+		{ "[policy 198.18.0.0/16]\nrate = 1/s\nnew_sources = lots\n", ":3: [policy 198.18.0.0/16] new_sources: invalid new-source budget 'lots': expected a RATE (1k/s) or off" },
+		{ "[policy 198.18.0.0/16]\nrate = 1/s\nper = prefix\nnew_sources = 1/s\n", "new_sources applies to per = source" },
+		{ "[policy ::ffff:198.18.0.0/112]\nrate = 1/s\n", "IPv4-mapped; write it as IPv4 (198.18.0.0/16)" },
 	};
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

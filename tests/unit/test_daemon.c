@@ -17,6 +17,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "textfile.h"
+#include "maps.h"
 
 #define MS 1000000ULL
 #define S (1000 * MS)
@@ -467,6 +468,8 @@ TEST(daemon_textfile_render)
 		"floodgate_upstream_responses_total",
 		"floodgate_upstream_connect_failures_total",
 		"floodgate_datapath_packets_total",
+		"floodgate_new_sources_admitted_total",
+		"floodgate_new_sources_overflow_packets_total",
 		"floodgate_tracked_sources",
 		"floodgate_bucket_capacity",
 		"floodgate_controller_heartbeat_age_seconds",
@@ -485,6 +488,9 @@ TEST(daemon_textfile_render)
 	snprintf(c.ups[1].group, sizeof(c.ups[1].group), "db");
 	ASSERT_OK(fg_daemon_apply_config(&d, &c, S, err, sizeof(err)), "apply");
 	s.stats[FG_R_LIMIT_DROP] = 17;
+	s.stats[FG_C_ADMITTED] = 7;
+	s.stats[FG_R_OVERFLOW_PASS] = 8;
+	s.stats[FG_R_OVERFLOW_DROP] = 9;
 	d.ups[0].m.c[FG_U_HTTP_5XX] = 5;
 	d.ups[0].m.c[FG_U_REJECTED] = 3;
 	for (int k = 0; k < 5; k++)
@@ -511,6 +517,10 @@ TEST(daemon_textfile_render)
 	ASSERT_STRHAS(buf, "floodgate_upstream_responses_total{upstream=\"web1\",class=\"5xx\"} 5\n", "5xx");
 	ASSERT_STRHAS(buf, "floodgate_upstream_rejected_packets_total{upstream=\"web1\"} 3\n", "rejected");
 	ASSERT_STRHAS(buf, "floodgate_datapath_packets_total{verdict=\"drop\",reason=\"limit_drop\"} 17\n", "datapath");
+	ASSERT_STRHAS(buf, "floodgate_datapath_packets_total{verdict=\"drop\",reason=\"overflow_drop\"} 9\n", "overflow reason");
+	ASSERT_STRHAS(buf, "floodgate_new_sources_admitted_total 7\n", "admitted");
+	ASSERT_STRHAS(buf, "floodgate_new_sources_overflow_packets_total{verdict=\"pass\"} 8\n", "overflow passed");
+	ASSERT_STRHAS(buf, "floodgate_new_sources_overflow_packets_total{verdict=\"drop\"} 9\n", "overflow dropped");
 	ASSERT_STRHAS(buf, "floodgate_tracked_sources 42\n", "tracked");
 	ASSERT_STRHAS(buf, "floodgate_controller_heartbeat_age_seconds 0.050000\n", "heartbeat age");
 	ASSERT_STRHAS(buf, "floodgate_build_info{version=\"" FG_VERSION "\"} 1\n", "build info");
@@ -647,4 +657,13 @@ TEST(daemon_textfile_hostile_dir)
 	unlink(victim);
 	rm_tree_1(dir);
 	fg_daemon_free(&d);
+}
+
+/* Designated initializers name each counter; a hole would print "(null)". */
+TEST(stat_names_complete)
+{
+	for (int i = 0; i < FG_STAT_MAX; i++)
+		ASSERT_TRUE(fg_stat_names[i] != NULL, "every enum fg_stat has a name");
+	ASSERT_STREQ(fg_stat_names[FG_R_OVERFLOW_DROP], "overflow_drop", "overflow_drop");
+	ASSERT_STREQ(fg_stat_names[FG_C_ADMITTED], "new_admitted", "new_admitted");
 }

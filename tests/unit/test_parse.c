@@ -127,6 +127,9 @@ TEST(prefix_bad)
 		{ "2001:db8:::1", "not an IPv4 or IPv6 address" },
 		{ "198.18.1.5/24", "host bits set (did you mean 198.18.1.0/24?)" },
 		{ "2001:db8::1/32", "host bits set (did you mean 2001:db8::/32?)" },
+		{ "::ffff:0:0/96", "IPv4-mapped; write it as IPv4 (0.0.0.0/0)" },
+		{ "::ffff:198.18.0.0/112", "IPv4-mapped; write it as IPv4 (198.18.0.0/16)" },
+		{ "::ffff:198.18.0.1", "IPv4-mapped; write it as IPv4 (198.18.0.1/32)" },
 	};
 	char err[FG_ERR_LEN];
 
@@ -172,4 +175,75 @@ TEST(u32_bounds)
 	ASSERT_ERR(fg_parse_u32("101", "--burst", 1, 100, &v, err, sizeof(err)), "above max");
 	ASSERT_ERR(fg_parse_u32("5x", "--burst", 1, 100, &v, err, sizeof(err)), "junk");
 	ASSERT_ERR(fg_parse_u32("-1", "--burst", 1, 100, &v, err, sizeof(err)), "negative");
+}
+
+/* IPv6 prefixes around the v4-mapped space stay IPv6 when shorter than 96. */
+TEST(prefix_v4_mapped_space)
+{
+	struct fg_lpm_key k;
+	char err[FG_ERR_LEN];
+
+	ASSERT_OK(fg_parse_prefix("::/8", &k, err, sizeof(err)), "::/8 covers it, is IPv6");
+	ASSERT_OK(fg_parse_prefix("::fffe:0:0/95", &k, err, sizeof(err)), "/95 is IPv6");
+	ASSERT_EQ(k.prefixlen, 95, "len");
+	ASSERT_OK(fg_parse_prefix("::/96", &k, err, sizeof(err)), "v4-compatible space is IPv6");
+}
+
+/* (burst - 1) x interval at and past FG_TOLERANCE_MAX_NS (146 years). */
+TEST(bucket_bounds)
+{
+	static const __u64 hour = 3600ULL * 1000000000ULL;
+	static const struct {
+		__u64 interval_ns;
+		__u32 burst;
+		int ok;
+	} cases[] = {
+		{ hour, 1281024, 1 },            /* 1/h: the largest burst, 146 years */
+		{ hour, 1281025, 0 },
+		{ hour, 5124097, 0 },            /* wrapped a u64 to ~0 */
+		{ hour, 10000000, 0 },           /* FG_BURST_MAX */
+		{ 60000000000ULL, 10000000, 1 }, /* 1/m: 19 years */
+		{ 60000000000ULL, 76861434, 1 },
+		{ 60000000000ULL, 76861435, 0 },
+		{ 1000000000ULL, 10000000, 1 },  /* 1/s at FG_BURST_MAX: 116 days */
+		{ 1, 0xffffffffu, 1 },
+		{ hour, 0, 0 },                  /* no burst at all */
+	};
+	char err[FG_ERR_LEN];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char what[64];
+		int r;
+
+		snprintf(what, sizeof(what), "interval %llu burst %u",
+			 (unsigned long long)cases[i].interval_ns, cases[i].burst);
+		err[0] = 0;
+		r = fg_check_bucket("--burst", "1/h", cases[i].interval_ns, cases[i].burst, err,
+				    sizeof(err));
+		ASSERT_EQ(r == 0, cases[i].ok, what);
+		if (!cases[i].ok)
+			ASSERT_STRHAS(err, "invalid --burst", what);
+	}
+	fg_check_bucket("--burst", "1/h", hour, 5124097, err, sizeof(err));
+	ASSERT_STREQ(err, "invalid --burst 5124097 at 1/h: it would take 585 years to refill, "
+		     "more than a bucket holds (146 years)", "the message names the value");
+}
+
+TEST(new_sources_values)
+{
+	char err[FG_ERR_LEN];
+	__u64 t;
+	__u32 b;
+
+	ASSERT_OK(fg_parse_new_sources("off", &t, &b, err, sizeof(err)), "off");
+	ASSERT_EQ(t, 0, "off: no interval");
+	ASSERT_OK(fg_parse_new_sources(FG_NEW_SOURCES_DEFAULT, &t, &b, err, sizeof(err)),
+		  "default");
+	ASSERT_EQ(t, 1000000, "1k/s");
+	ASSERT_EQ(b, 1000, "burst one second");
+	ASSERT_OK(fg_parse_new_sources("1/h", &t, &b, err, sizeof(err)), "1/h");
+	ASSERT_EQ(b, 1, "burst at least 1");
+	ASSERT_ERR(fg_parse_new_sources("Off", &t, &b, err, sizeof(err)), "Off");
+	ASSERT_STRHAS(err, "invalid new-source budget 'Off'", "names the value");
+	ASSERT_ERR(fg_parse_new_sources("0/s", &t, &b, err, sizeof(err)), "0/s");
 }
