@@ -38,7 +38,8 @@ BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
 # Library shared by the CLI, the daemon and the tests.
-LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/upstreams.c \
+LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/layout.c \
+	     user/upstreams.c \
 	     user/breaker.c user/config.c user/attach.c user/daemon.c user/textfile.c user/ctl.c
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB       := $(OUTPUT)/libfloodgate.a

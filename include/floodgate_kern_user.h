@@ -49,6 +49,14 @@ enum fg_malformed {
 	FG_MALFORMED_PASS = 1,
 };
 
+/*
+ * The layout of every pinned map, as a number: bump it whenever a key or
+ * value of any map changes, so pins of another version are refused (user
+ * space also checks each map's sizes, but a field's meaning can change
+ * with its size unchanged). 1: this file before fg_config carried it.
+ */
+#define FG_LAYOUT_VERSION 2
+
 /* config[0]: global settings written by the CLI / daemon. */
 struct fg_config {
 	enum fg_mode mode;
@@ -59,7 +67,7 @@ struct fg_config {
 	__u64 heartbeat_ns;  /* controller heartbeat (CLOCK_MONOTONIC) */
 	__u64 stale_ns;      /* heartbeat older than this: ignore daemon breaker state */
 	__u32 probe_mark;    /* skb->mark of the controller's own probes */
-	__u32 pad;
+	__u32 layout;        /* FG_LAYOUT_VERSION of whoever made the pins */
 };
 
 /*

@@ -27,6 +27,9 @@ t_check() {
 	shift 2
 	if "$@"; then t_ok "$name"; else t_fail "$name" "$why"; fi
 }
+# t_is STATUS NAME WHY: report a condition evaluated just before (for
+# conditions joined with && or ||, which t_check cannot take).
+t_is() { if [ "$1" = 0 ]; then t_ok "$2"; else t_fail "$2" "$3"; fi; }
 t_exit() { exit $T_FAILED; }
 
 # t_poll MAX_MS COMMAND...: run COMMAND every ~20 ms until it succeeds or

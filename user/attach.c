@@ -14,6 +14,7 @@
 #include "maps.h"
 #include "pins.h"
 #include "floodgate.skel.h"
+#include "layout.h"
 
 static const char *xdp_mode_name(__u32 flags)
 {
@@ -124,30 +125,26 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 		return apply_options(pin_dir, o, err, errlen);
 	}
 
+	if (!fresh) {
+		/* Pins another version made: say so plainly, before libbpf
+		 * refuses to reuse them with a bare EINVAL. */
+		ret = fg_maps_open(pin_dir, &maps, err, errlen);
+		if (ret)
+			goto out;
+		fg_maps_close(&maps);
+	}
 	skel = floodgate__open();
 	if (!skel) {
 		ret = -errno;
 		snprintf(err, errlen, "Failed to open BPF object: %s", strerror(-ret));
 		goto out;
 	}
-	{
-		/* Same order as fg_map_names: libbpf reuses a pin or creates it. */
-		struct bpf_map *m[] = { skel->maps.config_map,     skel->maps.policy,
-					skel->maps.buckets,        skel->maps.stats,
-					skel->maps.upstreams,      skel->maps.upstream_ports,
-					skel->maps.upstream_stats, skel->maps.pending_syn,
-					skel->maps.flows,
-					skel->maps.upstream_rt };
+	/* libbpf reuses each pin, or creates and pins the map. */
+	for (int i = 0; i < fg_map_count; i++) {
+		char mp[4096];
 
-		_Static_assert(sizeof(m) / sizeof(m[0]) == sizeof(struct fg_maps) / sizeof(int),
-			       "every pinned map is listed");
-
-		for (int i = 0; i < fg_map_count; i++) {
-			char mp[4096];
-
-			fg_pin_path(mp, sizeof(mp), pin_dir, fg_map_names[i]);
-			bpf_map__set_pin_path(m[i], mp);
-		}
+		fg_pin_path(mp, sizeof(mp), pin_dir, fg_map_names[i]);
+		bpf_map__set_pin_path(fg_skel_map(skel, i), mp);
 	}
 	if (floodgate__load(skel)) {
 		ret = -errno;
@@ -156,7 +153,7 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 			 strerror(-ret));
 		goto fail;
 	}
-	ret = fg_maps_open(pin_dir, &maps, err, errlen);
+	ret = fg_maps_open_as(pin_dir, &maps, fresh, err, errlen);
 	if (ret)
 		goto fail;
 	if (fresh || o->v6_prefix) {

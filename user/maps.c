@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "layout.h"
 #include "maps.h"
 #include "parse.h"
 #include "pins.h"
@@ -59,22 +60,38 @@ static int open_pin(const char *dir, const char *name, char *err, size_t errlen)
 	return fd;
 }
 
-int fg_maps_open(const char *pin_dir, struct fg_maps *m, char *err, size_t errlen)
+int fg_maps_open_as(const char *pin_dir, struct fg_maps *m, int fresh, char *err,
+		    size_t errlen)
 {
-	int i;
+	int i, ret = 0;
 
 	for (i = 0; i < fg_map_count; i++)
 		*map_fd(m, i) = -1;
-	for (i = 0; i < fg_map_count; i++) {
+	for (i = 0; i < fg_map_count && !ret; i++) {
 		int fd = open_pin(pin_dir, fg_map_names[i], err, errlen);
 
+		if (fd == -ENOENT && i > 0)
+			/* config is there: a version with other maps made these. */
+			snprintf(err, errlen, "%s: pinned map '%s' missing: %s", pin_dir,
+				 fg_map_names[i], FG_LAYOUT_ADVICE);
 		if (fd < 0) {
-			fg_maps_close(m);
-			return fd;
+			ret = fd;
+			break;
 		}
 		*map_fd(m, i) = fd;
+		ret = fg_layout_check_map(pin_dir, i, fd, err, errlen);
 	}
-	return 0;
+	/* Maps just made by this build carry no version yet: attach writes it. */
+	if (!ret && !fresh)
+		ret = fg_layout_check_version(pin_dir, m, err, errlen);
+	if (ret)
+		fg_maps_close(m);
+	return ret;
+}
+
+int fg_maps_open(const char *pin_dir, struct fg_maps *m, char *err, size_t errlen)
+{
+	return fg_maps_open_as(pin_dir, m, 0, err, errlen);
 }
 
 void fg_maps_close(struct fg_maps *m)
@@ -109,6 +126,7 @@ void fg_config_defaults(struct fg_config *cfg)
 	cfg->malformed = FG_MALFORMED_DROP;
 	cfg->stale_ns = FG_STALE_DEFAULT_NS;
 	cfg->probe_mark = FG_PROBE_MARK_DEFAULT;
+	cfg->layout = FG_LAYOUT_VERSION;
 }
 
 int fg_policy_same(const struct fg_policy *a, const struct fg_policy *b)

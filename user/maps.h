@@ -28,7 +28,13 @@ struct fg_maps {
 extern const char *const fg_map_names[];
 extern const int fg_map_count;
 
+/* Open every pinned map and check it is this build's (layout.h): a pin of
+ * another version or program is refused with a one-line error, nothing
+ * opened. fresh: the maps were just created by this build (attach), so the
+ * config map has no layout version yet. */
 int fg_maps_open(const char *pin_dir, struct fg_maps *m, char *err, size_t errlen);
+int fg_maps_open_as(const char *pin_dir, struct fg_maps *m, int fresh, char *err,
+		    size_t errlen);
 void fg_maps_close(struct fg_maps *m);
 
 int fg_config_get(const struct fg_maps *m, struct fg_config *cfg);

@@ -84,9 +84,6 @@ TMP="" SOCK="" CONF="" DLOG=""
 DPID="" SRV1_PID="" SRV2_PID="" NE_PID="" WATCH_PID=""
 
 note() { echo "  $*" >&2; }
-# t_is STATUS NAME WHY: report a condition evaluated just before (for
-# conditions joined with &&, which t_check cannot take).
-t_is() { if [ "$1" = 0 ]; then t_ok "$2"; else t_fail "$2" "$3"; fi; }
 not() { ! "$@"; }
 ms() { awk -v n="$1" 'BEGIN { printf "%.0f", n / 1e6 }'; } # ns -> ms
 

@@ -78,7 +78,6 @@ seen() { echo "state=$(state) ignored=$(cnt ignored) syn_ack=$(cnt syn_ack) rst=
 # metric SAMPLE: a sample's value from the textfile ('' if none).
 metric() { awk -v s="$1" '$1 == s { print $2 }' "$TMP/textfile/floodgate.prom" 2>/dev/null; }
 not() { ! "$@"; }
-t_is() { if [ "$1" = 0 ]; then t_ok "$2"; else t_fail "$2" "$3"; fi; }
 
 # For t_poll: LAST keeps what was last seen.
 ignored_at_least() { snap && LAST=$(seen) && [ "$(cnt ignored)" -ge "$1" ]; }

@@ -297,4 +297,26 @@ got=$(received "$DENY_SRC")
 if [ "${sent:-x}" = 200 ] && [ "$got" = 200 ]; then t_ok detach_restores_traffic; else
 	t_fail detach_restores_traffic "after detach $DENY_SRC sent ${sent:-?}, received $got"; fi
 
+# --- 7. foreign pins: another version's maps under our names are refused -----------
+# A config map of 32-byte values (not this version's 40) where the pins go;
+# the cleanup removes the pin dir whatever happens.
+mkdir -p "$FG_PIN_DIR"
+bpftool map create "$FG_PIN_DIR/config" type array key 4 value 32 entries 1 name config
+out=$(fgate status 2>&1)
+rc=$?
+{ [ $rc != 0 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
+	[[ "$out" == *"pinned map 'config' is not this version's (value size 32, expected 40)"* ]]; }
+t_is $? foreign_pins_status_refused "floodgate status on foreign pins: exit $rc, '$out' (want non-zero, one line naming the map and the sizes)"
+out=$(fgate limit set 198.18.0.0/24 10/s 2>&1)
+rc=$?
+left=$(ls "$FG_PIN_DIR" | tr '\n' ' ')
+{ [ $rc != 0 ] && [ "$left" = "config " ]; }
+t_is $? foreign_pins_nothing_written "floodgate limit set on foreign pins: exit $rc, '$out'; pin dir now: $left (want non-zero, only the foreign config)"
+out=$(fg_gw attach "$IF_GW" ${FG_LIMIT_HOOK:+--hook "$FG_LIMIT_HOOK"} 2>&1)
+rc=$?
+xdp=$(ip -n "$NS_GW" link show "$IF_GW" | grep -c 'prog/xdp')
+{ [ $rc != 0 ] && [[ "$out" == *"not this version's"* ]] && [ "$xdp" = 0 ] && [ "$(ls "$FG_PIN_DIR" | tr '\n' ' ')" = "config " ]; }
+t_is $? foreign_pins_attach_refused "floodgate attach on foreign pins: exit $rc, '$out'; XDP on $IF_GW: $xdp; pin dir: $(ls "$FG_PIN_DIR" | tr '\n' ' ') (want refused, nothing attached or pinned)"
+rm -f -- "$FG_PIN_DIR/config"
+
 t_exit
