@@ -8,7 +8,9 @@
 #                                                                       forge_tcp (raw socket)
 #
 # floodgated: tick 100 ms, 5 consecutive failures open, a TCP probe every
-# 200 ms (its replies must count neither way), textfile every 200 ms.
+# 200 ms (its replies must count neither way in the datapath; its passes are
+# not breaker successes, so only the clients' answers decide), textfile
+# every 200 ms.
 # Checks:
 #  1. forge_tcp in the upstream namespace sends, from web's address and port,
 #     $NFORGE 'HTTP/1.1 503' segments to client ports nobody uses (today's
@@ -135,6 +137,10 @@ setup() {
 		interval = 200ms
 		jitter = 0
 		timeout = 150ms
+		; A probe's pass is no breaker success here: a TCP connect to a
+		; server answering 503 passes, and one between two client 503s
+		; would reset the count that check 3 needs to reach.
+		success_classes = 2xx, 3xx, syn_ack
 	EOF
 	nsenter --net=/run/netns/"$NS_G" "$FGD" -c "$TMP/floodgated.conf" -v >>"$DLOG" 2>&1 &
 	DPID=$!
