@@ -189,6 +189,29 @@ static void upstream_metrics(FILE *f, const struct fg_daemon *d)
 		}
 }
 
+/* The datapath's event counters that export as one plain sample each. */
+static const struct {
+	const char *name, *help;
+	int stat;
+} dp_counters[] = {
+	{ "floodgate_datapath_fragments_total", "IP fragments seen by XDP ingress.",
+	  FG_C_FRAGMENT },
+	{ "floodgate_bucket_inserts_total",
+	  "Sources that got a new bucket (map pressure: compare with the capacity).",
+	  FG_C_NEW_SOURCE },
+	{ "floodgate_flow_inserts_total",
+	  "Upstream connections whose handshake was seen and tracked (flow table "
+	  "pressure: compare with floodgate_flow_capacity).",
+	  FG_C_FLOW_NEW },
+	{ "floodgate_flow_untracked_segments_total",
+	  "Client data segments to an upstream on a connection the flow table does not "
+	  "hold (evicted under pressure, or opened before the attach): its answers do "
+	  "not count.",
+	  FG_C_FLOW_UNTRACKED },
+	{ "floodgate_new_sources_admitted_total",
+	  "Unknown sources given a bucket by their policy's new-source budget.", FG_C_ADMITTED },
+};
+
 static void datapath_metrics(FILE *f, const struct fg_dp_snapshot *s)
 {
 	if (s->have_stats) {
@@ -198,29 +221,11 @@ static void datapath_metrics(FILE *f, const struct fg_dp_snapshot *s)
 			fprintf(f, "floodgate_datapath_packets_total{verdict=\"%s\",reason=\"%s\"} %llu\n",
 				r < FG_R_FIRST_DROP ? "pass" : "drop", fg_stat_names[r],
 				(unsigned long long)s->stats[r]);
-		family(f, "floodgate_datapath_fragments_total", "counter",
-		       "IP fragments seen by XDP ingress.");
-		fprintf(f, "floodgate_datapath_fragments_total %llu\n",
-			(unsigned long long)s->stats[FG_C_FRAGMENT]);
-		family(f, "floodgate_bucket_inserts_total", "counter",
-		       "Sources that got a new bucket (map pressure: compare with the capacity).");
-		fprintf(f, "floodgate_bucket_inserts_total %llu\n",
-			(unsigned long long)s->stats[FG_C_NEW_SOURCE]);
-		family(f, "floodgate_flow_inserts_total", "counter",
-		       "Upstream connections whose handshake was seen and tracked (flow table "
-		       "pressure: compare with floodgate_flow_capacity).");
-		fprintf(f, "floodgate_flow_inserts_total %llu\n",
-			(unsigned long long)s->stats[FG_C_FLOW_NEW]);
-		family(f, "floodgate_flow_untracked_segments_total", "counter",
-		       "Client data segments to an upstream on a connection the flow table does not "
-		       "hold (evicted under pressure, or opened before the attach): its answers do "
-		       "not count.");
-		fprintf(f, "floodgate_flow_untracked_segments_total %llu\n",
-			(unsigned long long)s->stats[FG_C_FLOW_UNTRACKED]);
-		family(f, "floodgate_new_sources_admitted_total", "counter",
-		       "Unknown sources given a bucket by their policy's new-source budget.");
-		fprintf(f, "floodgate_new_sources_admitted_total %llu\n",
-			(unsigned long long)s->stats[FG_C_ADMITTED]);
+		for (unsigned int i = 0; i < sizeof(dp_counters) / sizeof(dp_counters[0]); i++) {
+			family(f, dp_counters[i].name, "counter", dp_counters[i].help);
+			fprintf(f, "%s %llu\n", dp_counters[i].name,
+				(unsigned long long)s->stats[dp_counters[i].stat]);
+		}
 		family(f, "floodgate_new_sources_overflow_packets_total", "counter",
 		       "Packets of unknown sources past the budget, judged by the shared overflow "
 		       "bucket, by verdict.");
