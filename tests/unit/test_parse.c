@@ -247,3 +247,17 @@ TEST(new_sources_values)
 	ASSERT_STRHAS(err, "invalid new-source budget 'Off'", "names the value");
 	ASSERT_ERR(fg_parse_new_sources("0/s", &t, &b, err, sizeof(err)), "0/s");
 }
+
+/* A prefix longer than any address is refused before it is copied anywhere. */
+TEST(prefix_too_long)
+{
+	char s[64], err[FG_ERR_LEN];
+	struct fg_lpm_key k;
+
+	memset(s, '1', sizeof(s) - 4);
+	memcpy(s + sizeof(s) - 4, "/32", 4);
+	ASSERT_ERR(fg_parse_prefix(s, &k, err, sizeof(err)), "63 characters");
+	ASSERT_STRHAS(err, "too long", "message");
+	memcpy(s, "2001:db8:0:1:2:3:4:5/128", 25);
+	ASSERT_OK(fg_parse_prefix(s, &k, err, sizeof(err)), "the longest plain IPv6 form");
+}
