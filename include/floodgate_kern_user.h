@@ -41,7 +41,9 @@
 
 enum fg_mode {
 	FG_MODE_ENFORCE = 0,
-	FG_MODE_MONITOR = 1, /* count would-drops, pass everything */
+	/* Policy only: limits and denies count would-drops and pass; breakers
+	 * still refuse. */
+	FG_MODE_MONITOR = 1,
 };
 
 enum fg_malformed {
