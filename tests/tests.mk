@@ -8,7 +8,7 @@ TEST_BINS :=
 TEST_TOOLS :=
 TEST_HARNESS := $(OUTPUT)/tests/test.o
 
-$(OUTPUT)/tests/%.o: tests/%.c $(SKELS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%.o: tests/%.c | $(SKELS) $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests -c $< -o $@
@@ -46,12 +46,12 @@ ASAN_LIB    := $(ASAN_OUT)/libfloodgate.a
 asan_objs    = $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(1))
 ASAN_TEST_BINS := $(ASAN_OUT)/tests/test_unit $(ASAN_OUT)/tests/test_bpf
 
-$(ASAN_OUT)/user/%.o: user/%.c $(SKELS)
+$(ASAN_OUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(ASAN_OUT)/tests/%.o: tests/%.c $(SKELS)
+$(ASAN_OUT)/tests/%.o: tests/%.c | $(SKELS)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(INCLUDES) -Itests -c $< -o $@
@@ -69,11 +69,11 @@ $(ASAN_OUT)/tests/test_bpf: $(call asan_objs,$(TEST_BPF_OBJS)) $(ASAN_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $^ $(LDLIBS) -o $@
 
--include tests/netns/netns.mk
--include tests/netns/breaker.mk
--include tests/netns/daemon.mk
--include tests/netns/forged.mk
--include tests/bench/bench.mk
+include tests/netns/netns.mk
+include tests/netns/breaker.mk
+include tests/netns/daemon.mk
+include tests/netns/forged.mk
+include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
 
 tests-build: $(TEST_BINS) $(TEST_TOOLS) $(ASAN_TEST_BINS)

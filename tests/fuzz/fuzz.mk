@@ -43,12 +43,12 @@ TEST_TOOLS    += $(FUZZ_BINS)
 
 .PHONY: fuzz fuzz-bins
 
-$(FUZZ_DIR)/obj/user/%.o: user/%.c $(SKELS)
+$(FUZZ_DIR)/obj/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(FUZZ_DIR)/obj/%.o: tests/fuzz/%.c
+$(FUZZ_DIR)/obj/%.o: tests/fuzz/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) -Itests/fuzz -c $< -o $@
