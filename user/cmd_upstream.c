@@ -108,6 +108,34 @@ out:
 	return ret;
 }
 
+/* What a change did, for --json: the upstream, its state and who wrote it. */
+static void print_change_json(const char *name, const char *state, int forced, const char *via)
+{
+	struct fg_json j;
+
+	fg_json_begin(&j, stdout);
+	fg_json_str(&j, "name", name);
+	if (state) {
+		fg_json_str(&j, "state", state);
+		fg_json_bool(&j, "forced", forced);
+	} else {
+		fg_json_bool(&j, "deleted", 1);
+	}
+	fg_json_str(&j, "via", via);
+	fg_json_end(&j);
+}
+
+/* floodgated's reply to a force: "NAME STATE auto|forced". */
+static void print_reply_json(const char *name, const char *reply)
+{
+	char n[FG_NAME_MAX], state[16], how[16];
+
+	if (sscanf(reply, "%31s %15s %15s", n, state, how) == 3)
+		print_change_json(name, state, !strcmp(how, "forced"), "floodgated");
+	else
+		print_change_json(name, "unknown", 0, "floodgated");
+}
+
 /* del / open / close / auto on the upstream called name. */
 static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name)
 {
@@ -127,7 +155,9 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 		snprintf(line, sizeof(line), "%s %s", sub, name);
 		r = fg_ctl_request(ctx->socket, line, reply, sizeof(reply));
 		if (r == 0) {
-			if (!ctx->json)
+			if (ctx->json)
+				print_reply_json(name, reply);
+			else
 				printf("upstream %s (via floodgated)\n", reply);
 			return 0;
 		}
@@ -153,6 +183,8 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 			goto out;
 		}
 		fg_upstream_ports_sync(&m);
+		if (ctx->json)
+			print_change_json(name, NULL, 0, "map");
 		ret = 0;
 		goto out;
 	}
@@ -174,7 +206,9 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 		fg_fail("Failed to update upstream '%s': %s", name, strerror(errno));
 		goto out;
 	}
-	if (!ctx->json)
+	if (ctx->json)
+		print_change_json(name, fg_breaker_name(e->val.state), e->val.forced, "map");
+	else
 		printf("upstream %s: %s%s\n", name, fg_breaker_name(e->val.state),
 		       e->val.forced ? " (forced)" : " (auto)");
 	ret = 0;

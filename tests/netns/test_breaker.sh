@@ -209,8 +209,10 @@ else
 fi
 
 # --- 1. forced open, reject reset: refused at once ------------------------------
-fgate upstream open web >/dev/null && fgate upstream open web6 >/dev/null ||
-	t_fail force_open "floodgate upstream open failed"
+out=$(fgate upstream open web --json 2>&1)
+t_check force_open_json "upstream open web --json: '$out' (want name web, state open, forced, via map)" \
+	jq -e '.name == "web" and .state == "open" and .forced == true and .via == "map"' <<<"$out"
+fgate upstream open web6 >/dev/null || t_fail force_open "floodgate upstream open web6 failed"
 U_BEFORE=$(fgate upstream list --json)
 SYN_BEFORE=$(upstream_syns) REQ_BEFORE=$(requests)
 TX_BEFORE=$(xdp_tx) TXERR_BEFORE=$(xdp_tx_errors)

@@ -574,11 +574,12 @@ t_check ctl_open_refuses "client connect to web2: $r (want refused < $FAST_MS ms
 # The CLI takes the same way with --socket: auto, then open again.
 o1=$(fgate upstream auto web2 --socket "$SOCK" 2>&1)
 s1=$(ustate web2)
-o2=$(fgate upstream open web2 --socket "$SOCK" 2>&1)
+o2=$(fgate upstream open web2 --socket "$SOCK" --json 2>&1)
 L=$(ulist)
-{ [[ "$o1" == *"via floodgated"* && "$o2" == *"via floodgated"* ]] && [ "$s1" = closed ] &&
+{ [[ "$o1" == *"via floodgated"* ]] && [ "$s1" = closed ] &&
+	jq -e '.name == "web2" and .state == "open" and .forced == true and .via == "floodgated"' <<<"$o2" >/dev/null &&
 	[ "$(ufield "$L" web2 state)" = open ] && [ "$(ufield "$L" web2 forced)" = true ]; }
-t_is $? cli_via_socket "floodgate upstream auto web2 --socket: '$o1' -> $s1; open web2: '$o2' -> $(ufield "$L" web2 state) forced=$(ufield "$L" web2 forced) (want via floodgated, closed, open forced)"
+t_is $? cli_via_socket "floodgate upstream auto web2 --socket: '$o1' -> $s1; open web2 --json: '$o2' -> $(ufield "$L" web2 state) forced=$(ufield "$L" web2 forced) (want via floodgated, closed, open forced)"
 
 # --- 3. a stopped daemon: fail open after stale_limit; forced holds ---------------
 echo 503 >"$TMP/status.web"
