@@ -85,14 +85,14 @@ demo_sup_cleanup() {
 	local rc=$? i
 	trap '' INT TERM
 	trap - EXIT
-	if [ -n "$STORY_PID" ] && ns_is_ours "$STORY_PID"; then
+	if [ -n "$STORY_PID" ] && ours "$STORY_PID"; then
 		kill -TERM "$STORY_PID" 2>/dev/null
 		for ((i = 0; i < 40; i++)); do
 			[[ "$(ps -o stat= -p "$STORY_PID" 2>/dev/null)" == Z* ]] && break
-			ns_is_ours "$STORY_PID" || break
+			ours "$STORY_PID" || break
 			sleep 0.05
 		done
-		ns_is_ours "$STORY_PID" && kill -KILL "$STORY_PID" 2>/dev/null
+		ours "$STORY_PID" && kill -KILL "$STORY_PID" 2>/dev/null
 		wait "$STORY_PID" 2>/dev/null
 	fi
 	demo_kill_recorded
@@ -142,21 +142,21 @@ demo_forget() {
 
 # demo_exited PID: our child PID has ended by itself (or is not ours).
 demo_exited() {
-	! ns_is_ours "$1" || [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == Z* ]]
+	! ours "$1" || [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == Z* ]]
 }
 
 # demo_stop PID: TERM, up to 2 s, then KILL; reap it and forget it.
 demo_stop() {
 	local pid=$1 i
 	[ -n "$pid" ] || return 0
-	if ns_is_ours "$pid"; then
+	if ours "$pid"; then
 		kill -TERM "$pid" 2>/dev/null
 		for ((i = 0; i < 40; i++)); do
 			[[ "$(ps -o stat= -p "$pid" 2>/dev/null)" == Z* ]] && break
-			ns_is_ours "$pid" || break
+			ours "$pid" || break
 			sleep 0.05
 		done
-		ns_is_ours "$pid" && [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" != Z* ]] &&
+		ours "$pid" && [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" != Z* ]] &&
 			kill -KILL "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
@@ -219,7 +219,7 @@ demo_daemon_start() {
 	demo_track "$DAEMON_PID"
 	for ((i = 0; i < 250; i++)); do
 		grep -q 'running:' "$DLOG" && return 0
-		ns_is_ours "$DAEMON_PID" && [[ "$(ps -o stat= -p "$DAEMON_PID")" != Z* ]] || break
+		ours "$DAEMON_PID" && [[ "$(ps -o stat= -p "$DAEMON_PID")" != Z* ]] || break
 		sleep 0.02
 	done
 	echo "floodgated did not start:" >&2

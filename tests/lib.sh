@@ -3,6 +3,10 @@
 # t_ok NAME / t_fail NAME WHY / t_skip NAME WHY, which print the same
 # `#N name:OK|FAIL|SKIP` lines as the C tests, counted by tests/run.sh.
 
+# Sourced once: a second source (through lib_gw.sh or lib_netns.sh) must not
+# reset the counts.
+[ -n "${FG_LIB_SOURCED:-}" ] && return 0
+FG_LIB_SOURCED=1
 FG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FG=${FG:-$FG_ROOT/build/floodgate}
 FG_TOOLS=$FG_ROOT/build/tests
@@ -52,4 +56,27 @@ t_poll() {
 		fi
 		sleep 0.02
 	done
+}
+
+# Process helpers. A test signals only the processes it started, by PID,
+# and only while they are its children (never a reused PID).
+# ours PID: a child of this shell. alive PID: one that has not exited.
+ours() { [ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
+alive() { ours "$1" && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+# stop_pid PID [SIG]: CONT (it may be stopped), SIG (TERM), up to 2 s, then
+# KILL; reaps it.
+stop_pid() {
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	if ours "$pid"; then
+		kill -CONT "$pid" 2>/dev/null
+		kill -"${2:-TERM}" "$pid" 2>/dev/null
+		for ((i = 0; i < 40; i++)); do
+			alive "$pid" || break
+			sleep 0.05
+		done
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
 }

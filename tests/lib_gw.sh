@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-# The gateway topology of the breaker tests and benches, and the process
-# helpers they share. Source it, call gw_names, then gw_setup.
+# The gateway topology of the breaker tests and benches. Source it, call
+# gw_names, then gw_setup. The process helpers (ours, alive, stop_pid) are
+# tests/lib.sh's, sourced here too.
 #
 #   client ns              gateway ns (forwarding)              upstream ns
 #   IF_C C4 ── veth ── IF_GC GC4 | IF_GU GU4 ── veth ── IF_U U4
 #
 # Only 198.18.0.0/15 and 2001:db8::/32; every name carries the caller's TAG.
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # gw_names TAG [IFTAG]: the namespaces' and interfaces' names (interfaces
 # named from IFTAG when given: short names for kernel thread names) and the
@@ -90,23 +93,3 @@ gw_teardown() {
 	return 0
 }
 
-# Is PID a live child of this shell? (never signal a reused PID)
-ours() { [ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
-alive() { ours "$1" && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
-# stop_pid PID [SIG]: CONT (it may be stopped), SIG (TERM), up to 2 s, then
-# KILL; reaps it. Only a child of this shell is ever signalled.
-stop_pid() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	if ours "$pid"; then
-		kill -CONT "$pid" 2>/dev/null
-		kill -"${2:-TERM}" "$pid" 2>/dev/null
-		for ((i = 0; i < 40; i++)); do
-			alive "$pid" || break
-			sleep 0.05
-		done
-		ours "$pid" && kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	return 0
-}

@@ -14,6 +14,7 @@
 # started with ns_bg by PID, removes the pins (which detaches the program),
 # and deletes both namespaces; it runs on success, failure, and Ctrl-C.
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" # ours, alive, stop_pid
 NS_ROOT=${FG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FG=${FG:-$NS_ROOT/build/floodgate}
 FG_TOOLS=${FG_TOOLS:-$NS_ROOT/build/tests}
@@ -97,27 +98,23 @@ ns_pin_neighbours() {
 	done
 }
 
-# Is PID still a running child of this shell? (never signal a reused PID)
-ns_is_ours() {
-	[ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]
-}
 
 # Stop what ns_bg started, by PID: TERM, up to 2 s grace, then KILL.
 ns_kill_all() {
-	local pid i alive
+	local pid i left
 	for pid in "${NS_PIDS[@]}"; do
-		ns_is_ours "$pid" && kill -TERM "$pid" 2>/dev/null
+		ours "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
 	for ((i = 0; i < 40; i++)); do
-		alive=0
+		left=0
 		for pid in "${NS_PIDS[@]}"; do
-			ns_is_ours "$pid" && [[ "$(ps -o stat= -p "$pid")" != Z* ]] && alive=1
+			alive "$pid" && left=1
 		done
-		[ $alive = 0 ] && break
+		[ $left = 0 ] && break
 		sleep 0.05
 	done
 	for pid in "${NS_PIDS[@]}"; do
-		ns_is_ours "$pid" && kill -KILL "$pid" 2>/dev/null
+		ours "$pid" && kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	NS_PIDS=()

@@ -61,18 +61,7 @@ note() { echo "  $*" >&2; }
 
 # Stop the HTTP server we started (by PID, only while it is our child).
 stop_server() {
-	local i
-	[ -n "$SRV_PID" ] || return 0
-	if [ "$(ps -o ppid= -p "$SRV_PID" 2>/dev/null | tr -d ' ')" = "$$" ]; then
-		kill -TERM "$SRV_PID" 2>/dev/null
-		for ((i = 0; i < 40; i++)); do
-			kill -0 "$SRV_PID" 2>/dev/null || break
-			[[ "$(ps -o stat= -p "$SRV_PID" 2>/dev/null)" == Z* ]] && break
-			sleep 0.05
-		done
-		kill -KILL "$SRV_PID" 2>/dev/null
-	fi
-	wait "$SRV_PID" 2>/dev/null
+	stop_pid "$SRV_PID"
 	SRV_PID=""
 }
 
