@@ -211,17 +211,38 @@ void fx_new_sources(const char *prefix, const char *rate, __u32 burst, const cha
 	fx_policy_raw(prefix, pol);
 }
 
-int fx_has_bucket(const char *src, __u32 plen)
+static int bucket_key(const char *src, __u32 plen, struct fg_bucket_key *key)
 {
-	struct fg_bucket_key key = { .plen = plen };
 	struct fg_lpm_key k;
-	struct fg_bucket b;
 	char err[FG_ERR_LEN];
 
+	memset(key, 0, sizeof(*key));
 	if (fg_parse_prefix(src, &k, err, sizeof(err)))
 		return -1;
-	memcpy(key.addr, k.addr, sizeof(key.addr));
+	memcpy(key->addr, k.addr, sizeof(key->addr));
+	key->plen = plen;
+	return 0;
+}
+
+int fx_has_bucket(const char *src, __u32 plen)
+{
+	struct fg_bucket_key key;
+	struct fg_bucket b;
+
+	if (bucket_key(src, plen, &key))
+		return -1;
 	return bpf_map_lookup_elem(fx_maps.buckets, &key, &b) == 0;
+}
+
+int fx_bucket_age(const char *src, __u32 plen, __u64 ns)
+{
+	struct fg_bucket_key key;
+	struct fg_bucket b;
+
+	if (bucket_key(src, plen, &key) || bpf_map_lookup_elem(fx_maps.buckets, &key, &b))
+		return -ENOENT;
+	b.tat -= ns < b.tat ? ns : b.tat;
+	return bpf_map_update_elem(fx_maps.buckets, &key, &b, BPF_EXIST) ? -errno : 0;
 }
 
 __u64 fx_stat(int idx)

@@ -45,6 +45,9 @@ void fx_policy_raw(const char *prefix, struct fg_policy pol);
 void fx_new_sources(const char *prefix, const char *rate, __u32 burst, const char *budget);
 /* 1 if the bucket {src (a host address, masked by the caller), plen} exists. */
 int fx_has_bucket(const char *src, __u32 plen);
+/* The clock's seam: ns pass for one bucket (its TAT moves back by ns), so a
+ * test of refills never sleeps. */
+int fx_bucket_age(const char *src, __u32 plen, __u64 ns);
 __u64 fx_stat(int idx);
 __u64 fx_ustat(__u32 id, int idx);
 void fx_config(void (*edit)(struct fg_config *cfg, void *arg), void *arg);

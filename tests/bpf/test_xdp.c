@@ -170,11 +170,16 @@ TEST(burst_then_drop)
 TEST(refill_at_rate)
 {
 	SETUP();
-	set_policy("198.18.0.0/15", FG_ACT_LIMIT, "20/s", 1, FG_PER_SOURCE);
+	set_policy("198.18.0.0/15", FG_ACT_LIMIT, "1/s", 1, FG_PER_SOURCE);
 	ASSERT_EQ(from("198.18.1.1"), XDP_PASS, "first");
 	ASSERT_EQ(from("198.18.1.1"), XDP_DROP, "no burst left");
-	usleep(60 * 1000); /* > 50 ms = one token at 20/s */
+	/* Half an interval passes: still nothing (half a second of margin for a
+	 * slow machine); 0.6 s more: one token. */
+	ASSERT_OK(fx_bucket_age("198.18.1.1", 128, 500 * 1000000ULL), "0.5 s pass");
+	ASSERT_EQ(from("198.18.1.1"), XDP_DROP, "not refilled before one interval");
+	ASSERT_OK(fx_bucket_age("198.18.1.1", 128, 600 * 1000000ULL), "0.6 s more");
 	ASSERT_EQ(from("198.18.1.1"), XDP_PASS, "refilled after one interval");
+	ASSERT_EQ(from("198.18.1.1"), XDP_DROP, "and only one token");
 }
 
 TEST(precedence)
