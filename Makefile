@@ -33,7 +33,7 @@ DEB_PKGS := gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev 
 	    pkg-config make \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 
-BPF_PROGS := floodgate xdp_pass tc_ok
+BPF_PROGS := floodgate
 BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 

@@ -8,7 +8,23 @@ TEST_BINS :=
 TEST_TOOLS :=
 TEST_HARNESS := $(OUTPUT)/tests/test.o
 
-$(OUTPUT)/tests/%.o: tests/%.c | $(SKELS) $(OUTPUT)/tests
+# BPF programs only the tests and benches use (tests/progs/): an XDP_PASS
+# floor and its TC twin. Not product code: built into build/tests/.
+TEST_BPF_PROGS := xdp_pass tc_ok
+TEST_SKELS := $(patsubst %,$(OUTPUT)/tests/%.skel.h,$(TEST_BPF_PROGS))
+TEST_TOOLS += $(patsubst %,$(OUTPUT)/tests/%.bpf.o,$(TEST_BPF_PROGS))
+.SECONDARY: $(TEST_SKELS) $(patsubst %,$(OUTPUT)/tests/%.bpf.o,$(TEST_BPF_PROGS))
+
+$(OUTPUT)/tests/%.bpf.o: tests/progs/%.bpf.c vmlinux.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUTPUT)/tests/%.skel.h: $(OUTPUT)/tests/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(OUTPUT)/tests/%.o: tests/%.c | $(SKELS) $(TEST_SKELS) $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests -c $< -o $@
@@ -51,7 +67,7 @@ $(ASAN_OUT)/user/%.o: user/%.c | $(SKELS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(ASAN_OUT)/tests/%.o: tests/%.c | $(SKELS)
+$(ASAN_OUT)/tests/%.o: tests/%.c | $(SKELS) $(TEST_SKELS)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(INCLUDES) -Itests -c $< -o $@

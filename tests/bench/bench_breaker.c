@@ -69,8 +69,8 @@
 #include "upstreams.h"
 #include "bpf/pkt.h"
 #include "floodgate.skel.h"
-#include "xdp_pass.skel.h"
-#include "tc_ok.skel.h"
+#include "tests/xdp_pass.skel.h" /* build/tests/, from tests/progs/ */
+#include "tests/tc_ok.skel.h"
 
 #define XDP_PASS_RC 2
 #define TC_ACT_OK_RC 0

@@ -42,7 +42,7 @@
 #include "upstreams.h"
 #include "bpf/pkt.h"
 #include "floodgate.skel.h"
-#include "tc_ok.skel.h"
+#include "tests/tc_ok.skel.h"
 #include "tests/observe_old.skel.h" /* build/tests/, from progs/observe_old.bpf.c */
 
 #define UP "198.18.2.10"

@@ -47,7 +47,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib_gw.sh"
 FG=$ROOT/build/floodgate
 CT=$ROOT/build/tests/connect_time
-XDP_PASS_OBJ=$ROOT/build/xdp_pass.bpf.o
+XDP_PASS_OBJ=$ROOT/build/tests/xdp_pass.bpf.o
 N=${FF_N:-20}
 CAP_MS=${FF_CAP_MS:-3000}
 RESET_WAIT_MS=1000 # a reset or a refused connect that takes this long is a failure anyway

@@ -50,7 +50,7 @@ DROP_WAIT_MS=1500     # connect timeout while a drop breaker swallows SYNs
 
 CT=$FG_TOOLS/connect_time
 HB=$FG_TOOLS/breaker_heartbeat
-XDP_PASS_OBJ=$FG_ROOT/build/xdp_pass.bpf.o
+XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
 SRV=$FG_ROOT/tests/tools/http_upstream.py
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)

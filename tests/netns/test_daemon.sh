@@ -73,7 +73,7 @@ TF_MS=60000
 FGD=$FG_ROOT/build/floodgated
 CT=$FG_TOOLS/connect_time
 HB=$FG_TOOLS/breaker_heartbeat
-XDP_PASS_OBJ=$FG_ROOT/build/xdp_pass.bpf.o
+XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
 SRV=$FG_ROOT/tests/tools/http_upstream.py
 # trip, until_ok, watch: timed clients, no fork per request (see its header).
 METER=$FG_ROOT/tests/tools/breaker_meter.py
