@@ -17,7 +17,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "limiter.h"
-#include "breaker.h"
+#include "breaker_check.h"
 #include "observe.h"
 #include "rst.h"
 

@@ -12,7 +12,7 @@
 #ifndef FG_LIMITER_H
 #define FG_LIMITER_H
 
-#include "maps.h"
+#include "map_defs.h"
 #include "parsing.h"
 #include "gcra.h"
 

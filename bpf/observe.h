@@ -28,7 +28,7 @@
 #ifndef FG_OBSERVE_H
 #define FG_OBSERVE_H
 
-#include "breaker.h"
+#include "breaker_check.h"
 
 #define FG_HTTP_STATUS_LEN 12 /* "HTTP/1.1 503" */
 

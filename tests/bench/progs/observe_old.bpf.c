@@ -12,7 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-#include "breaker.h"
+#include "breaker_check.h"
 
 #define FG_HTTP_STATUS_LEN 12
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /* Maps shared by the floodgate programs; layouts in floodgate_kern_user.h. */
-#ifndef FG_MAPS_H
-#define FG_MAPS_H
+#ifndef FG_MAP_DEFS_H
+#define FG_MAP_DEFS_H
 
 #include "floodgate_kern_user.h"
 #include "upstream_kern_user.h"
@@ -115,4 +115,4 @@ static __always_inline void fg_ucount(__u32 id, __u32 idx)
 		s->c[idx] += 1;
 }
 
-#endif /* FG_MAPS_H */
+#endif /* FG_MAP_DEFS_H */

@@ -4,10 +4,10 @@
  * packet's destination an upstream whose breaker refuses it? Also the
  * half-open permit accounting and the staleness guard.
  */
-#ifndef FG_BREAKER_H
-#define FG_BREAKER_H
+#ifndef FG_BREAKER_CHECK_H
+#define FG_BREAKER_CHECK_H
 
-#include "maps.h"
+#include "map_defs.h"
 #include "parsing.h"
 #include "gcra.h"
 
@@ -167,4 +167,4 @@ static __always_inline int fg_breaker(const struct fg_pkt *p, const struct fg_co
 	return FG_BRK_DROP;
 }
 
-#endif /* FG_BREAKER_H */
+#endif /* FG_BREAKER_CHECK_H */
