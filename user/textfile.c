@@ -11,8 +11,8 @@
 
 #include "textfile.h"
 #include "pins.h"
+#include "upstreams.h" /* fg_breaker_name: one spelling of a state everywhere */
 
-static const char *const state_names[3] = { "closed", "open", "half_open" };
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -74,7 +74,7 @@ static void breaker_metrics(FILE *f, const struct fg_daemon *d)
 					ups_label(f, "floodgate_breaker_transitions_total",
 						  &d->ups[i]);
 					fprintf(f, ",from=\"%s\",to=\"%s\",reason=\"%s\"} %llu\n",
-						state_names[a], state_names[b],
+						fg_breaker_name(a), fg_breaker_name(b),
 						fg_brk_reason_names[w], (unsigned long long)n);
 				}
 	family(f, "floodgate_breaker_opens_total", "counter",

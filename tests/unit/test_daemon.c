@@ -496,6 +496,7 @@ TEST(daemon_textfile_render)
 	for (int k = 0; k < 5; k++)
 		fg_daemon_probe_result(&d, 0, 0, 1500 * MS / 1000, "HTTP 503");
 	fg_daemon_tick(&d, 2 * S);
+	d.ups[1].m.transitions[FG_BREAKER_OPEN][FG_BREAKER_HALF_OPEN][FG_WHY_TIMEOUT] = 1;
 
 	f = open_memstream(&buf, &len);
 	ASSERT_OK(fg_textfile_render(f, &d, &s), "render");
@@ -511,6 +512,9 @@ TEST(daemon_textfile_render)
 	ASSERT_STRHAS(buf, "floodgate_breaker_state{upstream=\"db\",group=\"db\"} 0\n", "closed state");
 	ASSERT_STRHAS(buf, "floodgate_breaker_transitions_total{upstream=\"web1\",from=\"closed\",to=\"open\",reason=\"consecutive_failures\"} 1\n",
 		      "transition");
+	/* One spelling of a state everywhere: the CLI's, the log's and the JSON's. */
+	ASSERT_STRHAS(buf, "floodgate_breaker_transitions_total{upstream=\"db\",from=\"open\",to=\"half-open\",reason=\"open_timeout\"} 1\n",
+		      "half-open spelled as everywhere else");
 	ASSERT_STRHAS(buf, "floodgate_breaker_opens_total{upstream=\"web1\"} 1\n", "opens");
 	ASSERT_STRHAS(buf, "floodgate_probe_results_total{upstream=\"web1\",result=\"fail\"} 5\n", "probe fails");
 	ASSERT_STRHAS(buf, "floodgate_probe_duration_seconds{upstream=\"web1\"} 0.001500\n", "probe duration");
