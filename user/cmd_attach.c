@@ -7,6 +7,7 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "json.h"
 #include "parse.h"
 #include "pins.h"
 
@@ -73,13 +74,21 @@ int cmd_attach(struct fg_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return fg_fail("%s", err);
 
-	if (res.already)
+	if (ctx->json) {
+		struct fg_json j;
+
+		fg_json_begin(&j, stdout);
+		fg_json_str(&j, "attached", ifname);
+		fg_json_bool(&j, "already", res.already);
+		if (!res.already) {
+			fg_json_str(&j, "hook", ao.tc_hook ? "tc" : "xdp");
+			fg_json_str(&j, "xdp_mode", res.xdp_mode);
+			fg_json_bool(&j, "tc", !ao.no_tc);
+		}
+		fg_json_str(&j, "pin_dir", ctx->pin_dir);
+		fg_json_end(&j);
+	} else if (res.already)
 		printf("floodgate already attached to %s\n", ifname);
-	else if (ctx->json)
-		printf("{\"attached\":\"%s\",\"hook\":\"%s\",\"xdp_mode\":\"%s\",\"tc\":%s,"
-		       "\"pin_dir\":\"%s\"}\n",
-		       ifname, ao.tc_hook ? "tc" : "xdp", res.xdp_mode, ao.no_tc ? "false" : "true",
-		       ctx->pin_dir);
 	else
 		printf("floodgate attached to %s (limits: %s%s%s), maps in %s\n", ifname,
 		       ao.tc_hook ? "tc ingress" : "xdp ", ao.tc_hook ? "" : res.xdp_mode,
@@ -111,9 +120,14 @@ int cmd_detach(struct fg_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return fg_fail("%s", err);
 
-	if (ctx->json)
-		printf("{\"detached\":\"%s\"}\n", ifname);
-	else if (last)
+	if (ctx->json) {
+		struct fg_json j;
+
+		fg_json_begin(&j, stdout);
+		fg_json_str(&j, "detached", ifname);
+		fg_json_bool(&j, "pins_removed", last);
+		fg_json_end(&j);
+	} else if (last)
 		printf("floodgate detached from %s; no interface left, pins removed\n", ifname);
 	else
 		printf("floodgate detached from %s\n", ifname);

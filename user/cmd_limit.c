@@ -253,9 +253,13 @@ int cmd_mode(struct fg_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (ctx->json)
-		printf("{\"mode\":\"%s\"}\n", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
-	else
+	if (ctx->json) {
+		struct fg_json j;
+
+		fg_json_begin(&j, stdout);
+		fg_json_str(&j, "mode", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
+		fg_json_end(&j);
+	} else
 		printf("%s\n", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
 	ret = 0;
 out:

@@ -63,10 +63,18 @@ done
 
 # --- attach -----------------------------------------------------------------
 if [ "$LIMIT_HOOK" = tc ]; then ATTACH_ARGS=(--hook tc); else ATTACH_ARGS=(--xdp-mode native); fi
-if ! out=$(fg_gw attach "$IF_GW" "${ATTACH_ARGS[@]}" 2>&1); then
+if ! out=$(fg_gw attach "$IF_GW" "${ATTACH_ARGS[@]}" --json 2>&1); then
 	t_fail attach "floodgate attach $IF_GW ${ATTACH_ARGS[*]}: $out"
 	t_exit
 fi
+t_check attach_json "floodgate attach --json: '$out' (want attached $IF_GW, hook ${LIMIT_HOOK:-xdp}, pin_dir)" \
+	jq -e --arg i "$IF_GW" --arg h "${LIMIT_HOOK:-xdp}" --arg p "$FG_PIN_DIR" \
+	'.attached == $i and .already == false and .hook == $h and .pin_dir == $p' <<<"$out"
+out=$(fg_gw attach "$IF_GW" "${ATTACH_ARGS[@]}" --json 2>&1)
+t_check attach_again_json "a second attach --json: '$out' (want already true)" \
+	jq -e '.already == true' <<<"$out"
+out=$(fgate mode --json 2>&1)
+t_check mode_json "floodgate mode --json: '$out' (want enforce)" jq -e '.mode == "enforce"' <<<"$out"
 # status in the gateway namespace: it asks the kernel about the ifindex there.
 STATUS=$(fg_gw status --json)
 PROG_ID=$(jq -r --arg i "$IF_GW" '.interfaces[] | select(.name == $i) | .prog_id' <<<"$STATUS")
@@ -268,7 +276,9 @@ t_check counter_limited_total_equals_sent \
 	[ $((lp + ld + lc)) = "$lsent" ]
 
 # --- 6. detach leaves nothing behind -----------------------------------------------
-if out=$(fg_gw detach "$IF_GW" 2>&1); then t_ok detach; else t_fail detach "$out"; fi
+out=$(fg_gw detach "$IF_GW" --json 2>&1)
+t_check detach "floodgate detach --json: '$out' (want detached $IF_GW, pins_removed)" \
+	jq -e --arg i "$IF_GW" '.detached == $i and .pins_removed == true' <<<"$out"
 t_check detach_no_pins "pin dir $FG_PIN_DIR still there: $(ls "$FG_PIN_DIR" 2>&1 | tr '\n' ' ')" \
 	[ ! -e "$FG_PIN_DIR" ]
 links=$(bpftool -j link show | jq --arg l "$LINK_ID" --argjson i "$IFINDEX" \
