@@ -62,7 +62,8 @@ int fg_layout_check_map(const char *pin_dir, int i, int fd, char *err, size_t er
 
 	ret = wanted(i, &w);
 	if (ret) {
-		snprintf(err, errlen, "Failed to read this build's map layouts: %s", strerror(-ret));
+		snprintf(err, errlen, "Failed to read this build's map layouts: %s",
+			 strerror(-ret));
 		return ret;
 	}
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
@@ -81,20 +82,21 @@ int fg_layout_check_map(const char *pin_dir, int i, int fd, char *err, size_t er
 		what = "max entries", got = info.max_entries, exp = w.max;
 	if (!what)
 		return 0;
-	snprintf(err, errlen,
-		 "%s: pinned map '%s' is not this version's (%s %u, expected %u): " FG_LAYOUT_ADVICE,
-		 pin_dir, fg_map_names[i], what, got, exp);
+	snprintf(
+		err, errlen,
+		"%s: pinned map '%s' is not this version's (%s %u, expected %u): " FG_LAYOUT_ADVICE,
+		pin_dir, fg_map_names[i], what, got, exp);
 	return -EPROTO;
 }
 
-int fg_layout_check_version(const char *pin_dir, const struct fg_maps *m, char *err,
-			    size_t errlen)
+int fg_layout_check_version(const char *pin_dir, const struct fg_maps *m, char *err, size_t errlen)
 {
 	struct fg_config cfg;
 	int ret = fg_config_get(m, &cfg);
 
 	if (ret) {
-		snprintf(err, errlen, "%s: Failed to read the config map: %s", pin_dir, strerror(-ret));
+		snprintf(err, errlen, "%s: Failed to read the config map: %s", pin_dir,
+			 strerror(-ret));
 		return ret;
 	}
 	if (cfg.layout == FG_LAYOUT_VERSION)

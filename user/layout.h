@@ -18,7 +18,7 @@ struct floodgate;
 struct bpf_map;
 
 /* What to do about pins that are not this build's. */
-#define FG_LAYOUT_ADVICE                                                            \
+#define FG_LAYOUT_ADVICE                                                                \
 	"run 'floodgate detach IFACE' for every interface they guard (detach reads no " \
 	"map, so any version's pins go), then attach again"
 
@@ -29,7 +29,6 @@ struct bpf_map *fg_skel_map(struct floodgate *skel, int i);
  * declares it. */
 int fg_layout_check_map(const char *pin_dir, int i, int fd, char *err, size_t errlen);
 /* 0, or -EPROTO: config[0]'s layout version is not this build's. */
-int fg_layout_check_version(const char *pin_dir, const struct fg_maps *m, char *err,
-			    size_t errlen);
+int fg_layout_check_version(const char *pin_dir, const struct fg_maps *m, char *err, size_t errlen);
 
 #endif /* FG_LAYOUT_H */

@@ -29,12 +29,13 @@
 
 enum {
 	KNOWN = 1000,
-	ROUNDS = 170,          /* of 50 ms: 8.5 s */
+	ROUNDS = 170, /* of 50 ms: 8.5 s */
 	ROUND_NS = 50000000,
-	SLOW_EVERY = 40,       /* rounds: 2 s */
+	SLOW_EVERY = 40, /* rounds: 2 s */
 	MAP_ENTRIES = 16384,
-	RATE = 10, BURST = 10, /* the established sources' limit */
-	BUDGET = 500,          /* the flood policy's new sources per second (and burst) */
+	RATE = 10,
+	BURST = 10, /* the established sources' limit */
+	BUDGET = 500, /* the flood policy's new sources per second (and burst) */
 };
 
 struct flood {
@@ -178,10 +179,11 @@ TEST(interleaved_flood)
 	 * for the token that may fall due at the edge of the window. */
 	double bound = 2.0 * (BUDGET + BUDGET * (f.end_ns - f.start_ns) / 1e9 + 1);
 
-	fprintf(stderr, "  %.2f s: known %llu passed of %llu expected (worst source %.2f%% off); "
+	fprintf(stderr,
+		"  %.2f s: known %llu passed of %llu expected (worst source %.2f%% off); "
 		"flood %llu sent (%.0f/s), %llu passed (bound %.0f): %llu admitted, %llu "
-		"overflow-passed, %llu overflow-dropped; slow source:", secs,
-		(unsigned long long)total, (unsigned long long)expect_total, worst * 100,
+		"overflow-passed, %llu overflow-dropped; slow source:",
+		secs, (unsigned long long)total, (unsigned long long)expect_total, worst * 100,
 		(unsigned long long)f.sent, f.sent / secs, (unsigned long long)f.passed, bound,
 		(unsigned long long)admitted, (unsigned long long)fx_stat(FG_R_OVERFLOW_PASS),
 		(unsigned long long)fx_stat(FG_R_OVERFLOW_DROP));

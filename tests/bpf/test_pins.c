@@ -122,20 +122,27 @@ TEST(foreign_pins_refused)
 
 	/* fg_upstream was 80 bytes two versions ago. */
 	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key), 80,
-			FG_UPSTREAMS_MAX), "pin an 80-byte upstreams map");
-	refused("value size", "pinned map 'upstreams' is not this version's (value size 80, expected 88)");
+			FG_UPSTREAMS_MAX),
+		  "pin an 80-byte upstreams map");
+	refused("value size",
+		"pinned map 'upstreams' is not this version's (value size 80, expected 88)");
 	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
-			sizeof(struct fg_upstream), 16), "a smaller upstreams map");
+			sizeof(struct fg_upstream), 16),
+		  "a smaller upstreams map");
 	refused("max entries", "(max entries 16, expected 1024)");
 	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct fg_upstream_key),
-			sizeof(struct fg_upstream), FG_UPSTREAMS_MAX), "another map type");
+			sizeof(struct fg_upstream), FG_UPSTREAMS_MAX),
+		  "another map type");
 	refused("map type", "(map type 9, expected 1)");
 	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
-			sizeof(struct fg_upstream), FG_UPSTREAMS_MAX), "upstreams as it should be");
+			sizeof(struct fg_upstream), FG_UPSTREAMS_MAX),
+		  "upstreams as it should be");
 	/* The bucket key before it carried plen (16-byte addresses only). */
 	ASSERT_OK(repin(FG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, 16, sizeof(struct fg_bucket),
-			FG_BUCKETS_MAX + FG_BUCKETS_LRU_SLACK), "a 16-byte bucket key");
-	refused("key size", "pinned map 'buckets' is not this version's (key size 16, expected 20)");
+			FG_BUCKETS_MAX + FG_BUCKETS_LRU_SLACK),
+		  "a 16-byte bucket key");
+	refused("key size",
+		"pinned map 'buckets' is not this version's (key size 16, expected 20)");
 	ASSERT_OK(repin(FG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct fg_bucket_key),
 			sizeof(struct fg_bucket), FG_BUCKETS_MAX + FG_BUCKETS_LRU_SLACK),
 		  "buckets as it should be");

@@ -206,13 +206,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	s = fuzz_str(data + 1, size - 1);
 	switch (data[0] & 7) {
-	case 0: rate(s); break;
-	case 1: prefix(s); break;
-	case 2: u32(s); break;
-	case 3: endpoint(s); break;
-	case 4: name(s); break;
-	case 5: duration(s); break;
-	case 6: percent(s); break;
+	case 0:
+		rate(s);
+		break;
+	case 1:
+		prefix(s);
+		break;
+	case 2:
+		u32(s);
+		break;
+	case 3:
+		endpoint(s);
+		break;
+	case 4:
+		name(s);
+		break;
+	case 5:
+		duration(s);
+		break;
+	case 6:
+		percent(s);
+		break;
 	}
 	free(s);
 	return 0;

@@ -77,8 +77,9 @@ static size_t unescape(const char *in, char *out, size_t cap)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: forge_tcp [-n COUNT] [-k] [-f FLAGS] [-s SEQ] [-a ACK] [-p PAYLOAD] "
-			"[-g GAP_US] SRC SPORT DST DPORT\n");
+	fprintf(stderr,
+		"usage: forge_tcp [-n COUNT] [-k] [-f FLAGS] [-s SEQ] [-a ACK] [-p PAYLOAD] "
+		"[-g GAP_US] SRC SPORT DST DPORT\n");
 	return 2;
 }
 
@@ -96,14 +97,29 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:kf:s:a:p:g:")) != -1) {
 		switch (opt) {
-		case 'n': count = strtol(optarg, NULL, 0); break;
-		case 'k': keep = 1; break;
-		case 'f': flags = optarg; break;
-		case 's': seq = strtoul(optarg, NULL, 0), have_seq = 1; break;
-		case 'a': ack = strtoul(optarg, NULL, 0), have_ack = 1; break;
-		case 'p': payload = optarg; break;
-		case 'g': gap_us = strtol(optarg, NULL, 0); break;
-		default: return usage();
+		case 'n':
+			count = strtol(optarg, NULL, 0);
+			break;
+		case 'k':
+			keep = 1;
+			break;
+		case 'f':
+			flags = optarg;
+			break;
+		case 's':
+			seq = strtoul(optarg, NULL, 0), have_seq = 1;
+			break;
+		case 'a':
+			ack = strtoul(optarg, NULL, 0), have_ack = 1;
+			break;
+		case 'p':
+			payload = optarg;
+			break;
+		case 'g':
+			gap_us = strtol(optarg, NULL, 0);
+			break;
+		default:
+			return usage();
 		}
 	}
 	if (argc - optind != 4 || count < 1 || count > MAX_COUNT || gap_us < 0 ||
@@ -160,7 +176,8 @@ int main(int argc, char **argv)
 		pseudo[11] = tlen & 0xff;
 		sum = sum16(pseudo, sizeof(pseudo), 0);
 		th->check = fold(sum16(th, tlen, sum));
-		if (sendto(fd, pkt, sizeof(*ip) + tlen, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		if (sendto(fd, pkt, sizeof(*ip) + tlen, 0, (struct sockaddr *)&to, sizeof(to)) <
+		    0) {
 			perror("forge_tcp: sendto");
 			break;
 		}
