@@ -275,6 +275,25 @@ t_check counter_limited_total_equals_sent \
 	"limit_pass $lp + limit_drop $ld + contention $lc != $lsent sent by the limited sources" \
 	[ $((lp + ld + lc)) = "$lsent" ]
 
+# --- 5b. one writer at a time: a CLI write waits for the pin-dir lock ---------------
+# Another writer (here flock(1), as floodgated's tick or another CLI would)
+# holds the lock: a policy write must wait, not interleave, then go through.
+LOCKED=$NS_TMP/locked
+flock -x "$FG_PIN_DIR" sh -c "touch '$LOCKED'; sleep 2" &
+HOLD_PID=$!
+NS_PIDS+=("$HOLD_PID")
+t_poll 2000 test -e "$LOCKED"
+timeout 0.5 "$FG" limit set 198.18.9.0/24 1/s --pin-dir "$FG_PIN_DIR" >/dev/null 2>&1
+rc=$?
+during=$(fgate limit list --json | jq -r '[.policies[] | .prefix] | index("198.18.9.0/24") != null')
+wait "$HOLD_PID"
+out=$(timeout 5 "$FG" limit set 198.18.9.0/24 1/s --pin-dir "$FG_PIN_DIR" 2>&1)
+rc2=$?
+after=$(fgate limit list --json | jq -r '[.policies[] | .prefix] | index("198.18.9.0/24") != null')
+{ [ $rc = 124 ] && [ "$during" = false ] && [ $rc2 = 0 ] && [ "$after" = true ]; }
+t_is $? cli_waits_for_the_lock "while another writer held the lock: limit set exit $rc (want 124: still waiting after 0.5 s), policy in the map: $during (want false); after: exit $rc2 ($out), in the map: $after (want 0, true)"
+fgate limit del 198.18.9.0/24 >/dev/null
+
 # --- 6. detach leaves nothing behind -----------------------------------------------
 out=$(fg_gw detach "$IF_GW" --json 2>&1)
 t_check detach "floodgate detach --json: '$out' (want detached $IF_GW, pins_removed)" \
