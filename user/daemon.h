@@ -103,6 +103,12 @@ struct fg_daemon {
 	 * written: the main loop rewrites it now, not at the next interval,
 	 * so an alert on floodgate_breaker_state follows the breaker. */
 	int metrics_dirty;
+	/* Replaced pins (detach + attach) are followed: the id of the config
+	 * map held (0: not read yet), the pinned one that could not be taken
+	 * (said once), and pins gone (said once). */
+	__u32 config_id;
+	__u32 repin_failed_id;
+	int pins_gone_logged;
 };
 
 /* Pure helpers behind reconcile and the one map writer, exported for tests. */
@@ -145,8 +151,9 @@ void fg_daemon_free(struct fg_daemon *d);
  */
 int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, char *err,
 			   size_t errlen);
-/* One tick: heartbeat, pending SYN sweep, counter deltas, probe results,
- * breaker transitions, map writes. */
+/* One tick: replaced pins followed (reopened, the running config and every
+ * breaker state reconciled into them), heartbeat, pending SYN sweep, counter
+ * deltas, probe results, breaker transitions, map writes. */
 int fg_daemon_tick(struct fg_daemon *d, __u64 now);
 /* testing: the datapath counters the next ticks read for upstream index i. */
 void fg_daemon_test_counters(struct fg_daemon *d, int i, const __u64 c[FG_U_MAX]);

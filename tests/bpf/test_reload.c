@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * Reload as a plan (issue 10), against real maps: the daemon (not in
+ * Reload as a plan and replaced pins (issue 10), against real maps: the daemon (not in
  * testing mode) applies configs to this build's maps pinned in a scratch dir
  * on the bpffs.
  *   - A reload whose map write fails midway (the policy map frozen, so the
@@ -11,6 +11,9 @@
  *   - As many upstreams as the maps hold apply and tick (each id once, no
  *     out-of-bounds on the tick's per-id tables under ASan/UBSan); one more
  *     is refused with nothing changed.
+ *   - Replaced pins are followed at the next tick (gone: said once; another
+ *     version's: said once, not taken; this build's: taken, with the
+ *     daemon's upstreams, breaker states and policies).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -284,6 +287,112 @@ TEST(reload_as_many_upstreams_as_maps_hold)
 	fg_daemon_tick(&d, now += NS_PER_S / 10);
 out:
 	free(text);
+	fg_daemon_free(&d);
+	unpin_maps();
+}
+
+/* Lines of log that contain what. */
+static int count(const char *log, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = strstr(log, what); p; p = strstr(p + 1, what))
+		n++;
+	return n;
+}
+
+/* Replace pin NAME with a map of another layout (an older build's). */
+static int foreign_pin(const char *name, __u32 value_size)
+{
+	char p[256];
+	int fd, ret;
+
+	fg_pin_path(p, sizeof(p), dir, name);
+	unlink(p);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "foreign", sizeof(struct fg_upstream_key),
+			    value_size, FG_UPSTREAMS_MAX, NULL);
+	if (fd < 0)
+		return -errno;
+	ret = bpf_obj_pin(fd, p) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Replaced pins (detach + attach) are followed at the next tick: gone pins
+ * are said once however many ticks pass, foreign ones once and left alone
+ * (the daemon drives the maps it has), new ones of this build are taken and
+ * hold the daemon's upstreams, breaker states and policies.
+ */
+TEST(repin_followed_at_next_tick)
+{
+	struct fg_upstream_entry *list;
+	struct fg_daemon d;
+	struct fg_cfg c;
+	struct fg_lpm_key k;
+	char err[FG_ERR_LEN + 600], logged[4096];
+	__u64 now = fg_now_ns();
+	__u32 old_id;
+	int n, open_forced = 0;
+
+	if (!ASSERT_OK(pin_maps(), "pin this build's maps")) {
+		unpin_maps();
+		return;
+	}
+	fg_daemon_init(&d, 0);
+	if (!ASSERT_OK(fg_maps_open(dir, &d.maps, err, sizeof(err)), err) ||
+	    !ASSERT_OK(load_cfg(&c, cfg_a), "config a") ||
+	    !ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), err))
+		goto out;
+	ASSERT_OK(fg_daemon_force(&d, "a", FG_FORCE_OPEN, now, err, sizeof(err)), err);
+	fg_daemon_tick(&d, now += NS_PER_S / 10);
+	old_id = d.config_id;
+	ASSERT_TRUE(old_id != 0, "the config map's id is known after a tick");
+
+	/* Detached: every pin gone, the dir too. */
+	unpin_maps();
+	log_capture();
+	for (int i = 0; i < 5; i++)
+		fg_daemon_tick(&d, now += NS_PER_S / 10);
+	log_lines(logged, sizeof(logged));
+	ASSERT_EQ(count(logged, "gone"), 1, "pins gone: said once in five ticks");
+
+	/* Attached by another version: refused, named once, nothing taken. */
+	if (!ASSERT_OK(pin_maps(), "pin new maps") ||
+	    !ASSERT_OK(foreign_pin(FG_MAP_UPSTREAMS, 80), "an 80-byte upstreams map"))
+		goto out;
+	log_capture();
+	for (int i = 0; i < 5; i++)
+		fg_daemon_tick(&d, now += NS_PER_S / 10);
+	log_lines(logged, sizeof(logged));
+	ASSERT_EQ(count(logged, "replaced but not taken"), 1, "foreign pins: said once");
+	ASSERT_EQ(count(logged, "(value size 80, expected"), 1, "and why");
+	ASSERT_EQ(d.config_id, old_id, "the old maps still driven");
+
+	/* Attached by this build: taken at the next tick. */
+	unpin_maps();
+	if (!ASSERT_OK(pin_maps(), "pin new maps"))
+		goto out;
+	log_capture();
+	for (int i = 0; i < 3; i++)
+		fg_daemon_tick(&d, now += NS_PER_S / 10);
+	log_lines(logged, sizeof(logged));
+	snprintf(err, sizeof(err),
+		 "pins in %s replaced: reopened and reconciled 2 upstreams, 1 policies", dir);
+	ASSERT_EQ(count(logged, err), 1, "replaced: said once");
+	ASSERT_EQ(count(logged, "\n"), 1, "and nothing else");
+	ASSERT_TRUE(d.config_id != old_id, "the new maps are driven");
+	n = fg_upstreams_read(&d.maps, &list);
+	ASSERT_EQ(n, 2, "both upstreams in the new map");
+	for (int i = 0; i < n; i++)
+		open_forced += !strcmp(list[i].val.name, "a") &&
+			       list[i].val.state == FG_BREAKER_OPEN && list[i].val.forced;
+	ASSERT_EQ(open_forced, 1, "a still forced open in the new map");
+	if (n >= 0)
+		free(list);
+	ASSERT_OK(bpf_map_get_next_key(d.maps.policy, NULL, &k), "the policy in the new map");
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_OPEN, "and in memory");
+out:
 	fg_daemon_free(&d);
 	unpin_maps();
 }
