@@ -21,6 +21,9 @@
 #     `limit list` the policy, and a client connect to web is refused again;
 #     the log says "pins in DIR replaced: reopened and reconciled 2 upstreams,
 #     1 policies" once, and still once $HOLD_MS later.
+#  4. SIGHUP with 1,100 more upstreams (more than the maps hold; refused by
+#     --check-config too): the daemon says "reload failed" once, and the
+#     upstreams in the maps (names, states, ids) are as before.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib.sh"
@@ -187,6 +190,26 @@ t_is $((!$?)) replaced_said_once "'$MSG' logged $N times within $HOLD_MS ms (wan
 t_check gone_still_once "'pins in $PIN gone' logged $(said "pins in $PIN gone") times (want 1)" \
 	said_once "pins in $PIN gone"
 t_check daemon_alive "floodgated exited: $(tail -n 3 "$DLOG")" daemon_running
+
+# --- 4. a reload the maps cannot hold: refused whole, said once ------------------
+# The running config again with 1,100 upstreams (more than the maps hold).
+for ((i = 0; i < 1100; i++)); do
+	printf '[upstream x%d]\naddress = 198.19.%d.%d:80\n' $i $((i >> 8)) $((i & 255))
+done >>"$TMP/floodgated.conf"
+out=$("$FGD" -c "$TMP/floodgated.conf" --check-config 2>&1)
+t_check check_config_refuses "--check-config: $out" grep -q '1102 \[upstream\] sections, the maps hold at most 1024' <<<"$out"
+L0=$(fgate upstream list --json 2>/dev/null | jq -c '[.upstreams[] | {name, state, forced, id}]')
+kill -HUP "$DPID"
+t_poll "$DEADLINE_MS" said_once "reload failed, keeping the running config"
+t_is $? reload_refused_said "'reload failed' logged $N times (want 1); $(grep reload "$DLOG" | tail -n 2)"
+t_poll "$HOLD_MS" said_more "reload failed, keeping the running config"
+t_is $((!$?)) reload_refused_said_once "'reload failed' logged $N times within $HOLD_MS ms (want 1)"
+L1=$(fgate upstream list --json 2>/dev/null | jq -c '[.upstreams[] | {name, state, forced, id}]')
+[ -n "$L0" ] && [ "$L0" = "$L1" ]
+t_is $? reload_refused_maps_unchanged "upstreams before: $L0; after: $L1"
+echo "  said: $(grep -m1 -o "reload failed.*" "$DLOG")" >&2
+t_check reload_refused_alive "floodgated exited: $(tail -n 3 "$DLOG")" daemon_running
+
 echo "  attach took $(((A1 - A0) / 1000)) ms; reconciled state seen by the CLI within $note_ms ms of its start" >&2
 
 t_exit
