@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "parse.h"
+#include "upstream_kern_user.h"
 
 #define NS_PER_MS 1000000ULL
 
@@ -559,6 +560,40 @@ static int section_again(struct ctx *c, const struct entry *e, const char *kind,
 	return -EINVAL;
 }
 
+/*
+ * The maps hold FG_UPSTREAMS_MAX upstreams and FG_POLICY_MAX policies: a
+ * config with more could never apply, so it is refused here, where
+ * --check-config sees it, and before the per-section checks (some compare
+ * every pair: a file of 100,000 policies is refused at once, not in minutes).
+ * A section is its header line: entries of one section share it.
+ */
+static int check_capacity(struct ctx *c, const struct reader *r)
+{
+	int n_ups = 0, n_pols = 0, last = -1;
+	const char *arg;
+
+	for (int i = 0; i < r->n; i++) {
+		const struct entry *e = &r->e[i];
+
+		if (e->section_line == last)
+			continue;
+		last = e->section_line;
+		n_ups += section_is(e->section, "upstream", &arg);
+		n_pols += section_is(e->section, "policy", &arg);
+	}
+	if (n_ups > FG_UPSTREAMS_MAX) {
+		snprintf(c->err, c->errlen, "%s: %d [upstream] sections, the maps hold at most %d",
+			 c->path, n_ups, FG_UPSTREAMS_MAX);
+		return -E2BIG;
+	}
+	if (n_pols > FG_POLICY_MAX) {
+		snprintf(c->err, c->errlen, "%s: %d [policy] sections, the maps hold at most %d",
+			 c->path, n_pols, FG_POLICY_MAX);
+		return -E2BIG;
+	}
+	return 0;
+}
+
 static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 {
 	struct fg_upstream_cfg dflt;
@@ -566,7 +601,7 @@ static int interpret(struct ctx *c, struct reader *r, struct fg_cfg *out)
 	char msg[FG_ERR_LEN];
 	int err;
 
-	if ((err = check_repeats(c, r)))
+	if ((err = check_repeats(c, r)) || (err = check_capacity(c, r)))
 		return err;
 	upstream_defaults(&dflt);
 	daemon_defaults(&out->daemon);

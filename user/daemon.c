@@ -106,7 +106,7 @@ int fg_reconcile_plan(const struct fg_upstream_cfg *cfg, int n_cfg,
 		      const struct fg_upstream_entry *map, int n_map, struct fg_plan *plan,
 		      int *del)
 {
-	unsigned char used[FG_UPSTREAMS_MAX] = {};
+	unsigned char used[FG_UPSTREAMS_MAX] = {}, in_map[FG_UPSTREAMS_MAX] = {};
 	struct fg_upstream_key k;
 
 	for (int j = 0; j < n_map; j++)
@@ -114,6 +114,7 @@ int fg_reconcile_plan(const struct fg_upstream_cfg *cfg, int n_cfg,
 	for (int i = 0; i < n_cfg; i++) {
 		fg_upstream_key_of(&cfg[i], &k);
 		plan[i].map_idx = -1;
+		plan[i].id = FG_UPSTREAMS_MAX; /* none yet */
 		for (int j = 0; j < n_map; j++) {
 			if (!memcmp(&map[j].key, &k, sizeof(k)) && map[j].val.id < FG_UPSTREAMS_MAX &&
 			    !used[map[j].val.id]) {
@@ -125,17 +126,29 @@ int fg_reconcile_plan(const struct fg_upstream_cfg *cfg, int n_cfg,
 			}
 		}
 	}
-	/* New upstreams take the lowest ids nobody keeps (a deleted one's too). */
-	for (int i = 0, id = 0; i < n_cfg; i++) {
-		if (plan[i].map_idx >= 0)
-			continue;
-		while (id < FG_UPSTREAMS_MAX && used[id])
-			id++;
-		if (id == FG_UPSTREAMS_MAX)
-			return -ENOSPC;
-		plan[i].id = id;
-		used[id] = 1;
+	/*
+	 * New upstreams take the lowest ids no entry has, then, when the map is
+	 * that full, the ids of entries to delete: a write that fails puts the
+	 * deleted back, and their counters must still be theirs.
+	 */
+	for (int j = 0; j < n_map; j++)
+		if (map[j].val.id < FG_UPSTREAMS_MAX)
+			in_map[map[j].val.id] = 1;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0, id = 0; i < n_cfg; i++) {
+			if (plan[i].map_idx >= 0 || plan[i].id != FG_UPSTREAMS_MAX)
+				continue;
+			while (id < FG_UPSTREAMS_MAX && (used[id] || (!pass && in_map[id])))
+				id++;
+			if (id == FG_UPSTREAMS_MAX)
+				break;
+			plan[i].id = id;
+			used[id] = 1;
+		}
 	}
+	for (int i = 0; i < n_cfg; i++)
+		if (plan[i].id == FG_UPSTREAMS_MAX)
+			return -ENOSPC;
 	return 0;
 }
 
@@ -246,21 +259,26 @@ int fg_daemon_find(const struct fg_daemon *d, const char *name)
 	return -1;
 }
 
-static int lock(struct fg_daemon *d)
+static int lock_dir(struct fg_daemon *d, const char *dir)
 {
 	int fd;
 
 	if (d->testing)
 		return -1;
-	fd = fg_pin_dir_lock(d->cfg.daemon.pin_dir);
+	fd = fg_pin_dir_lock(dir);
 	if (fd < 0) {
 		static int warned;
 
 		if (!warned++)
-			pr_warn("Failed to lock %s: %s (was floodgate detached?)\n",
-				d->cfg.daemon.pin_dir, strerror(-fd));
+			pr_warn("Failed to lock %s: %s (was floodgate detached?)\n", dir,
+				strerror(-fd));
 	}
 	return fd;
+}
+
+static int lock(struct fg_daemon *d)
+{
+	return lock_dir(d, d->cfg.daemon.pin_dir);
 }
 
 static void note(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_transition *t,
@@ -312,60 +330,7 @@ static int write_upstream(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now,
 	return have ? 0 : 1; /* 1: inserted, the port bitmap needs a sync */
 }
 
-/* ---- reconcile ---------------------------------------------------------- */
-
-static int same_policy_key(const struct fg_lpm_key *a, const struct fg_lpm_key *b)
-{
-	return !memcmp(a, b, sizeof(*a));
-}
-
-/* Make the policy map match [policy] sections; returns 1 if it changed. */
-static int reconcile_policies(struct fg_daemon *d)
-{
-	struct fg_lpm_key key, next, *prev = NULL;
-	struct fg_lpm_key *stale = NULL;
-	int n_stale = 0, changed = 0, guard = 0;
-
-	stale = calloc(FG_POLICY_MAX, sizeof(*stale));
-	if (!stale)
-		return -ENOMEM;
-	while (guard++ < FG_POLICY_MAX &&
-	       bpf_map_get_next_key(d->maps.policy, prev, &next) == 0) {
-		int found = 0;
-
-		key = next;
-		prev = &key;
-		for (int i = 0; i < d->cfg.n_pols && !found; i++)
-			found = same_policy_key(&d->cfg.pols[i].key, &key);
-		if (!found)
-			stale[n_stale++] = key;
-	}
-	for (int i = 0; i < n_stale; i++) {
-		char buf[64];
-
-		fg_format_prefix(stale[i].addr, stale[i].prefixlen, buf, sizeof(buf));
-		if (bpf_map_delete_elem(d->maps.policy, &stale[i]) == 0) {
-			pr_info("policy %s removed (not in config)\n", buf);
-			changed = 1;
-		}
-	}
-	free(stale);
-	for (int i = 0; i < d->cfg.n_pols; i++) {
-		struct fg_policy_cfg *p = &d->cfg.pols[i];
-		struct fg_policy cur;
-
-		if (bpf_map_lookup_elem(d->maps.policy, &p->key, &cur) == 0 &&
-		    fg_policy_same(&cur, &p->pol))
-			continue;
-		if (bpf_map_update_elem(d->maps.policy, &p->key, &p->pol, BPF_ANY)) {
-			pr_warn("Failed to write policy %s: %s\n", p->prefix, strerror(errno));
-			continue;
-		}
-		pr_info("policy %s set\n", p->prefix);
-		changed = 1;
-	}
-	return changed;
-}
+/* ---- reconcile: planned whole, then applied; a failed write is undone ---- */
 
 static void read_counters(struct fg_daemon *d, struct fg_ups_rt *u)
 {
@@ -378,149 +343,529 @@ static void read_counters(struct fg_daemon *d, struct fg_ups_rt *u)
 	u->have_last = 1;
 }
 
-/* Apply the running config to the maps; d->ups is already the new runtime. */
-static int reconcile_maps(struct fg_daemon *d, const int *carried, int manage_ups,
-			  int manage_pols, __u64 now)
+/* One change to the policy map, and what puts it back. */
+struct pol_op {
+	struct fg_lpm_key key;
+	const struct fg_policy_cfg *want; /* NULL: delete */
+	struct fg_policy old;
+	int had;                          /* the key was in the map */
+};
+
+/*
+ * A reconcile computed before its first write: the new runtime (d->ups is
+ * left alone until commit), every upstream entry kept, added or deleted with
+ * its id, and every policy change. The apply counts its steps here, so a
+ * failed write undoes exactly what was written, in reverse.
+ */
+struct apply {
+	const struct fg_cfg *cfg;
+	int repin;                      /* into replaced pins: one summary line */
+	int manage_ups, manage_pols;
+	struct fg_ups_rt *ups;          /* cfg->n_ups of them */
+	int *carried;                   /* state taken from d->ups */
+	struct fg_upstream_entry *list; /* the upstreams map as read */
+	int n_map;
+	struct fg_plan *plan;
+	int *del;
+	struct pol_op *pops;
+	int n_pops, n_pol_map;
+	int ups_deleted, ups_written, pols_done; /* progress */
+	char *err;
+	size_t errlen;
+};
+
+static void apply_free(struct apply *a)
 {
-	struct fg_upstream_entry *list = NULL;
-	struct fg_plan *plan = NULL;
-	struct fg_config cfg;
-	int *del = NULL, n, lk, ports = 0, ret = 0;
-
-	lk = lock(d);
-	n = fg_upstreams_read(&d->maps, &list);
-	if (n < 0) {
-		ret = n;
-		pr_warn("Failed to read upstreams: %s\n", strerror(-n));
-		goto out;
-	}
-	plan = calloc(d->n_ups + 1, sizeof(*plan));
-	del = calloc(n + 1, sizeof(*del));
-	if (!plan || !del) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = fg_reconcile_plan(d->cfg.ups, d->n_ups, list, n, plan, del);
-	if (ret) {
-		pr_warn("Failed to place upstreams: more than %d\n", FG_UPSTREAMS_MAX);
-		goto out;
-	}
-	for (int j = 0; manage_ups && j < n; j++) {
-		if (!del[j])
-			continue;
-		if (bpf_map_delete_elem(d->maps.upstreams, &list[j].key) == 0) {
-			pr_info("upstream %.*s removed (not in config)\n", FG_UPSTREAM_NAME_LEN,
-				list[j].val.name);
-			ports = 1;
-		}
-	}
-	for (int i = 0; i < d->n_ups; i++) {
-		struct fg_ups_rt *u = &d->ups[i];
-
-		u->id = plan[i].id;
-		if (plan[i].map_idx >= 0 && !carried[i]) {
-			const struct fg_upstream *v = &list[plan[i].map_idx].val;
-
-			fg_brk_seed(&u->brk, v, &u->cfg.brk, now);
-			pr_info("upstream %s: resuming %s%s from the map\n", u->cfg.name,
-				fg_breaker_name(u->brk.state),
-				u->brk.force != FG_FORCE_AUTO ? " (forced)" : "");
-		} else if (plan[i].map_idx < 0) {
-			fg_upstream_stats_reset(&d->maps, u->id);
-			fg_upstream_rt_reset(&d->maps, u->id);
-			u->have_last = 0;
-			u->synack_carry = 0;
-			pr_info("upstream %s added\n", u->cfg.name);
-		}
-		if (write_upstream(d, u, now, NULL) > 0)
-			ports = 1;
-		if (!carried[i] || plan[i].map_idx < 0)
-			read_counters(d, u); /* count only what happens from now on */
-	}
-	if (ports || manage_ups)
-		fg_upstream_ports_sync(&d->maps);
-
-	{
-		int bump = manage_pols ? reconcile_policies(d) : 0;
-
-		if (fg_config_get(&d->maps, &cfg))
-			fg_config_defaults(&cfg);
-		if (bump > 0) {
-			if (fg_policy_derive(&d->maps, cfg.v6_prefix))
-				pr_warn("Failed to derive policy flags: %s\n", strerror(errno));
-			fg_policy_gen_next(&cfg);
-		}
-		cfg.stale_ns = d->cfg.daemon.stale_ns;
-		cfg.probe_mark = d->cfg.daemon.probe_mark;
-		cfg.heartbeat_ns = now;
-		if (fg_config_set(&d->maps, &cfg))
-			pr_warn("Failed to write config: %s\n", strerror(errno));
-	}
-out:
-	free(list);
-	free(plan);
-	free(del);
-	fg_pin_dir_unlock(lk);
-	return ret;
+	free(a->ups);
+	free(a->carried);
+	free(a->list);
+	free(a->plan);
+	free(a->del);
+	free(a->pops);
 }
 
-int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, char *err,
-			   size_t errlen)
+/* The new runtime: upstreams whose address did not change keep their state. */
+static int plan_runtime(const struct fg_daemon *d, struct apply *a, __u64 now)
 {
-	struct fg_ups_rt *ups;
-	int *carried, manage_ups, manage_pols, ret;
+	const struct fg_cfg *cfg = a->cfg;
 
-	ups = calloc(cfg->n_ups + 1, sizeof(*ups));
-	carried = calloc(cfg->n_ups + 1, sizeof(*carried));
-	if (!ups || !carried) {
-		free(ups);
-		free(carried);
-		fg_cfg_free(cfg);
-		snprintf(err, errlen, "out of memory");
+	a->ups = calloc(cfg->n_ups + 1, sizeof(*a->ups));
+	a->carried = calloc(cfg->n_ups + 1, sizeof(*a->carried));
+	if (!a->ups || !a->carried)
 		return -ENOMEM;
-	}
 	for (int i = 0; i < cfg->n_ups; i++) {
-		struct fg_ups_rt *u = &ups[i];
+		struct fg_ups_rt *u = &a->ups[i];
 
 		fg_upstream_key_of(&cfg->ups[i], &u->key);
 		for (int j = 0; j < d->n_ups; j++) {
 			if (!memcmp(&d->ups[j].key, &u->key, sizeof(u->key))) {
 				/* Same address: keep its state, take the new settings. */
 				*u = d->ups[j];
-				carried[i] = 1;
+				a->carried[i] = 1;
 				break;
 			}
 		}
 		u->cfg = cfg->ups[i];
-		if (!carried[i]) {
+		if (!a->carried[i]) {
 			fg_brk_init(&u->brk, now);
 			u->probe_up = 1;
-			u->id = i; /* testing mode; reconcile assigns the real ones */
 		}
 	}
-	manage_ups = cfg->n_ups > 0 || d->manage_upstreams;
-	manage_pols = cfg->n_pols > 0 || d->manage_policies;
+	return 0;
+}
 
+/* The upstreams map as it is; in testing mode, the daemon's own shadow of it. */
+static int read_upstreams(const struct fg_daemon *d, struct apply *a)
+{
+	if (!d->testing) {
+		a->n_map = fg_upstreams_read(&d->maps, &a->list);
+		if (a->n_map < 0)
+			snprintf(a->err, a->errlen, "reading the upstreams map: %s",
+				 strerror(-a->n_map));
+		return a->n_map < 0 ? a->n_map : 0;
+	}
+	a->list = calloc(d->n_ups + 1, sizeof(*a->list));
+	if (!a->list)
+		return -ENOMEM;
+	for (int i = 0; i < d->n_ups; i++) {
+		a->list[i].key = d->ups[i].key;
+		a->list[i].val.id = d->ups[i].id;
+	}
+	a->n_map = d->n_ups;
+	return 0;
+}
+
+/* Ids and entries of every upstream; no two ids alike, every one in range. */
+static int plan_upstreams(const struct fg_daemon *d, struct apply *a, __u64 now)
+{
+	unsigned char taken[FG_UPSTREAMS_MAX] = {};
+	int n = a->cfg->n_ups, ret = read_upstreams(d, a);
+
+	if (ret)
+		return ret;
+	a->plan = calloc(n + 1, sizeof(*a->plan));
+	a->del = calloc(a->n_map + 1, sizeof(*a->del));
+	if (!a->plan || !a->del)
+		return -ENOMEM;
+	ret = fg_reconcile_plan(a->cfg->ups, n, a->list, a->n_map, a->plan, a->del);
+	for (int i = 0; !ret && i < n; i++) {
+		if (a->plan[i].id >= FG_UPSTREAMS_MAX || taken[a->plan[i].id]++)
+			ret = -EINVAL; /* cannot happen: the plan's own invariant */
+	}
+	if (ret) {
+		snprintf(a->err, a->errlen, "placing %d upstreams in a map of %d: %s", n,
+			 FG_UPSTREAMS_MAX, strerror(-ret));
+		return ret;
+	}
+	for (int i = 0; i < n; i++) {
+		struct fg_ups_rt *u = &a->ups[i];
+
+		u->id = a->plan[i].id;
+		if (a->plan[i].map_idx >= 0 && !a->carried[i]) {
+			fg_brk_seed(&u->brk, &a->list[a->plan[i].map_idx].val, &u->cfg.brk, now);
+		} else if (a->plan[i].map_idx < 0) {
+			u->have_last = 0; /* a new entry: counted from its first tick */
+			u->synack_carry = 0;
+		}
+	}
+	return 0;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+	return memcmp(*(const struct fg_lpm_key *const *)x, *(const struct fg_lpm_key *const *)y,
+		      sizeof(struct fg_lpm_key));
+}
+
+/* The policy map against [policy] sections: deletes first, then puts. */
+static int plan_policies(const struct fg_daemon *d, struct apply *a)
+{
+	const struct fg_cfg *cfg = a->cfg;
+	const struct fg_lpm_key **sorted = NULL, *kp;
+	struct fg_lpm_key *keys = NULL, next, *prev = NULL;
+	int n = 0, ret = -ENOMEM, after;
+
+	if (d->testing || !a->manage_pols)
+		return 0;
+	keys = calloc(FG_POLICY_MAX, sizeof(*keys));
+	sorted = calloc(cfg->n_pols + 1, sizeof(*sorted));
+	if (!keys || !sorted)
+		goto out;
+	while (n < FG_POLICY_MAX && bpf_map_get_next_key(d->maps.policy, prev, &next) == 0) {
+		keys[n] = next;
+		prev = &keys[n++];
+	}
+	a->n_pol_map = n;
+	a->pops = calloc(n + cfg->n_pols + 1, sizeof(*a->pops));
+	if (!a->pops)
+		goto out;
+	/* Sorted, so a large policy set is matched in n log n, not n². */
+	for (int i = 0; i < cfg->n_pols; i++)
+		sorted[i] = &cfg->pols[i].key;
+	qsort(sorted, cfg->n_pols, sizeof(*sorted), key_cmp);
+	for (int j = 0; j < n; j++) {
+		struct pol_op *op = &a->pops[a->n_pops];
+
+		kp = &keys[j];
+		if (bsearch(&kp, sorted, cfg->n_pols, sizeof(*sorted), key_cmp))
+			continue;
+		op->key = keys[j];
+		if (bpf_map_lookup_elem(d->maps.policy, &op->key, &op->old) == 0) {
+			op->had = 1;
+			a->n_pops++;
+		}
+	}
+	after = n - a->n_pops;
+	for (int i = 0; i < cfg->n_pols; i++) {
+		struct pol_op *op = &a->pops[a->n_pops];
+
+		op->key = cfg->pols[i].key;
+		op->want = &cfg->pols[i];
+		op->had = bpf_map_lookup_elem(d->maps.policy, &op->key, &op->old) == 0;
+		if (op->had && fg_policy_same(&op->old, &op->want->pol))
+			continue;
+		after += !op->had;
+		a->n_pops++;
+	}
+	ret = 0;
+	if (after > FG_POLICY_MAX) {
+		snprintf(a->err, a->errlen, "the policy map would hold %d policies, at most %d",
+			 after, FG_POLICY_MAX);
+		ret = -E2BIG;
+	}
+out:
+	if (ret == -ENOMEM)
+		snprintf(a->err, a->errlen, "out of memory");
+	free(keys);
+	free(sorted);
+	return ret;
+}
+
+/* A write of the apply failed with err (-errno): say which, in one line. */
+static int failed(struct apply *a, int err, const char *what, const char *name)
+{
+	err = err < 0 ? err : -EIO;
+	snprintf(a->err, a->errlen, "%s %s: %s", what, name, strerror(-err));
+	return err;
+}
+
+static int apply_upstreams(struct fg_daemon *d, struct apply *a, __u64 now)
+{
+	char name[FG_UPSTREAM_NAME_LEN + 1];
+	int err;
+
+	/* Each counter counts the steps done (a failed map write changes
+	 * nothing: the kernel applies an update or delete whole or not). */
+	for (; a->manage_ups && a->ups_deleted < a->n_map; a->ups_deleted++) {
+		const struct fg_upstream_entry *e = &a->list[a->ups_deleted];
+
+		if (!a->del[a->ups_deleted])
+			continue;
+		snprintf(name, sizeof(name), "%.*s", FG_UPSTREAM_NAME_LEN, e->val.name);
+		if (bpf_map_delete_elem(d->maps.upstreams, &e->key) && errno != ENOENT)
+			return failed(a, -errno, "deleting upstream", name);
+	}
+	for (; a->ups_written < a->cfg->n_ups; a->ups_written++) {
+		int idx = a->plan[a->ups_written].map_idx;
+		struct fg_ups_rt *u = &a->ups[a->ups_written];
+		struct fg_upstream out;
+
+		/* New ids are picked among those no entry has: these counters are
+		 * no one's, and stay no one's if the apply is undone. */
+		if (idx < 0 && ((err = fg_upstream_stats_reset(&d->maps, u->id)) ||
+				(err = fg_upstream_rt_reset(&d->maps, u->id))))
+			return failed(a, err, "resetting the counters of upstream", u->cfg.name);
+		if (fg_merge_entry(idx >= 0 ? &a->list[idx].val : NULL, u, now, &out) &&
+		    bpf_map_update_elem(d->maps.upstreams, &u->key, &out, BPF_ANY))
+			return failed(a, -errno, "writing upstream", u->cfg.name);
+	}
+	if ((err = fg_upstream_ports_sync(&d->maps)))
+		return failed(a, err, "writing", "upstream_ports");
+	return 0;
+}
+
+static int apply_policies(struct fg_daemon *d, struct apply *a, __u64 now)
+{
+	struct fg_config cfg;
+	char buf[64];
+	int err;
+
+	for (; a->pols_done < a->n_pops; a->pols_done++) {
+		const struct pol_op *op = &a->pops[a->pols_done];
+
+		if (op->want &&
+		    bpf_map_update_elem(d->maps.policy, &op->key, &op->want->pol, BPF_ANY))
+			return failed(a, -errno, "writing policy", op->want->prefix);
+		if (!op->want && bpf_map_delete_elem(d->maps.policy, &op->key) && errno != ENOENT) {
+			err = -errno;
+			fg_format_prefix(op->key.addr, op->key.prefixlen, buf, sizeof(buf));
+			return failed(a, err, "deleting policy", buf);
+		}
+	}
+	if (fg_config_get(&d->maps, &cfg))
+		fg_config_defaults(&cfg);
+	if (a->n_pops) {
+		if ((err = fg_policy_derive(&d->maps, cfg.v6_prefix)))
+			return failed(a, err, "deriving", "policy flags");
+		fg_policy_gen_next(&cfg);
+	}
+	cfg.stale_ns = a->cfg->daemon.stale_ns;
+	cfg.probe_mark = a->cfg->daemon.probe_mark;
+	cfg.heartbeat_ns = now;
+	if ((err = fg_config_set(&d->maps, &cfg)))
+		return failed(a, err, "writing", "config");
+	return 0;
+}
+
+/* Put back what apply_* wrote, newest first; the number of entries that could
+ * not be. The datapath never writes these maps, so what was read is what was. */
+static int undo(struct fg_daemon *d, struct apply *a)
+{
+	int lost = 0;
+
+	for (int k = a->pols_done - 1; k >= 0; k--) {
+		const struct pol_op *op = &a->pops[k];
+
+		if (op->had)
+			lost += !!bpf_map_update_elem(d->maps.policy, &op->key, &op->old, BPF_ANY);
+		else
+			lost += bpf_map_delete_elem(d->maps.policy, &op->key) && errno != ENOENT;
+	}
+	/* Policies cached while the new ones were in: the datapath looks again. */
+	if (a->pols_done && fg_policy_bump_gen(&d->maps))
+		lost++;
+	for (int i = a->ups_written - 1; i >= 0; i--) {
+		int idx = a->plan[i].map_idx;
+
+		if (idx >= 0)
+			lost += !!bpf_map_update_elem(d->maps.upstreams, &a->list[idx].key,
+						      &a->list[idx].val, BPF_ANY);
+		else
+			lost += bpf_map_delete_elem(d->maps.upstreams, &a->ups[i].key) &&
+				errno != ENOENT;
+	}
+	for (int j = 0; j < a->ups_deleted && j < a->n_map; j++)
+		if (a->del[j])
+			lost += !!bpf_map_update_elem(d->maps.upstreams, &a->list[j].key,
+						      &a->list[j].val, BPF_ANY);
+	if (fg_upstream_ports_sync(&d->maps))
+		lost++;
+	return lost;
+}
+
+/* What a reload changed, said once it stands. */
+static void log_applied(const struct fg_daemon *d, const struct apply *a)
+{
+	char buf[64];
+
+	if (d->testing || a->repin)
+		return;
+	for (int j = 0; a->manage_ups && j < a->n_map; j++)
+		if (a->del[j])
+			pr_info("upstream %.*s removed (not in config)\n", FG_UPSTREAM_NAME_LEN,
+				a->list[j].val.name);
+	for (int i = 0; i < a->cfg->n_ups; i++) {
+		const struct fg_ups_rt *u = &a->ups[i];
+
+		if (a->plan[i].map_idx < 0)
+			pr_info("upstream %s added\n", u->cfg.name);
+		else if (!a->carried[i])
+			pr_info("upstream %s: resuming %s%s from the map\n", u->cfg.name,
+				fg_breaker_name(u->brk.state),
+				u->brk.force != FG_FORCE_AUTO ? " (forced)" : "");
+	}
+	for (int k = 0; k < a->n_pops; k++) {
+		const struct pol_op *op = &a->pops[k];
+
+		fg_format_prefix(op->key.addr, op->key.prefixlen, buf, sizeof(buf));
+		if (op->want)
+			pr_info("policy %s set\n", op->want->prefix);
+		else
+			pr_info("policy %s removed (not in config)\n", buf);
+	}
+}
+
+/* The new runtime becomes the daemon's. */
+static void commit(struct fg_daemon *d, struct apply *a)
+{
 	free(d->ups);
-	fg_cfg_free(&d->cfg);
-	d->cfg = *cfg;
-	memset(cfg, 0, sizeof(*cfg));
-	d->ups = ups;
-	d->n_ups = d->cfg.n_ups;
-	d->manage_upstreams = d->cfg.n_ups > 0;
-	d->manage_policies = d->cfg.n_pols > 0;
-
-	ret = d->testing ? 0 : reconcile_maps(d, carried, manage_ups, manage_pols, now);
-	free(carried);
+	d->ups = a->ups;
+	a->ups = NULL;
+	d->n_ups = a->cfg->n_ups;
 	d->metrics_dirty = 1; /* upstreams came or went */
 	for (int i = 0; i < FG_UPSTREAMS_MAX; i++)
 		d->idx_by_id[i] = -1;
-	for (int i = 0; i < d->n_ups; i++)
-		if (d->ups[i].id < FG_UPSTREAMS_MAX)
-			d->idx_by_id[d->ups[i].id] = i;
+	for (int i = 0; i < d->n_ups; i++) {
+		d->idx_by_id[d->ups[i].id] = i;
+		if (!a->carried[i] || a->plan[i].map_idx < 0)
+			read_counters(d, &d->ups[i]); /* count only what happens from now on */
+	}
+}
+
+/*
+ * Make the maps hold cfg, and d->ups its runtime: plan everything, write,
+ * and on a failed write undo what was written; then nothing changed, in
+ * memory or in the maps, and err says why in one line. The caller holds the
+ * pin dir's lock.
+ */
+static int reconcile(struct fg_daemon *d, const struct fg_cfg *cfg, int repin, int manage_ups,
+		     int manage_pols, __u64 now, char *err, size_t errlen)
+{
+	struct apply a = { .cfg = cfg, .repin = repin, .manage_ups = manage_ups,
+			   .manage_pols = manage_pols, .err = err, .errlen = errlen };
+	int ret, lost;
+
+	snprintf(err, errlen, "out of memory");
+	ret = plan_runtime(d, &a, now);
+	if (!ret)
+		ret = plan_upstreams(d, &a, now);
+	if (!ret)
+		ret = plan_policies(d, &a);
 	if (ret)
-		snprintf(err, errlen, "Failed to reconcile maps: %s", strerror(-ret));
+		goto out; /* nothing written */
+	if (!d->testing) {
+		ret = apply_upstreams(d, &a, now);
+		if (!ret)
+			ret = apply_policies(d, &a, now);
+	}
+	if (ret) {
+		size_t len = strlen(err);
+
+		lost = undo(d, &a);
+		if (lost)
+			snprintf(err + len, errlen - len, "; %d map entries could not be restored",
+				 lost);
+		else
+			snprintf(err + len, errlen - len, "; maps restored as they were");
+		goto out;
+	}
+	log_applied(d, &a);
+	commit(d, &a);
+out:
+	apply_free(&a);
 	return ret;
+}
+
+int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, char *err,
+			   size_t errlen)
+{
+	char why[FG_ERR_LEN + 200];
+	int lk, ret;
+
+	/* The loader refuses these; whoever else builds a config may not. */
+	if (cfg->n_ups > FG_UPSTREAMS_MAX || cfg->n_pols > FG_POLICY_MAX) {
+		snprintf(err, errlen, "not applied: %d upstreams and %d policies, the maps hold "
+			 "at most %d and %d", cfg->n_ups, cfg->n_pols, FG_UPSTREAMS_MAX,
+			 FG_POLICY_MAX);
+		fg_cfg_free(cfg);
+		return -E2BIG;
+	}
+	lk = lock_dir(d, cfg->daemon.pin_dir); /* the first config: d has none yet */
+	ret = reconcile(d, cfg, 0, cfg->n_ups > 0 || d->manage_upstreams,
+			cfg->n_pols > 0 || d->manage_policies, now, why, sizeof(why));
+	fg_pin_dir_unlock(lk);
+	if (ret) {
+		snprintf(err, errlen, "not applied: %s", why);
+		fg_cfg_free(cfg);
+		return ret;
+	}
+	fg_cfg_free(&d->cfg);
+	d->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	d->manage_upstreams = d->cfg.n_ups > 0;
+	d->manage_policies = d->cfg.n_pols > 0;
+	return 0;
+}
+
+/* ---- replaced pins ------------------------------------------------------- */
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/*
+ * The id of the map pinned as config, or 0 (errno set). Map ids identify a
+ * map for as long as it lives, and we hold our config map open: a detach +
+ * attach always pins one with another id. That is an open, an info call and
+ * a close a tick, beside the tick's own lookups. (The pin's inode would be
+ * one stat(), but bpffs numbers inodes from a counter that wraps: reliable
+ * in practice, not by rule.)
+ */
+static __u32 pinned_config_id(const char *dir)
+{
+	char path[4096];
+	__u32 id;
+	int fd;
+
+	if (fg_pin_path(path, sizeof(path), dir, FG_MAP_CONFIG)) {
+		errno = ENAMETOOLONG;
+		return 0;
+	}
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	id = map_id(fd);
+	close(fd);
+	return id;
+}
+
+/* Reopen the pins (layouts checked) and reconcile the running config, with
+ * every breaker state from memory, into them; 0 or -errno with err set. */
+static int take_pins(struct fg_daemon *d, __u64 now, char *err, size_t errlen)
+{
+	struct fg_maps old = d->maps, m;
+	int ret = fg_maps_open(d->cfg.daemon.pin_dir, &m, err, errlen);
+
+	if (ret)
+		return ret;
+	d->maps = m;
+	ret = reconcile(d, &d->cfg, 1, d->manage_upstreams, d->manage_policies, now, err, errlen);
+	if (ret) {
+		d->maps = old;
+		fg_maps_close(&m);
+		return ret;
+	}
+	fg_maps_close(&old);
+	return 0;
+}
+
+/* Follow a detach + attach: called by the tick, under the pin dir's lock. */
+static void follow_pins(struct fg_daemon *d, __u64 now)
+{
+	const char *dir = d->cfg.daemon.pin_dir;
+	char err[FG_ERR_LEN + 300];
+	__u32 id;
+
+	if (!d->config_id)
+		d->config_id = map_id(d->maps.config);
+	id = pinned_config_id(dir);
+	if (!id) {
+		if (!d->pins_gone_logged)
+			pr_warn("pins in %s gone (%s; floodgate detached?): looking again every "
+				"tick\n", dir, strerror(errno));
+		d->pins_gone_logged = 1;
+		return;
+	}
+	if (id == d->config_id) {
+		d->pins_gone_logged = 0;
+		return;
+	}
+	if (take_pins(d, now, err, sizeof(err))) {
+		if (d->repin_failed_id != id)
+			pr_warn("pins in %s replaced but not taken (trying every tick): %s\n", dir,
+				err);
+		d->repin_failed_id = id;
+		return;
+	}
+	d->config_id = id;
+	d->pins_gone_logged = 0;
+	d->repin_failed_id = 0;
+	pr_info("pins in %s replaced: reopened and reconciled %d upstreams, %d policies\n", dir,
+		d->n_ups, d->cfg.n_pols);
 }
 
 /* ---- tick --------------------------------------------------------------- */
@@ -824,6 +1169,7 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 		return 0;
 	}
 	lk = lock(d);
+	follow_pins(d, now);
 	if (fg_config_get(&d->maps, &cfg) == 0) {
 		cfg.heartbeat_ns = now;
 		fg_config_set(&d->maps, &cfg);

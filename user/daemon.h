@@ -103,12 +103,20 @@ struct fg_daemon {
 	 * written: the main loop rewrites it now, not at the next interval,
 	 * so an alert on floodgate_breaker_state follows the breaker. */
 	int metrics_dirty;
+	/* Replaced pins (detach + attach) are followed: the id of the config
+	 * map held (0: not read yet), the pinned one that could not be taken
+	 * (said once), and pins gone (said once). */
+	__u32 config_id;
+	__u32 repin_failed_id;
+	int pins_gone_logged;
 };
 
 /* Pure helpers behind reconcile and the one map writer, exported for tests. */
 
 /* For each configured upstream, the map entry it keeps (index in map, or
- * -1: a new entry) and the id it gets; del[j] set for map entries to delete. */
+ * -1: a new entry) and the id it gets, never one another upstream gets; new
+ * ones take ids no map entry has while there are any. del[j] set for map
+ * entries to delete. -ENOSPC when the ids run out. */
 struct fg_plan {
 	int map_idx;
 	__u32 id;
@@ -136,12 +144,16 @@ void fg_daemon_free(struct fg_daemon *d);
 /*
  * Take cfg (ownership passes: it is freed here on error too) as the running
  * config: carry the runtime state of upstreams whose address did not change,
- * then, unless testing, reconcile the maps. On error the old config stays.
+ * and, unless testing, reconcile the maps. The whole reconcile (ids, entries
+ * to add and delete, policies) is planned before the first write; when a
+ * write still fails, what was written is undone. On error nothing changed,
+ * in memory or (as far as the undo could) in the maps, and err is one line.
  */
 int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, char *err,
 			   size_t errlen);
-/* One tick: heartbeat, pending SYN sweep, counter deltas, probe results,
- * breaker transitions, map writes. */
+/* One tick: replaced pins followed (reopened, the running config and every
+ * breaker state reconciled into them), heartbeat, pending SYN sweep, counter
+ * deltas, probe results, breaker transitions, map writes. */
 int fg_daemon_tick(struct fg_daemon *d, __u64 now);
 /* testing: the datapath counters the next ticks read for upstream index i. */
 void fg_daemon_test_counters(struct fg_daemon *d, int i, const __u64 c[FG_U_MAX]);

@@ -142,7 +142,9 @@ static int reload(void *ctx, char *err, size_t errlen)
 	ret = fg_daemon_apply_config(&a->d, &cfg, fg_now_ns(), err, errlen);
 	fg_prober_sync(a->prober, &a->d, fg_now_ns());
 	if (ret) {
-		pr_warn("reload: %s\n", err);
+		/* Said once: the maps and the running config are as they were,
+		 * so no tick has anything to complain about. */
+		pr_warn("reload failed, keeping the running config: %s\n", err);
 		return ret;
 	}
 	pr_info("config reloaded from %s: %d upstreams, %d policies\n", a->cfg_path, a->d.n_ups,

@@ -7,6 +7,7 @@
 
 #include "test.h"
 #include "config.h"
+#include "upstream_kern_user.h"
 
 static char path[64];
 
@@ -253,4 +254,55 @@ TEST(config_long_lines)
 	snprintf(text, sizeof(text), "; %s\n[daemon]\nfrobnicate = 1\n", pad);
 	if (ASSERT_ERR(load(text, &c, err, sizeof(err)), "unknown key after a long comment"))
 		ASSERT_STRHAS(err, ":3: [daemon] frobnicate: unknown key", "line number");
+}
+
+/* Text of n [upstream] (or [policy]) sections, each a distinct address. */
+static char *sections(int n, int policy)
+{
+	size_t cap = (size_t)n * 64 + 1, len = 0;
+	char *s = malloc(cap);
+
+	for (int i = 0; s && i < n; i++) {
+		int a = i >> 8, b = i & 0xff;
+
+		if (policy)
+			len += snprintf(s + len, cap - len,
+					"[policy 2001:db8:%x:%x::/64]\nrate = 1/s\n", a, b);
+		else
+			len += snprintf(s + len, cap - len,
+					"[upstream u%d]\naddress = 198.18.%d.%d:80\n", i, a, b);
+	}
+	return s;
+}
+
+/* More upstreams or policies than the maps hold can never apply: the loader
+ * (and so --check-config) refuses them, naming the count and the limit. */
+TEST(config_map_capacity)
+{
+	char err[256] = "", want[96];
+	struct fg_cfg c;
+	char *text;
+
+	text = sections(FG_UPSTREAMS_MAX, 0);
+	if (ASSERT_OK(text ? load(text, &c, err, sizeof(err)) : -1, err)) {
+		ASSERT_EQ(c.n_ups, FG_UPSTREAMS_MAX, "as many as the maps hold: accepted");
+		fg_cfg_free(&c);
+	}
+	free(text);
+	text = sections(FG_UPSTREAMS_MAX + 1, 0);
+	if (ASSERT_ERR(text ? load(text, &c, err, sizeof(err)) : 0, "one upstream too many")) {
+		snprintf(want, sizeof(want), ": %d [upstream] sections, the maps hold at most %d",
+			 FG_UPSTREAMS_MAX + 1, FG_UPSTREAMS_MAX);
+		ASSERT_STRHAS(err, want, "message");
+		ASSERT_STRHAS(err, "/tmp/fgcfg-", "names the file");
+		ASSERT_TRUE(!strchr(err, '\n'), "one line");
+	}
+	free(text);
+	text = sections(FG_POLICY_MAX + 1, 1);
+	if (ASSERT_ERR(text ? load(text, &c, err, sizeof(err)) : 0, "one policy too many")) {
+		snprintf(want, sizeof(want), ": %d [policy] sections, the maps hold at most %d",
+			 FG_POLICY_MAX + 1, FG_POLICY_MAX);
+		ASSERT_STRHAS(err, want, "message");
+	}
+	free(text);
 }

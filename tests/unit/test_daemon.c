@@ -5,6 +5,7 @@
  * merge, resuming from the map, state carried over a reload, the group
  * guard, the control protocol and the Prometheus textfile.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -144,11 +145,54 @@ TEST(daemon_reconcile_plan)
 	ASSERT_EQ(plan[0].id, 2, "a keeps its id");
 	ASSERT_EQ(plan[1].map_idx, -1, "b moved: a new entry");
 	ASSERT_EQ(plan[2].map_idx, -1, "c is new");
-	ASSERT_EQ(plan[1].id, 0, "new ones take the lowest free ids");
-	ASSERT_EQ(plan[2].id, 1, "new ones take the lowest free ids");
+	/* Not x's 0 nor old b's 1: a failed apply puts those back, counters and all. */
+	ASSERT_EQ(plan[1].id, 3, "new ones take the lowest ids no entry has");
+	ASSERT_EQ(plan[2].id, 4, "new ones take the lowest ids no entry has");
 	ASSERT_EQ(del[0], 0, "a stays");
 	ASSERT_EQ(del[1], 1, "x goes");
 	ASSERT_EQ(del[2], 1, "b's old address goes");
+}
+
+/* A full map: new upstreams take the ids of the entries going away, each
+ * once; one more than the map holds is -ENOSPC. */
+TEST(daemon_reconcile_plan_full_map)
+{
+	int n = FG_UPSTREAMS_MAX;
+	struct fg_upstream_cfg *cfg = calloc(n + 1, sizeof(*cfg));
+	struct fg_upstream_entry *map = calloc(n, sizeof(*map));
+	struct fg_plan *plan = calloc(n + 1, sizeof(*plan));
+	unsigned char *seen = calloc(n, 1);
+	int *del = calloc(n, sizeof(*del)), dup = 0, range = 0;
+	char v4[32];
+
+	if (!ASSERT_TRUE(cfg && map && plan && seen && del, "memory"))
+		goto out;
+	for (int i = 0; i <= n; i++) {
+		snprintf(v4, sizeof(v4), "198.18.%d.%d", 4 + (i >> 8), i & 0xff);
+		ups_cfg(&cfg[i], "new", v4, 80); /* 198.18.4.0 and up: none in the map */
+		if (i == n)
+			break;
+		snprintf(v4, sizeof(v4), "198.18.%d.%d", i >> 8, i & 0xff);
+		ups_cfg(&cfg[n], "old", v4, 80);
+		fg_upstream_key_of(&cfg[n], &map[i].key);
+		map[i].val.id = n - 1 - i;
+	}
+	ASSERT_OK(fg_reconcile_plan(cfg, n, map, n, plan, del), "plan");
+	for (int i = 0; i < n; i++) {
+		range += plan[i].id >= (__u32)n;
+		if (plan[i].id < (__u32)n)
+			dup += seen[plan[i].id]++;
+	}
+	ASSERT_EQ(range, 0, "every id within the map");
+	ASSERT_EQ(dup, 0, "no id given twice");
+	ASSERT_EQ(plan[0].id, 0, "the lowest of the deleted ids first");
+	ASSERT_EQ(fg_reconcile_plan(cfg, n + 1, map, n, plan, del), -ENOSPC, "one too many");
+out:
+	free(cfg);
+	free(map);
+	free(plan);
+	free(seen);
+	free(del);
 }
 
 TEST(daemon_merge_entry)
@@ -323,6 +367,87 @@ TEST(daemon_probe_failures_open_and_reload_keeps_state)
 	ASSERT_EQ(d.ups[0].m.opens, 1, "and its counters");
 	ASSERT_EQ(d.ups[0].cfg.brk.consecutive_failures, 9, "and takes the new settings");
 	ASSERT_EQ(d.ups[1].brk.state, FG_BREAKER_CLOSED, "a new address starts closed");
+	fg_daemon_free(&d);
+}
+
+/* No two upstreams of d share an id, and every id is within the maps. */
+static int ids_apart(const struct fg_daemon *d)
+{
+	unsigned char seen[FG_UPSTREAMS_MAX] = {};
+
+	for (int i = 0; i < d->n_ups; i++)
+		if (d->ups[i].id >= FG_UPSTREAMS_MAX || seen[d->ups[i].id]++)
+			return 0;
+	return 1;
+}
+
+/* n upstreams u0.. at 198.18.B.x, B from base (distinct addresses per base). */
+static void many_cfg(struct fg_cfg *c, int n, int base)
+{
+	char name[32], v4[32];
+
+	memset(c, 0, sizeof(*c));
+	c->ups = calloc(n + 1, sizeof(*c->ups));
+	c->n_ups = c->ups ? n : 0;
+	for (int i = 0; i < c->n_ups; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		snprintf(v4, sizeof(v4), "198.18.%d.%d", base + (i >> 8), i & 0xff);
+		ups_cfg(&c->ups[i], name, v4, 80);
+	}
+}
+
+/*
+ * Reload as a plan (issue 10): ids come from the whole plan, so an upstream
+ * carried over and a new one never share one (each breaker would judge the
+ * other's traffic); a config larger than the maps changes nothing.
+ */
+TEST(daemon_reload_plan_ids)
+{
+	static const char *const n1[] = { "a", "b" }, *const a1[] = { "198.18.0.1", "198.18.0.2" };
+	static const char *const n2[] = { "c", "a" }, *const a2[] = { "198.18.0.3", "198.18.0.1" };
+	struct fg_daemon d;
+	struct fg_cfg c;
+	char err[256];
+	__u64 now = 100 * S;
+
+	fg_daemon_init(&d, 1);
+	make_cfg(&c, 2, n1, a1);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), err);
+	ASSERT_TRUE(ids_apart(&d), "a and b apart");
+	d.ups[0].brk.state = FG_BREAKER_OPEN;
+	d.ups[0].brk.open_until_ns = now + 60 * S;
+	make_cfg(&c, 2, n2, a2);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), err);
+	ASSERT_STREQ(d.ups[1].cfg.name, "a", "a now second");
+	ASSERT_EQ(d.ups[1].id, 0, "a keeps its id");
+	ASSERT_TRUE(ids_apart(&d), "new c does not take a's id (it took index 0's before)");
+	ASSERT_EQ(d.ups[1].brk.state, FG_BREAKER_OPEN, "a keeps its state");
+	ASSERT_EQ(d.idx_by_id[d.ups[1].id], 1, "id -> index follows");
+
+	/* As many as the maps hold, all new: the ids of those going are reused. */
+	many_cfg(&c, FG_UPSTREAMS_MAX, 4);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), err);
+	ASSERT_EQ(d.n_ups, FG_UPSTREAMS_MAX, "all in");
+	ASSERT_TRUE(ids_apart(&d), "FG_UPSTREAMS_MAX upstreams, ids apart");
+	many_cfg(&c, FG_UPSTREAMS_MAX, 8);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), err);
+	ASSERT_TRUE(ids_apart(&d), "all replaced by as many new ones, ids apart");
+	fg_daemon_tick(&d, now += 100 * MS);
+
+	/* One more than the maps hold (a config the loader would refuse). */
+	d.ups[5].brk.state = FG_BREAKER_OPEN;
+	d.ups[5].brk.open_until_ns = now + 60 * S;
+	many_cfg(&c, FG_UPSTREAMS_MAX + 1, 12);
+	ASSERT_EQ(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), -E2BIG, "refused");
+	ASSERT_STRHAS(err, "not applied: 1025 upstreams", "says why");
+	ASSERT_TRUE(!strchr(err, '\n'), "in one line");
+	ASSERT_EQ(c.n_ups, 0, "the refused config is freed");
+	ASSERT_EQ(d.n_ups, FG_UPSTREAMS_MAX, "the running config stays");
+	ASSERT_EQ(d.cfg.n_ups, FG_UPSTREAMS_MAX, "the running config stays");
+	ASSERT_EQ(d.ups[5].cfg.addr[14], 8, "the running upstreams stay");
+	ASSERT_EQ(d.ups[5].brk.state, FG_BREAKER_OPEN, "and their states");
+	ASSERT_TRUE(ids_apart(&d), "ids still apart");
+	fg_daemon_tick(&d, now += 100 * MS);
 	fg_daemon_free(&d);
 }
 
