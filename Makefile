@@ -55,7 +55,7 @@ DAEMON_LDLIBS := -lcurl
 
 BINS      := $(OUTPUT)/floodgate $(OUTPUT)/floodgated
 
-.PHONY: all deps test demo bench install clean
+.PHONY: all deps test demo bench soak install clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -114,6 +114,12 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run.sh
+
+# floodgated under churn for SOAK_SECONDS (600): reloads, forces, limit sets,
+# a flapping upstream and a re-attach; never part of make test.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/soak/soak.sh
 
 # The unit goes to /etc/systemd/system (an admin's local unit) when PREFIX
 # is /usr/local, else to $(PREFIX)/lib/systemd/system (a package's). The

@@ -242,6 +242,9 @@ int tc_ingress(struct __sk_buff *skb)
 		fg_observe_rst(skb, &p, id);
 	else if (!(flags & FG_TCP_SYN) && fg_tcp_payload(&p))
 		fg_observe_answer(skb, &p, id);
+	/* The server is done with this connection: no answer can follow. */
+	if (flags & (FG_TCP_FIN | FG_TCP_RST))
+		fg_observe_close(&p);
 	return TC_ACT_OK;
 }
 

@@ -226,4 +226,17 @@ static __always_inline void fg_observe_answer(struct __sk_buff *skb, const struc
 		fg_ucount(id, FG_U_IGNORED);
 }
 
+/*
+ * tc_ingress: the server closed (FIN) or reset the connection: its flows
+ * entry goes, so the table holds open connections and not the LRU's worth
+ * of finished ones. After the answer in the same segment was judged.
+ */
+static __always_inline void fg_observe_close(const struct fg_pkt *p)
+{
+	struct fg_flow_key fk;
+
+	fg_flow_key(&fk, p, 1);
+	bpf_map_delete_elem(&flows, &fk);
+}
+
 #endif /* FG_OBSERVE_H */

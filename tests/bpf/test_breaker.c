@@ -245,6 +245,7 @@ enum { END = 0, EG, EGM /* egress, the probe mark */, IN };
 #define F_PA 0x18
 #define F_RST 0x04
 #define F_RA 0x14
+#define F_FIN 0x01
 
 #define REQ "GET / HTTP/1.1\r\nHost: u\r\n\r\n"
 #define REQ_LEN ((__u32)sizeof(REQ) - 1)
@@ -298,6 +299,14 @@ static const struct obs_case obs_cases[] = {
 	{ "RST-ACK with a wrong ack",
 	  { SYN_OUT, { IN, F_RA, 0, 999, NULL, FG_U_IGNORED, NONE }, SYNACK_IN } },
 	{ "RST answering no SYN", { { IN, F_RA, 0, 1001, NULL, NONE, NONE } } },
+	/* A closed connection leaves the table: client data after it is untracked. */
+	{ "a server FIN, with the answer, ends the flow",
+	  { SYN_OUT, SYNACK_IN, REQ_OUT,
+	    { IN, F_PA | F_FIN, 5001, 1001 + REQ_LEN, R503, FG_U_HTTP_5XX, NONE },
+	    { EG, F_PA, 1001 + REQ_LEN, 5002 + R503_LEN, REQ, NONE, FG_C_FLOW_UNTRACKED } } },
+	{ "a server RST ends the flow",
+	  { SYN_OUT, SYNACK_IN, { IN, F_RA, 5001, 1001, NULL, NONE, NONE },
+	    { EG, F_PA, 1001, 5001, REQ, NONE, FG_C_FLOW_UNTRACKED } } },
 	{ "RST of an open flow",
 	  { SYN_OUT, SYNACK_IN, { IN, F_RA, 5001, 1001, NULL, NONE, NONE } } },
 	{ "status after handshake and request counts once",
