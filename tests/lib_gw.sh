@@ -85,6 +85,23 @@ gw_detach() {
 	rm -rf -- "$PIN"
 }
 
+# gw_http VAR ADDR STATUS LOG: tests/tools/http_upstream.py on ADDR port 80
+# (:: for every address) in the upstream namespace, answering what the file
+# STATUS says (200, 503, down, ...), logging each request to LOG; returns
+# once it serves (at most 5 s). VAR gets its PID: ip netns exec execs
+# python and no subshell stands between, so it is a child of this shell.
+gw_http() {
+	local var=$1 addr=$2 status=$3 log=$4
+	rm -f "$status.ready"
+	ip netns exec "$NS_U" python3 "$FG_ROOT/tests/tools/http_upstream.py" --port 80 \
+		--bind "$addr" --control "$status" --log "$log" --ready "$status.ready" \
+		>>"$status.out" 2>&1 &
+	printf -v "$var" %s $!
+	t_poll 5000 test -e "$status.ready" && return 0
+	echo "http_upstream on $addr did not start: $(cat "$status.out")" >&2
+	return 1
+}
+
 # gw_teardown: deletes the three namespaces (and with them the veths).
 gw_teardown() {
 	ip netns del "$NS_C" 2>/dev/null

@@ -145,15 +145,7 @@ setup() {
 		}
 	EOF
 	echo 200 >"$TMP/status"
-	# Not through a function: ip netns exec execs python, so $! is the server.
-	ip netns exec "$NS_U" "$PY" "$SRV" --port "$PORT" --control "$TMP/status" --log "$TMP/requests" \
-		--ready "$TMP/ready" >"$TMP/server.out" 2>&1 &
-	SRV_PID=$!
-	for ((x = 0; x < 100; x++)); do
-		[ -e "$TMP/ready" ] && break
-		sleep 0.05
-	done
-	[ -e "$TMP/ready" ] || { echo "http_upstream did not start: $(cat "$TMP/server.out")" >&2; return 1; }
+	gw_http SRV_PID :: "$TMP/status" "$TMP/requests" || return 1
 	# Resolve neighbours before anything is measured.
 	in_ns "$NS_C" ping -c 1 -W 2 -q "$U4" >/dev/null && in_ns "$NS_C" ping -6 -c 1 -W 2 -q "$U6" >/dev/null ||
 		{ echo "no route client -> upstream" >&2; return 1; }

@@ -234,21 +234,8 @@ write_config() {
 	mv -f "$CONF.new" "$CONF"
 }
 
-# start_server VAR ADDR NAME: http_upstream.py on ADDR:80 in the upstream ns.
-start_server() {
-	local var=$1 addr=$2 name=$3 i
-	rm -f "$TMP/ready.$name"
-	# ip netns exec execs python, and no subshell stands between: $! is the server.
-	ip netns exec "$NS_U" "$PY" "$SRV" --port "$PORT" --bind "$addr" --control "$TMP/status.$name" \
-		--log "$TMP/requests.$name" --ready "$TMP/ready.$name" >>"$TMP/server.$name.out" 2>&1 &
-	printf -v "$var" %s $!
-	for ((i = 0; i < 100; i++)); do
-		[ -e "$TMP/ready.$name" ] && return 0
-		sleep 0.05
-	done
-	echo "http_upstream $name did not start: $(cat "$TMP/server.$name.out")" >&2
-	return 1
-}
+# start_server VAR ADDR NAME: NAME's HTTP upstream on ADDR:80 (lib_gw.sh).
+start_server() { gw_http "$1" "$2" "$TMP/status.$3" "$TMP/requests.$3"; }
 
 # spawn_daemon: floodgated in the gateway namespace. nsenter execs it (no
 # fork without --pid), and no function or subshell stands between: $! is

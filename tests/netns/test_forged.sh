@@ -109,10 +109,7 @@ setup() {
 	export FLOODGATE_SOCKET=$TMP/floodgated.sock
 	gw_setup || return 1
 	echo 200 >"$TMP/status"
-	ip netns exec "$NS_U" "$PY" "$SRV" --port "$PORT" --bind "$U4" --control "$TMP/status" \
-		--log "$TMP/requests" --ready "$TMP/ready" >"$TMP/server.out" 2>&1 &
-	SRV_PID=$!
-	t_poll 5000 test -e "$TMP/ready" || { echo "http_upstream did not start: $(cat "$TMP/server.out")" >&2; return 1; }
+	gw_http SRV_PID "$U4" "$TMP/status" "$TMP/requests" || return 1
 	cat >"$TMP/floodgated.conf" <<-EOF
 		[daemon]
 		pin_dir = $PIN

@@ -91,12 +91,7 @@ write_config() {
 	mv -f "$TMP/conf.new" "$TMP/floodgated.conf"
 }
 
-start_server() { # VAR ADDR NAME
-	ip netns exec "$NS_U" python3 "$SRV" --port "$PORT" --bind "$2" --control "$TMP/status.$3" \
-		--log /dev/null --ready "$TMP/ready.$3" >>"$TMP/server.$3" 2>&1 &
-	printf -v "$1" %s $!
-	t_poll 5000 test -e "$TMP/ready.$3"
-}
+start_server() { gw_http "$1" "$2" "$TMP/status.$3" /dev/null; } # VAR ADDR NAME
 
 daemon_running() { grep -q 'running:' "$TMP/floodgated.log" && alive "$DPID"; }
 
