@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "daemon.h"
 #include "json.h"
 #include "maps.h"
 #include "parse.h"
@@ -140,6 +141,7 @@ static void print_reply_json(const char *name, const char *reply)
 static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name)
 {
 	struct fg_upstream_entry *list = NULL, *e;
+	struct fg_upstream out;
 	struct fg_maps m;
 	char err[FG_ERR_LEN];
 	int lock, n, i, ret = 1;
@@ -188,20 +190,11 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 		ret = 0;
 		goto out;
 	}
-	/* As the daemon's own force does (fg_brk_force): the counts toward the
-	 * next transition and the due time start over; auto also restarts the
-	 * backoff. */
-	e->val.consecutive = e->val.half_open_ok = 0;
-	e->val.open_until_ns = 0;
-	if (!strcmp(sub, "auto")) {
-		e->val.forced = 0; /* the daemon decides from here */
-		e->val.reopens = 0;
-	} else {
-		e->val.forced = 1;
-		e->val.state = !strcmp(sub, "open") ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
-		e->val.permits = 0;
-	}
-	e->val.changed_ns = fg_now_ns();
+	/* The daemon's own rule (fg_force_entry), so both write the same entry. */
+	fg_force_entry(&e->val, !strcmp(sub, "auto") ? FG_FORCE_AUTO :
+				!strcmp(sub, "open") ? FG_FORCE_OPEN : FG_FORCE_CLOSED,
+		       fg_now_ns(), &out);
+	e->val = out;
 	if (bpf_map_update_elem(m.upstreams, &e->key, &e->val, BPF_EXIST)) {
 		fg_fail("Failed to update upstream '%s': %s", name, strerror(errno));
 		goto out;

@@ -216,6 +216,23 @@ int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u
 	return !cur || memcmp(cur, out, sizeof(*out)) != 0;
 }
 
+void fg_force_entry(const struct fg_upstream *cur, enum fg_force f, __u64 now,
+		    struct fg_upstream *out)
+{
+	static struct fg_ups_rt u; /* large (its metrics): not on the stack */
+	struct fg_transition t;
+
+	memset(&u, 0, sizeof(u));
+	fg_brk_params_default(&u.cfg.brk);
+	fg_brk_seed(&u.brk, cur, &u.cfg.brk, now);
+	fg_brk_force(&u.brk, f, now, &t);
+	u.id = cur->id;
+	u.cfg.reject = cur->reject;
+	u.cfg.reset_rate = cur->reset_rate;
+	snprintf(u.cfg.name, sizeof(u.cfg.name), "%.*s", (int)sizeof(cur->name), cur->name);
+	fg_merge_entry(cur, &u, now, out);
+}
+
 /* ---- state -------------------------------------------------------------- */
 
 __u32 fg_daemon_rand(void *ctx)

@@ -138,6 +138,14 @@ void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_
  */
 int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u64 now,
 		   struct fg_upstream *out);
+/*
+ * The entry an operator's force (open, close, auto) makes of map entry cur
+ * when no daemon runs: the daemon's own rule, fg_brk_force on the breaker
+ * cur describes and then fg_merge_entry, so the CLI and floodgated write the
+ * same entry (auto hands a breaker back closed, its backoff reset).
+ */
+void fg_force_entry(const struct fg_upstream *cur, enum fg_force f, __u64 now,
+		    struct fg_upstream *out);
 
 void fg_daemon_init(struct fg_daemon *d, int testing);
 void fg_daemon_free(struct fg_daemon *d);

@@ -238,9 +238,14 @@ else
 fi
 
 # --- 5. staleness guard ---------------------------------------------------------
-# A breaker "the daemon" opened: open, then handed back (forced=0). No daemon
-# runs, the heartbeat is 0: stale, so it must pass traffic.
-fgate upstream open web >/dev/null && fgate upstream auto web >/dev/null
+# Without a daemon the CLI's auto is the daemon's: the breaker handed back
+# closed (fg_force_entry), not left in the forced state.
+fgate upstream open web >/dev/null && out=$(fgate upstream auto web --json 2>&1)
+t_check cli_auto_as_the_daemon "upstream open then auto web --json: '$out' (want closed, not forced, via map)" \
+	jq -e '.state == "closed" and .forced == false and .via == "map"' <<<"$out"
+# A breaker the daemon opened (open, not forced; breaker_heartbeat stands in
+# for it). No daemon runs, the heartbeat is 0: stale, so it must pass traffic.
+"$HB" "$PIN" set web open || t_fail stale_setup "breaker_heartbeat set web open failed"
 hb=$("$HB" "$PIN" zero)
 L=$(fgate upstream list --json)
 note "config: $hb"

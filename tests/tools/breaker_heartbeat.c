@@ -12,21 +12,62 @@
  * show  changes nothing.
  * Each prints the config afterwards as one line:
  *   heartbeat_ns=N stale_ns=N probe_mark=0xN now_ns=N
+ *
+ *   breaker_heartbeat PIN_DIR set NAME open|closed
+ *
+ * set   writes NAME's breaker state, not forced, as the daemon's state machine
+ *       would (the CLI only forces, or hands back closed).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "maps.h"
+#include "upstreams.h"
+
+static int set_state(struct fg_maps *m, const char *name, const char *state)
+{
+	struct fg_upstream_entry *list = NULL;
+	int n = fg_upstreams_read(m, &list), i, ret = 1;
+
+	i = n < 0 ? -1 : fg_upstreams_find(list, n, name);
+	if (i < 0) {
+		fprintf(stderr, "breaker_heartbeat: no upstream '%s'\n", name);
+	} else {
+		list[i].val.state = !strcmp(state, "open") ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
+		list[i].val.forced = 0;
+		list[i].val.permits = 0;
+		list[i].val.changed_ns = fg_now_ns();
+		ret = bpf_map_update_elem(m->upstreams, &list[i].key, &list[i].val, BPF_EXIST) ? 1 : 0;
+		if (ret)
+			perror("breaker_heartbeat: writing the upstream");
+	}
+	free(list);
+	return ret;
+}
 
 int main(int argc, char **argv)
 {
 	struct fg_maps m = FG_MAPS_INIT;
 	struct fg_config cfg;
 	char err[256];
+	int ret;
 
+	if (argc == 5 && !strcmp(argv[2], "set") &&
+	    (!strcmp(argv[4], "open") || !strcmp(argv[4], "closed"))) {
+		if (fg_maps_open(argv[1], &m, err, sizeof(err))) {
+			fprintf(stderr, "breaker_heartbeat: %s\n", err);
+			return 1;
+		}
+		ret = set_state(&m, argv[3], argv[4]);
+		fg_maps_close(&m);
+		return ret;
+	}
 	if (argc != 3 || (strcmp(argv[2], "now") && strcmp(argv[2], "zero") &&
 			  strcmp(argv[2], "show"))) {
-		fprintf(stderr, "usage: breaker_heartbeat PIN_DIR now|zero|show\n");
+		fprintf(stderr, "usage: breaker_heartbeat PIN_DIR now|zero|show\n"
+				"       breaker_heartbeat PIN_DIR set NAME open|closed\n");
 		return 2;
 	}
 	if (fg_maps_open(argv[1], &m, err, sizeof(err))) {

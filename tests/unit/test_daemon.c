@@ -796,3 +796,56 @@ TEST(stat_names_complete)
 	ASSERT_STREQ(fg_stat_names[FG_R_OVERFLOW_DROP], "overflow_drop", "overflow_drop");
 	ASSERT_STREQ(fg_stat_names[FG_C_ADMITTED], "new_admitted", "new_admitted");
 }
+
+/* Without a daemon the CLI writes what the daemon's force would: one rule
+ * (fg_force_entry), so auto hands a breaker back closed in both. */
+TEST(force_entry_is_the_daemons_rule)
+{
+	static const char *const names[] = { "web" }, *const addrs[] = { "198.18.7.1" };
+	struct fg_upstream cur = { .state = FG_BREAKER_OPEN, .reject = FG_REJECT_RESET,
+				   .id = 7, .reopens = 3, .consecutive = 2,
+				   .open_until_ns = 9 * S, .changed_ns = 1 * S,
+				   .reset_rate = 500, .name = "web" };
+	struct fg_upstream out;
+	struct fg_daemon d;
+	struct fg_cfg c;
+	char err[160];
+
+	fg_force_entry(&cur, FG_FORCE_AUTO, 2 * S, &out);
+	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "auto: handed back closed");
+	ASSERT_EQ(out.forced, 0, "auto: not forced");
+	ASSERT_EQ(out.reopens, 0, "auto: backoff restarts");
+	ASSERT_EQ(out.consecutive, 0, "auto: counts start over");
+	ASSERT_EQ(out.open_until_ns, 0, "auto: no due time");
+	ASSERT_EQ(out.changed_ns, 2 * S, "auto: changed now");
+	ASSERT_EQ(out.id, 7, "id kept");
+	ASSERT_EQ(out.reject, FG_REJECT_RESET, "reject kept");
+	ASSERT_EQ(out.reset_rate, 500, "reset_rate kept");
+	ASSERT_STREQ(out.name, "web", "name kept");
+
+	cur = out;
+	fg_force_entry(&cur, FG_FORCE_OPEN, 3 * S, &out);
+	ASSERT_EQ(out.state, FG_BREAKER_OPEN, "open: open");
+	ASSERT_EQ(out.forced, 1, "open: forced");
+	ASSERT_EQ(out.open_until_ns, 0, "open: no due time while forced");
+	cur = out;
+	cur.state = FG_BREAKER_HALF_OPEN, cur.forced = 0, cur.permits = 3;
+	fg_force_entry(&cur, FG_FORCE_CLOSED, 4 * S, &out);
+	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "close: closed");
+	ASSERT_EQ(out.forced, 1, "close: forced");
+	ASSERT_EQ(out.permits, 0, "close: no permits");
+	cur = (struct fg_upstream){ .state = FG_BREAKER_CLOSED, .changed_ns = 1 * S };
+	fg_force_entry(&cur, FG_FORCE_AUTO, 5 * S, &out);
+	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "auto on closed: closed");
+	ASSERT_EQ(out.changed_ns, 1 * S, "auto on closed: nothing changed");
+
+	/* And the daemon's own force lands on the same state. */
+	fg_daemon_init(&d, 1);
+	make_cfg(&c, 1, names, addrs);
+	ASSERT_OK(fg_daemon_apply_config(&d, &c, S, err, sizeof(err)), "apply");
+	ASSERT_OK(fg_daemon_force(&d, "web", FG_FORCE_OPEN, 2 * S, err, sizeof(err)), "open");
+	ASSERT_OK(fg_daemon_force(&d, "web", FG_FORCE_AUTO, 3 * S, err, sizeof(err)), "auto");
+	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_CLOSED, "the daemon's auto: closed too");
+	ASSERT_EQ(d.ups[0].brk.force, FG_FORCE_AUTO, "the daemon's auto: not forced");
+	fg_daemon_free(&d);
+}
