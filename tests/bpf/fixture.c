@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include "fixture.h"
+#include "pins.h"
+#include "layout.h"
 #include "parse.h"
 #include "upstreams.h"
 
@@ -71,6 +74,53 @@ static int fx_clear(void)
 			return ret;
 	}
 	return 0;
+}
+
+int fx_pin_maps(const char *dir)
+{
+	struct floodgate *skel;
+	char p[256];
+	int ret;
+
+	if (fg_mkdir_p(dir))
+		return -1;
+	skel = floodgate__open();
+	if (!skel)
+		return -1;
+	for (int i = 0; i < fg_map_count; i++) {
+		fg_pin_path(p, sizeof(p), dir, fg_map_names[i]);
+		bpf_map__set_pin_path(fg_skel_map(skel, i), p);
+	}
+	ret = floodgate__load(skel);
+	floodgate__destroy(skel); /* the pins hold the maps */
+	return ret ? -1 : 0;
+}
+
+int fx_pin_foreign(const char *dir, const char *name, enum bpf_map_type t, __u32 key,
+		   __u32 value, __u32 max)
+{
+	char p[256];
+	int fd, ret;
+
+	fg_pin_path(p, sizeof(p), dir, name);
+	unlink(p);
+	fd = bpf_map_create(t, "foreign", key, value, max, NULL);
+	if (fd < 0)
+		return -errno;
+	ret = bpf_obj_pin(fd, p) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+void fx_unpin_maps(const char *dir)
+{
+	char p[256];
+
+	for (int i = 0; i < fg_map_count; i++) {
+		fg_pin_path(p, sizeof(p), dir, fg_map_names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
 }
 
 int fx_load(void)

@@ -16,6 +16,14 @@ extern struct floodgate *fx_skel;
 extern struct fg_maps fx_maps;
 
 int fx_load(void);
+/* Scratch pins on the bpffs, for tests of what user space makes of them:
+ * this build's maps pinned under dir (created; the pins hold the maps,
+ * config left empty as a fresh attach has it), a pin replaced by a map of
+ * another layout, and every pin and dir removed. */
+int fx_pin_maps(const char *dir);
+int fx_pin_foreign(const char *dir, const char *name, enum bpf_map_type t, __u32 key,
+		   __u32 value, __u32 max);
+void fx_unpin_maps(const char *dir);
 int fx_load_sized(__u32 buckets); /* with a bucket map of that many entries */
 void fx_unload(void);
 

@@ -19,52 +19,6 @@
 
 static char dir[64];
 
-/* Load this build's object with every map pinned under dir. */
-static struct floodgate *pin_all(void)
-{
-	struct floodgate *skel = floodgate__open();
-	char p[256];
-
-	if (!skel)
-		return NULL;
-	for (int i = 0; i < fg_map_count; i++) {
-		fg_pin_path(p, sizeof(p), dir, fg_map_names[i]);
-		bpf_map__set_pin_path(fg_skel_map(skel, i), p);
-	}
-	if (floodgate__load(skel)) {
-		floodgate__destroy(skel);
-		return NULL;
-	}
-	return skel;
-}
-
-static void unpin_all(void)
-{
-	char p[256];
-
-	for (int i = 0; i < fg_map_count; i++) {
-		fg_pin_path(p, sizeof(p), dir, fg_map_names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
-}
-
-/* Replace pin NAME with a new map of the given layout. */
-static int repin(const char *name, enum bpf_map_type t, __u32 key, __u32 value, __u32 max)
-{
-	char p[256];
-	int fd, ret;
-
-	fg_pin_path(p, sizeof(p), dir, name);
-	unlink(p);
-	fd = bpf_map_create(t, "foreign", key, value, max, NULL);
-	if (fd < 0)
-		return -errno;
-	ret = bpf_obj_pin(fd, p) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 /* fg_maps_open must fail (-EPROTO; -ENOENT for a missing map), naming the
  * dir and saying want. */
 static void refused(const char *why, const char *want)
@@ -87,18 +41,14 @@ static void refused(const char *why, const char *want)
 TEST(foreign_pins_refused)
 {
 	struct fg_maps m = FG_MAPS_INIT;
-	struct floodgate *skel;
 	struct fg_config cfg;
 	char err[512] = "";
 
 	snprintf(dir, sizeof(dir), "/sys/fs/bpf/fgpins-%d", (int)getpid());
-	ASSERT_OK(fg_mkdir_p(dir), "pin dir");
-	skel = pin_all();
-	if (!ASSERT_TRUE(skel != NULL, "pin this build's maps")) {
-		unpin_all();
+	if (!ASSERT_OK(fx_pin_maps(dir), "pin this build's maps")) {
+		fx_unpin_maps(dir);
 		return;
 	}
-	floodgate__destroy(skel); /* the pins hold the maps */
 
 	/* Just made, no version yet: only attach may open them so. */
 	refused("no layout version", "layout version 0, this floodgate uses");
@@ -121,29 +71,29 @@ TEST(foreign_pins_refused)
 	fg_maps_close(&m);
 
 	/* fg_upstream was 80 bytes two versions ago. */
-	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key), 80,
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key), 80,
 			FG_UPSTREAMS_MAX),
 		  "pin an 80-byte upstreams map");
 	refused("value size",
 		"pinned map 'upstreams' is not this version's (value size 80, expected 88)");
-	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
 			sizeof(struct fg_upstream), 16),
 		  "a smaller upstreams map");
 	refused("max entries", "(max entries 16, expected 1024)");
-	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct fg_upstream_key),
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_UPSTREAMS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct fg_upstream_key),
 			sizeof(struct fg_upstream), FG_UPSTREAMS_MAX),
 		  "another map type");
 	refused("map type", "(map type 9, expected 1)");
-	ASSERT_OK(repin(FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
 			sizeof(struct fg_upstream), FG_UPSTREAMS_MAX),
 		  "upstreams as it should be");
 	/* The bucket key before it carried plen (16-byte addresses only). */
-	ASSERT_OK(repin(FG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, 16, sizeof(struct fg_bucket),
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, 16, sizeof(struct fg_bucket),
 			FG_BUCKETS_MAX + FG_BUCKETS_LRU_SLACK),
 		  "a 16-byte bucket key");
 	refused("key size",
 		"pinned map 'buckets' is not this version's (key size 16, expected 20)");
-	ASSERT_OK(repin(FG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct fg_bucket_key),
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, sizeof(struct fg_bucket_key),
 			sizeof(struct fg_bucket), FG_BUCKETS_MAX + FG_BUCKETS_LRU_SLACK),
 		  "buckets as it should be");
 	ASSERT_OK(fg_maps_open(dir, &m, err, sizeof(err)), err);
@@ -153,5 +103,5 @@ TEST(foreign_pins_refused)
 	fg_pin_path(err, sizeof(err), dir, FG_MAP_FLOWS);
 	unlink(err);
 	refused("a map missing", "pinned map 'flows' missing");
-	unpin_all();
+	fx_unpin_maps(dir);
 }

@@ -37,41 +37,18 @@ static char dir[64];
 /* This build's maps pinned under dir, with a config as attach writes it. */
 static int pin_maps(void)
 {
-	struct floodgate *skel;
 	struct fg_maps m = FG_MAPS_INIT;
 	struct fg_config cfg;
-	char p[256], err[512];
+	char err[512];
 	int ret;
 
 	snprintf(dir, sizeof(dir), "/sys/fs/bpf/fgreload-%d", (int)getpid());
-	if (fg_mkdir_p(dir))
-		return -1;
-	skel = floodgate__open();
-	if (!skel)
-		return -1;
-	for (int i = 0; i < fg_map_count; i++) {
-		fg_pin_path(p, sizeof(p), dir, fg_map_names[i]);
-		bpf_map__set_pin_path(fg_skel_map(skel, i), p);
-	}
-	ret = floodgate__load(skel);
-	floodgate__destroy(skel); /* the pins hold the maps */
-	if (ret || fg_maps_open_as(dir, &m, 1, err, sizeof(err)))
+	if (fx_pin_maps(dir) || fg_maps_open_as(dir, &m, 1, err, sizeof(err)))
 		return -1;
 	fg_config_defaults(&cfg);
 	ret = fg_config_set(&m, &cfg);
 	fg_maps_close(&m);
 	return ret;
-}
-
-static void unpin_maps(void)
-{
-	char p[256];
-
-	for (int i = 0; i < fg_map_count; i++) {
-		fg_pin_path(p, sizeof(p), dir, fg_map_names[i]);
-		unlink(p);
-	}
-	rmdir(dir);
 }
 
 /* A config text for the scratch dir: extra is appended after [daemon]. */
@@ -191,7 +168,7 @@ TEST(reload_failing_write_changes_nothing)
 	int ret, lines;
 
 	if (!ASSERT_OK(pin_maps(), "pin this build's maps")) {
-		unpin_maps();
+		fx_unpin_maps(dir);
 		return;
 	}
 	fg_daemon_init(&d, 0);
@@ -236,7 +213,7 @@ TEST(reload_failing_write_changes_nothing)
 	same_as(&before, &after);
 out:
 	fg_daemon_free(&d);
-	unpin_maps();
+	fx_unpin_maps(dir);
 }
 
 TEST(reload_as_many_upstreams_as_maps_hold)
@@ -252,7 +229,7 @@ TEST(reload_as_many_upstreams_as_maps_hold)
 
 	if (!ASSERT_TRUE(text, "memory") || !ASSERT_OK(pin_maps(), "pin this build's maps")) {
 		free(text);
-		unpin_maps();
+		fx_unpin_maps(dir);
 		return;
 	}
 	fg_daemon_init(&d, 0);
@@ -288,7 +265,7 @@ TEST(reload_as_many_upstreams_as_maps_hold)
 out:
 	free(text);
 	fg_daemon_free(&d);
-	unpin_maps();
+	fx_unpin_maps(dir);
 }
 
 /* Lines of log that contain what. */
@@ -304,18 +281,8 @@ static int count(const char *log, const char *what)
 /* Replace pin NAME with a map of another layout (an older build's). */
 static int foreign_pin(const char *name, __u32 value_size)
 {
-	char p[256];
-	int fd, ret;
-
-	fg_pin_path(p, sizeof(p), dir, name);
-	unlink(p);
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "foreign", sizeof(struct fg_upstream_key),
-			    value_size, FG_UPSTREAMS_MAX, NULL);
-	if (fd < 0)
-		return -errno;
-	ret = bpf_obj_pin(fd, p) ? -errno : 0;
-	close(fd);
-	return ret;
+	return fx_pin_foreign(dir, name, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
+			      value_size, FG_UPSTREAMS_MAX);
 }
 
 /*
@@ -336,7 +303,7 @@ TEST(repin_followed_at_next_tick)
 	int n, open_forced = 0;
 
 	if (!ASSERT_OK(pin_maps(), "pin this build's maps")) {
-		unpin_maps();
+		fx_unpin_maps(dir);
 		return;
 	}
 	fg_daemon_init(&d, 0);
@@ -350,7 +317,7 @@ TEST(repin_followed_at_next_tick)
 	ASSERT_TRUE(old_id != 0, "the config map's id is known after a tick");
 
 	/* Detached: every pin gone, the dir too. */
-	unpin_maps();
+	fx_unpin_maps(dir);
 	log_capture();
 	for (int i = 0; i < 5; i++)
 		fg_daemon_tick(&d, now += NS_PER_S / 10);
@@ -370,7 +337,7 @@ TEST(repin_followed_at_next_tick)
 	ASSERT_EQ(d.config_id, old_id, "the old maps still driven");
 
 	/* Attached by this build: taken at the next tick. */
-	unpin_maps();
+	fx_unpin_maps(dir);
 	if (!ASSERT_OK(pin_maps(), "pin new maps"))
 		goto out;
 	log_capture();
@@ -394,5 +361,5 @@ TEST(repin_followed_at_next_tick)
 	ASSERT_EQ(d.ups[0].brk.state, FG_BREAKER_OPEN, "and in memory");
 out:
 	fg_daemon_free(&d);
-	unpin_maps();
+	fx_unpin_maps(dir);
 }
