@@ -102,6 +102,30 @@ gw_http() {
 	return 1
 }
 
+# gw_daemon_running [FROM_LINE]: floodgated ($DPID) runs and said
+# "running:" in $DLOG after line FROM_LINE (default: anywhere).
+gw_daemon_running() {
+	tail -n +"$((${1:-0} + 1))" "$DLOG" 2>/dev/null | grep -q 'running:' &&
+		[ "$(cat /proc/"$DPID"/comm 2>/dev/null)" = floodgated ]
+}
+
+# gw_cleanup PID...: what the gateway scripts' EXIT trap does: the PIDs
+# stopped (children of this shell only), floodgate detached, the namespaces
+# deleted; when a check failed, the tail of $DLOG without probe lines; $TMP
+# removed (FG_KEEP_TMP=1 keeps it to look at after a failure).
+gw_cleanup() {
+	local p
+	for p in "$@"; do stop_pid "$p"; done
+	gw_detach
+	gw_teardown
+	[ -n "${TMP:-}" ] || return 0
+	if [ "${T_FAILED:-0}" != 0 ] && [ -f "${DLOG:-}" ]; then
+		echo "  --- floodgated log, without probe lines (last 50) ---" >&2
+		grep -v ': probe \(pass\|fail\) in' "$DLOG" | tail -n 50 | sed 's/^/  | /' >&2
+	fi
+	if [ -n "${FG_KEEP_TMP:-}" ]; then echo "  kept $TMP" >&2; else rm -rf -- "$TMP"; fi
+}
+
 # gw_teardown: deletes the three namespaces (and with them the veths).
 gw_teardown() {
 	ip netns del "$NS_C" 2>/dev/null

@@ -89,20 +89,9 @@ ms() { awk -v n="$1" 'BEGIN { printf "%.0f", n / 1e6 }'; } # ns -> ms
 
 
 cleanup() {
-	local rc=$? p
+	local rc=$?
 	trap - EXIT INT TERM
-	for p in "$DPID" "$WATCH_PID" "$NE_PID" "$SRV1_PID" "$SRV2_PID"; do
-		stop_pid "$p"
-	done
-	gw_detach
-	gw_teardown
-	if [ -n "$TMP" ]; then
-		if [ "$T_FAILED" != 0 ] && [ -f "$DLOG" ]; then
-			echo "  --- floodgated log, without probe lines (last 50) ---" >&2
-			grep -v ': probe \(pass\|fail\) in' "$DLOG" | tail -n 50 | sed 's/^/  | /' >&2
-		fi
-		if [ -n "${FGDM_KEEP:-}" ]; then echo "  kept $TMP" >&2; else rm -rf -- "$TMP"; fi
-	fi
+	gw_cleanup "$DPID" "$WATCH_PID" "$NE_PID" "$SRV1_PID" "$SRV2_PID"
 	return $rc
 }
 
@@ -245,9 +234,7 @@ spawn_daemon() {
 	DPID=$!
 }
 # daemon_running FROM_LINE: the daemon logged "running" after FROM_LINE.
-daemon_running() {
-	log_since "$1" | grep -q 'running:' && [ "$(cat /proc/"$DPID"/comm 2>/dev/null)" = floodgated ]
-}
+daemon_running() { gw_daemon_running "$1"; }
 start_daemon() {
 	local from i
 	from=$(log_lines)

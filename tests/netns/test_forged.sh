@@ -45,20 +45,9 @@ TMP="" DLOG="" DPID="" SRV_PID="" HOLDER_PID=""
 note() { echo "  $*" >&2; }
 
 cleanup() {
-	local rc=$? p
+	local rc=$?
 	trap - EXIT INT TERM
-	for p in "$DPID" "$HOLDER_PID" "$SRV_PID"; do
-		stop_pid "$p"
-	done
-	gw_detach
-	gw_teardown
-	if [ -n "$TMP" ]; then
-		if [ "$T_FAILED" != 0 ] && [ -f "$DLOG" ]; then
-			echo "  --- floodgated log (last 30) ---" >&2
-			grep -v ': probe \(pass\|fail\) in' "$DLOG" | tail -n 30 | sed 's/^/  | /' >&2
-		fi
-		rm -rf -- "$TMP"
-	fi
+	gw_cleanup "$DPID" "$HOLDER_PID" "$SRV_PID"
 	return $rc
 }
 trap cleanup EXIT
@@ -91,7 +80,6 @@ not_closed_or_counted() {
 }
 is_open() { snap && LAST=$(seen) && [ "$(state)" = open ]; }
 metric_at_least() { MSEEN=$(metric "$1") && [ -n "$MSEEN" ] && [ "${MSEEN%.*}" -ge "$2" ]; }
-daemon_running() { grep -q 'running:' "$DLOG" && [ "$(cat /proc/"$DPID"/comm 2>/dev/null)" = floodgated ]; }
 holder_port() { HPORT=$(head -n 1 "$TMP/holder" 2>/dev/null) && [ -n "$HPORT" ]; }
 
 setup() {
@@ -141,7 +129,7 @@ setup() {
 	EOF
 	nsenter --net=/run/netns/"$NS_G" "$FGD" -c "$TMP/floodgated.conf" -v >>"$DLOG" 2>&1 &
 	DPID=$!
-	t_poll 5000 daemon_running || { echo "floodgated did not start: $(tail -n 5 "$DLOG")" >&2; return 1; }
+	t_poll 5000 gw_daemon_running || { echo "floodgated did not start: $(tail -n 5 "$DLOG")" >&2; return 1; }
 	snap
 	[ "$(state)" = closed ] || { echo "web not closed at start: $(seen)" >&2; return 1; }
 }

@@ -46,20 +46,9 @@ PY=/usr/bin/python3
 TMP="" DLOG="" SOCK="" DPID="" SRV_PID=""
 
 cleanup() {
-	local rc=$? p
+	local rc=$?
 	trap - EXIT INT TERM
-	for p in "$DPID" "$SRV_PID"; do
-		stop_pid "$p"
-	done
-	gw_detach
-	gw_teardown
-	if [ -n "$TMP" ]; then
-		if [ "$T_FAILED" != 0 ] && [ -f "$DLOG" ]; then
-			echo "  --- floodgated log (last 30) ---" >&2
-			tail -n 30 "$DLOG" | sed 's/^/  | /' >&2
-		fi
-		rm -rf -- "$TMP"
-	fi
+	gw_cleanup "$DPID" "$SRV_PID"
 	return $rc
 }
 trap cleanup EXIT
@@ -94,7 +83,6 @@ refused() {
 said() { grep -c -- "$1" "$DLOG"; }
 said_once() { N=$(said "$1") && [ "$N" = 1 ]; }
 said_more() { N=$(said "$1") && [ "$N" != 1 ]; }
-daemon_running() { grep -q 'running:' "$DLOG" && [ "$(cat /proc/"$DPID"/comm 2>/dev/null)" = floodgated ]; }
 pins_gone() { [ ! -e "$PIN/config" ]; }
 
 setup() {
@@ -141,7 +129,7 @@ setup() {
 	# nsenter execs floodgated: $! is the daemon itself.
 	nsenter --net=/run/netns/"$NS_G" "$FGD" -c "$TMP/floodgated.conf" >>"$DLOG" 2>&1 &
 	DPID=$!
-	t_poll 5000 daemon_running || { echo "floodgated did not start: $(tail -n 5 "$DLOG")" >&2; return 1; }
+	t_poll 5000 gw_daemon_running || { echo "floodgated did not start: $(tail -n 5 "$DLOG")" >&2; return 1; }
 }
 
 if ! setup; then
@@ -164,7 +152,7 @@ out=$( { fgw detach "$IF_GC" && fgw detach "$IF_GU"; } 2>&1)
 t_check detached "detach: $out" pins_gone
 t_poll "$DEADLINE_MS" said_once "pins in $PIN gone"
 t_is $? gone_said_once "'pins in $PIN gone' logged $N times (want 1)"
-t_check daemon_alive_detached "floodgated exited: $(tail -n 3 "$DLOG")" daemon_running
+t_check daemon_alive_detached "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
 
 # --- 3. attach again (another hook): reconciled into the new maps -----------------
 # The first attach pins the new maps; the daemon may take them before the
@@ -186,7 +174,7 @@ t_poll "$HOLD_MS" said_more "$MSG"
 t_is $((!$?)) replaced_said_once "'$MSG' logged $N times within $HOLD_MS ms (want 1)"
 t_check gone_still_once "'pins in $PIN gone' logged $(said "pins in $PIN gone") times (want 1)" \
 	said_once "pins in $PIN gone"
-t_check daemon_alive "floodgated exited: $(tail -n 3 "$DLOG")" daemon_running
+t_check daemon_alive "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
 
 # --- 4. a reload the maps cannot hold: refused whole, said once ------------------
 # The running config again with 1,100 upstreams (more than the maps hold).
@@ -205,7 +193,7 @@ L1=$(fgate upstream list --json 2>/dev/null | jq -c '[.upstreams[] | {name, stat
 [ -n "$L0" ] && [ "$L0" = "$L1" ]
 t_is $? reload_refused_maps_unchanged "upstreams before: $L0; after: $L1"
 echo "  said: $(grep -m1 -o "reload failed.*" "$DLOG")" >&2
-t_check reload_refused_alive "floodgated exited: $(tail -n 3 "$DLOG")" daemon_running
+t_check reload_refused_alive "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
 
 echo "  attach took $(((A1 - A0) / 1000)) ms; reconciled state seen by the CLI within $note_ms ms of its start" >&2
 

@@ -30,15 +30,11 @@ FGD=$FG_ROOT/build/floodgated
 SRV=$FG_ROOT/tests/tools/http_upstream.py
 OUT=$FG_ROOT/build/soak
 CSV=$OUT/soak.csv
-TMP="" DPID="" SRV1="" SRV2="" LOAD=""
+TMP="" DLOG="" DPID="" SRV1="" SRV2="" LOAD=""
 
 cleanup() {
-	local p
 	trap - EXIT INT TERM
-	for p in "$LOAD" "$DPID" "$SRV1" "$SRV2"; do stop_pid "$p"; done
-	gw_detach
-	gw_teardown
-	[ -n "$TMP" ] && rm -rf -- "$TMP"
+	gw_cleanup "$LOAD" "$DPID" "$SRV1" "$SRV2"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -93,7 +89,6 @@ write_config() {
 
 start_server() { gw_http "$1" "$2" "$TMP/status.$3" /dev/null; } # VAR ADDR NAME
 
-daemon_running() { grep -q 'running:' "$TMP/floodgated.log" && alive "$DPID"; }
 
 # The client's load: GETs to web and web2 every 100 ms until SECS run out.
 client_load() {
@@ -111,7 +106,7 @@ sample() {
 	local rss fds
 	rss=$(awk '/^VmRSS/ { print $2 }' /proc/"$DPID"/status 2>/dev/null)
 	fds=$(ls /proc/"$DPID"/fd 2>/dev/null | wc -l)
-	echo "$(now_s),${rss:--1},$fds,$(count upstreams),$(count policy),$(count pending_syn),$(count flows),$(grep -c ' -> ' "$TMP/floodgated.log")" >>"$CSV"
+	echo "$(now_s),${rss:--1},$fds,$(count upstreams),$(count policy),$(count pending_syn),$(count flows),$(grep -c ' -> ' "$DLOG")" >>"$CSV"
 }
 
 setup() {
@@ -124,21 +119,22 @@ setup() {
 	echo 200 >"$TMP/status.web" && echo 200 >"$TMP/status.web2"
 	start_server SRV1 "$U4" web && start_server SRV2 "$U4B" web2 || return 1
 	write_config A
-	: >"$TMP/floodgated.log"
+	DLOG=$TMP/floodgated.log
+	: >"$DLOG"
 	# nsenter execs the daemon, and no function stands between: $! is it.
-	nsenter --net=/run/netns/"$NS_G" "$FGD" -c "$TMP/floodgated.conf" >>"$TMP/floodgated.log" 2>&1 &
+	nsenter --net=/run/netns/"$NS_G" "$FGD" -c "$TMP/floodgated.conf" >>"$DLOG" 2>&1 &
 	DPID=$!
-	t_poll 5000 daemon_running
+	t_poll 5000 gw_daemon_running
 }
 
 if ! setup; then
-	say "setup failed: $(tail -n 5 "$TMP/floodgated.log" 2>/dev/null)"
+	say "setup failed: $(tail -n 5 "$DLOG" 2>/dev/null)"
 	exit 1
 fi
 echo "t_s,rss_kb,fds,upstreams,policies,pending_syn,flows,transitions" >"$CSV"
 client_load
 T0=$SECONDS
-reloads=0 forces=0 limits=0 reattached=0 cfg=A flap=200
+reloads=0 forces=0 limits=0 reattach_tried=0 reattached=0 cfg=A flap=200
 next_sample=0 next_flap=2 next_hup=3 next_cli=5 half=$((SECS / 2))
 say "running ${SECS}s (samples every ${SAMPLE}s into $CSV)"
 while [ "$(now_s)" -lt "$SECS" ]; do
@@ -164,13 +160,13 @@ while [ "$(now_s)" -lt "$SECS" ]; do
 			limits=$((limits + 1))
 		next_cli=$((t + 5))
 	fi
-	if [ "$reattached" = 0 ] && [ "$t" -ge "$half" ]; then
+	if [ "$reattach_tried" = 0 ] && [ "$t" -ge "$half" ]; then
+		reattach_tried=1
 		gns "$FG" detach "$IF_GC" --pin-dir "$PIN" >/dev/null 2>&1
 		gns "$FG" detach "$IF_GU" --pin-dir "$PIN" >/dev/null 2>&1
 		gns "$FG" attach "$IF_GC" --hook tc --pin-dir "$PIN" >/dev/null 2>&1 &&
 			gns "$FG" attach "$IF_GU" --pin-dir "$PIN" >/dev/null 2>&1 && reattached=1
 		say "detached and attached again at ${t}s ($([ $reattached = 1 ] && echo ok || echo FAILED))"
-		reattached=1
 	fi
 	sleep 0.2
 done
@@ -202,8 +198,9 @@ say "upstreams at the end: $(jq -c '[.upstreams[] | {name, state, forced}]' <<<"
 fail=0
 alive "$DPID" || { say "FAIL: floodgated is not running"; fail=1; }
 [ "$ok_state" = 0 ] || { say "FAIL: config A's upstreams and policies not all there at the end"; fail=1; }
-[ "$reattached" = 1 ] || { say "FAIL: the re-attach did not run"; fail=1; }
+[ "$reattached" = 1 ] || { say "FAIL: the detach and attach half-way did not succeed"; fail=1; }
 [ "$((rss1 - rss0))" -le 2048 ] || { say "FAIL: RSS grew by $((rss1 - rss0)) KiB (want <= 2048)"; fail=1; }
 [ "$fd1" -le "$fd0" ] || { say "FAIL: open fds grew $fd0 -> $fd1"; fail=1; }
 [ "$fail" = 0 ] && say "PASS: flat and nothing lost"
+T_FAILED=$fail # gw_cleanup shows the daemon's log after a failure
 exit $fail
