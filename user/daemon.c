@@ -219,10 +219,9 @@ int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u
 void fg_force_entry(const struct fg_upstream *cur, enum fg_force f, __u64 now,
 		    struct fg_upstream *out)
 {
-	static struct fg_ups_rt u; /* large (its metrics): not on the stack */
+	struct fg_ups_rt u = {};
 	struct fg_transition t;
 
-	memset(&u, 0, sizeof(u));
 	fg_brk_params_default(&u.cfg.brk);
 	fg_brk_seed(&u.brk, cur, &u.cfg.brk, now);
 	fg_brk_force(&u.brk, f, now, &t);

@@ -146,14 +146,7 @@ static int covering(int fd, const __u8 *addr, __u32 v6_prefix, struct fg_lpm_key
 	if (bpf_map_lookup_elem(fd, key, pol))
 		return -errno;
 	key->prefixlen = pol->prefixlen;
-	for (unsigned int i = 0; i < FG_ADDR_LEN; i++) {
-		int bits = (int)key->prefixlen - 8 * (int)i;
-
-		if (bits <= 0)
-			key->addr[i] = 0;
-		else if (bits < 8)
-			key->addr[i] &= (__u8)(0xff << (8 - bits));
-	}
+	fg_mask_prefix(key->addr, key->prefixlen);
 	return 0;
 }
 

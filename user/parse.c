@@ -97,6 +97,18 @@ int fg_parse_new_sources(const char *s, __u64 *interval_ns, __u32 *burst, char *
 	return 0;
 }
 
+void fg_mask_prefix(__u8 *addr, __u32 prefixlen)
+{
+	for (unsigned int i = 0; i < FG_ADDR_LEN; i++) {
+		int bits = (int)prefixlen - 8 * (int)i;
+
+		if (bits <= 0)
+			addr[i] = 0;
+		else if (bits < 8)
+			addr[i] &= (__u8)(0xff << (8 - bits));
+	}
+}
+
 int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t errlen)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -155,14 +167,7 @@ int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t err
 	}
 
 	memcpy(masked, out->addr, 16);
-	for (unsigned int i = 0; i < 16; i++) {
-		int bits = (int)out->prefixlen - 8 * (int)i;
-
-		if (bits <= 0)
-			masked[i] = 0;
-		else if (bits < 8)
-			masked[i] &= (__u8)(0xff << (8 - bits));
-	}
+	fg_mask_prefix(masked, out->prefixlen);
 	if (memcmp(masked, out->addr, 16)) {
 		char want[64];
 

@@ -23,6 +23,8 @@ struct fg_rate {
 
 int fg_parse_rate(const char *s, struct fg_rate *out, char *err, size_t errlen);
 int fg_parse_prefix(const char *s, struct fg_lpm_key *out, char *err, size_t errlen);
+/* Zero the bits of a 16-byte address past prefixlen. */
+void fg_mask_prefix(__u8 *addr, __u32 prefixlen);
 
 /*
  * The new-source budget of a per-source limit when none is given: 1,000 new
