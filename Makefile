@@ -2,7 +2,9 @@
 # floodgate: build, test, demo, bench, install.
 #
 #   bpf/*.bpf.c --clang--> build/*.bpf.o --bpftool gen skeleton--> build/*.skel.h
-#   user/*.c + skeletons --> build/floodgate, build/floodgated
+#   user/lib/*.c    --> build/libfloodgate.a  (what both programs use)
+#   user/daemon/*.c --> build/libfloodgated.a (the daemon but its main) + floodgated.o
+#   user/cli/*.c + both libraries' users --> build/floodgate, build/floodgated
 #   tests/**  --> build/tests/*   (run by tests/run.sh)
 
 OUTPUT    ?= build
@@ -14,7 +16,14 @@ ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
-INCLUDES  := -I$(OUTPUT) -Iinclude -Iuser
+# Each part of user/ sees the library's headers and its own, never the
+# other program's: user/lib cannot reach into the daemon or the CLI.
+LIB_INC   := -I$(OUTPUT) -Iinclude -Iuser/lib
+CLI_INC   := $(LIB_INC) -Iuser/cli
+DAEMON_INC := $(LIB_INC) -Iuser/daemon
+# Tests and tools see the library and the daemon (they link both).
+INCLUDES  := $(DAEMON_INC)
+user_inc   = $(if $(findstring user/cli/,$(1)),$(CLI_INC),$(if $(findstring user/daemon/,$(1)),$(DAEMON_INC),$(LIB_INC)))
 LDLIBS    := -lbpf -lelf -lz -lpthread -linih
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP \
@@ -37,20 +46,21 @@ BPF_PROGS := floodgate
 BPF_OBJS  := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_PROGS))
 
-# Library shared by the CLI, the daemon and the tests.
-LIB_SRCS  := user/log.c user/parse.c user/pins.c user/json.c user/maps.c user/layout.c \
-	     user/upstreams.c \
-	     user/breaker.c user/config.c user/attach.c user/daemon.c user/textfile.c user/ctl.c
+# What both programs use: maps, layout check, parse, pins, attach, json, log,
+# the breaker state machine and the one writer of upstream entries.
+LIB_SRCS  := $(sort $(wildcard user/lib/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 LIB       := $(OUTPUT)/libfloodgate.a
 
-CLI_SRCS  := user/floodgate.c user/cmd_attach.c user/cmd_limit.c user/cmd_show.c \
-	     user/cmd_upstream.c user/ctl_client.c
+CLI_SRCS  := $(sort $(wildcard user/cli/*.c))
 CLI_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CLI_SRCS))
 
-# The daemon; probes need libcurl (multi interface).
-DAEMON_SRCS := user/floodgated.c user/probe.c
-DAEMON_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(DAEMON_SRCS))
+# The daemon but its main, as a library the tests link too; probes need
+# libcurl (multi interface).
+DAEMON_MAIN := $(OUTPUT)/user/daemon/floodgated.o
+DAEMON_LIB_SRCS := $(filter-out user/daemon/floodgated.c,$(sort $(wildcard user/daemon/*.c)))
+DAEMON_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(DAEMON_LIB_SRCS))
+DAEMON_LIB  := $(OUTPUT)/libfloodgated.a
 DAEMON_LDLIBS := -lcurl
 
 BINS      := $(OUTPUT)/floodgate $(OUTPUT)/floodgated
@@ -61,7 +71,7 @@ BINS      := $(OUTPUT)/floodgate $(OUTPUT)/floodgated
 
 all: $(BINS) tests-build
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+$(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(OUTPUT)
@@ -73,19 +83,26 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(OUTPUT)/user/%.o: user/%.c | $(SKELS) $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(call user_inc,$<) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(DAEMON_LIB): $(DAEMON_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 $(OUTPUT)/floodgate: $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/floodgated: $(DAEMON_OBJS) $(LIB)
+$(OUTPUT)/floodgated: $(DAEMON_MAIN) $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
@@ -130,12 +147,12 @@ CONF_DIR  ?= /etc/floodgate
 install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
-	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' user/floodgated.service \
+	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' user/daemon/floodgated.service \
 		> $(DESTDIR)$(UNIT_DIR)/floodgated.service
 	chmod 0644 $(DESTDIR)$(UNIT_DIR)/floodgated.service
-	install -m 0644 user/floodgated.conf.sample $(DESTDIR)$(CONF_DIR)/floodgated.conf.sample
+	install -m 0644 user/daemon/floodgated.conf.sample $(DESTDIR)$(CONF_DIR)/floodgated.conf.sample
 
 clean:
 	rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*.d)

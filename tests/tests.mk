@@ -34,7 +34,7 @@ TEST_BINS += $(OUTPUT)/tests/test_unit
 TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
 		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
 		  $(TEST_HARNESS)
-$(OUTPUT)/tests/test_unit: $(TEST_UNIT_OBJS) $(LIB)
+$(OUTPUT)/tests/test_unit: $(TEST_UNIT_OBJS) $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -46,7 +46,7 @@ TEST_BPF_OBJS := $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/test_breaker
 		 $(OUTPUT)/tests/bpf/test_pins.o $(OUTPUT)/tests/bpf/test_reload.o \
 		 $(OUTPUT)/tests/bpf/fixture.o $(OUTPUT)/tests/bpf/pkt.o \
 		 $(TEST_HARNESS)
-$(OUTPUT)/tests/test_bpf: $(TEST_BPF_OBJS) $(LIB)
+$(OUTPUT)/tests/test_bpf: $(TEST_BPF_OBJS) $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -59,13 +59,14 @@ TEST_DEB_PKGS += libasan8 libubsan1
 ASAN_OUT    := $(OUTPUT)/asan
 ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_LIB    := $(ASAN_OUT)/libfloodgate.a
+ASAN_DAEMON_LIB := $(ASAN_OUT)/libfloodgated.a
 asan_objs    = $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(1))
 ASAN_TEST_BINS := $(ASAN_OUT)/tests/test_unit $(ASAN_OUT)/tests/test_bpf
 
 $(ASAN_OUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-ASAN,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $(call user_inc,$<) -c $< -o $@
 
 $(ASAN_OUT)/tests/%.o: tests/%.c | $(SKELS) $(TEST_SKELS)
 	$(call msg,CC-ASAN,$@)
@@ -77,11 +78,16 @@ $(ASAN_LIB): $(call asan_objs,$(LIB_OBJS))
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(ASAN_OUT)/tests/test_unit: $(call asan_objs,$(TEST_UNIT_OBJS)) $(ASAN_LIB)
+$(ASAN_DAEMON_LIB): $(call asan_objs,$(DAEMON_LIB_OBJS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(ASAN_OUT)/tests/test_unit: $(call asan_objs,$(TEST_UNIT_OBJS)) $(ASAN_DAEMON_LIB) $(ASAN_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $^ $(LDLIBS) -o $@
 
-$(ASAN_OUT)/tests/test_bpf: $(call asan_objs,$(TEST_BPF_OBJS)) $(ASAN_LIB)
+$(ASAN_OUT)/tests/test_bpf: $(call asan_objs,$(TEST_BPF_OBJS)) $(ASAN_DAEMON_LIB) $(ASAN_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN_CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -95,4 +101,4 @@ include tests/fuzz/fuzz.mk
 tests-build: $(TEST_BINS) $(TEST_TOOLS) $(ASAN_TEST_BINS)
 
 -include $(wildcard $(OUTPUT)/tests/*.d $(OUTPUT)/tests/*/*.d)
--include $(wildcard $(ASAN_OUT)/user/*.d $(ASAN_OUT)/tests/*.d $(ASAN_OUT)/tests/*/*.d)
+-include $(wildcard $(ASAN_OUT)/user/*/*.d $(ASAN_OUT)/tests/*.d $(ASAN_OUT)/tests/*/*.d)

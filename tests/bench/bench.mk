@@ -17,11 +17,11 @@ TEST_TOOLS += $(BENCH_TOOLS)
 
 # These build (or checksum) their frames with the BPF tests' packet builder.
 $(OUTPUT)/tests/bench_breaker $(OUTPUT)/tests/bench_prog $(OUTPUT)/tests/bench_gen: \
-		$(OUTPUT)/tests/%: $(OUTPUT)/tests/bench/%.o $(OUTPUT)/tests/bpf/pkt.o $(LIB)
+		$(OUTPUT)/tests/%: $(OUTPUT)/tests/bench/%.o $(OUTPUT)/tests/bpf/pkt.o $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/bench_%: $(OUTPUT)/tests/bench/bench_%.o $(LIB)
+$(OUTPUT)/tests/bench_%: $(OUTPUT)/tests/bench/bench_%.o $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -40,6 +40,6 @@ $(OUTPUT)/tests/observe_old.skel.h: $(OUTPUT)/tests/observe_old.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name observe_old > $@
 
 $(OUTPUT)/tests/bench/bench_observe.o: $(OUTPUT)/tests/observe_old.skel.h
-$(OUTPUT)/tests/bench_observe: $(OUTPUT)/tests/bench/bench_observe.o $(OUTPUT)/tests/bpf/pkt.o $(LIB)
+$(OUTPUT)/tests/bench_observe: $(OUTPUT)/tests/bench/bench_observe.o $(OUTPUT)/tests/bpf/pkt.o $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

@@ -242,6 +242,7 @@ TEST(half_open_permit_never_refunded)
 	struct fg_upstream_key key;
 	struct fg_upstream seen, out;
 	struct fg_ups_rt u = {};
+	struct fg_entry_src src;
 	int id, sport = 41000;
 
 	SETUP();
@@ -253,7 +254,7 @@ TEST(half_open_permit_never_refunded)
 	u.cfg.reject = FG_REJECT_DROP;
 	u.id = id;
 	u.brk.state = FG_BREAKER_HALF_OPEN;
-	ASSERT_EQ(fg_merge_entry(&seen, &u, fg_now_ns(), &out), 1, "enter half-open");
+	ASSERT_EQ(fg_entry_merge(&seen, fg_ups_src(&u, &src), fg_now_ns(), &out), 1, "enter half-open");
 	ASSERT_OK(bpf_map_update_elem(fx_maps.upstreams, &key, &out, BPF_EXIST), "write");
 	ASSERT_EQ(fg_upstream_permits_left(&fx_maps, &out), K, "K permits left");
 
@@ -268,7 +269,7 @@ TEST(half_open_permit_never_refunded)
 	ASSERT_EQ(fg_upstream_permits_left(&fx_maps, &seen), 0, "none left");
 	/* ...and writes what it read, with a success counted. */
 	u.brk.half_open_ok = 1;
-	ASSERT_EQ(fg_merge_entry(&seen, &u, fg_now_ns(), &out), 1, "a success: written");
+	ASSERT_EQ(fg_entry_merge(&seen, fg_ups_src(&u, &src), fg_now_ns(), &out), 1, "a success: written");
 	ASSERT_OK(bpf_map_update_elem(fx_maps.upstreams, &key, &out, BPF_EXIST), "write back");
 	/* The CLI's 'upstream auto' on the same stale read. */
 	seen.forced = 0;
@@ -289,10 +290,10 @@ TEST(half_open_permit_never_refunded)
 
 	/* Open, then half-open again: a new period, K new permits. */
 	u.brk.state = FG_BREAKER_OPEN;
-	fg_merge_entry(&seen, &u, fg_now_ns(), &out);
+	fg_entry_merge(&seen, fg_ups_src(&u, &src), fg_now_ns(), &out);
 	seen = out;
 	u.brk.state = FG_BREAKER_HALF_OPEN;
-	ASSERT_EQ(fg_merge_entry(&seen, &u, fg_now_ns(), &out), 1, "half-open again");
+	ASSERT_EQ(fg_entry_merge(&seen, fg_ups_src(&u, &src), fg_now_ns(), &out), 1, "half-open again");
 	ASSERT_OK(bpf_map_update_elem(fx_maps.upstreams, &key, &out, BPF_EXIST), "write");
 	for (int i = 0; i < K + 1; i++) {
 		struct pkt_spec s = { .src = CLIENT4, .dst = UP4, .proto = IPPROTO_TCP,

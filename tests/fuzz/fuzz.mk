@@ -6,7 +6,7 @@
 #   fuzz_config  floodgated's config loader, from a buffer (fg_cfg_load_buf)
 #   fuzz_ctl     the control socket: line splitting (fg_ctl_split) and commands
 #                (fg_ctl_exec) against a testing-mode daemon
-# They link their own copies of the user/*.c they need, compiled by clang with
+# They link their own copies of the user/lib and user/daemon sources they need, compiled by clang with
 # the sanitizers into build/fuzz/obj/, never the gcc-built libfloodgate.a.
 #
 #   tests/fuzz/test_fuzz.sh  (make test) each target replays every file of its
@@ -37,7 +37,7 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   := -O1 -g -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror \
 		 -Wno-unused-parameter -MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 # The whole library, as the daemon links it: the linker takes what a target needs.
-FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/obj/user/%.o,$(LIB_SRCS))
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_DIR)/obj/user/%.o,$(LIB_SRCS) $(DAEMON_LIB_SRCS))
 FUZZ_LIB      := $(FUZZ_DIR)/libfloodgate-fuzz.a
 TEST_TOOLS    += $(FUZZ_BINS)
 
@@ -46,7 +46,7 @@ TEST_TOOLS    += $(FUZZ_BINS)
 $(FUZZ_DIR)/obj/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(call user_inc,$<) -c $< -o $@
 
 $(FUZZ_DIR)/obj/%.o: tests/fuzz/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
@@ -83,4 +83,4 @@ fuzz: deps
 		fi; \
 	done; exit $$fail
 
--include $(wildcard $(FUZZ_DIR)/obj/*.d $(FUZZ_DIR)/obj/user/*.d)
+-include $(wildcard $(FUZZ_DIR)/obj/*.d $(FUZZ_DIR)/obj/user/*/*.d)

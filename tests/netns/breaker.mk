@@ -15,6 +15,6 @@ $(OUTPUT)/tests/connect_time: $(OUTPUT)/tests/tools/connect_time.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@
 
-$(OUTPUT)/tests/breaker_heartbeat: $(OUTPUT)/tests/tools/breaker_heartbeat.o $(LIB)
+$(OUTPUT)/tests/breaker_heartbeat: $(OUTPUT)/tests/tools/breaker_heartbeat.o $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

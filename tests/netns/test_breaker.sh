@@ -239,7 +239,7 @@ fi
 
 # --- 5. staleness guard ---------------------------------------------------------
 # Without a daemon the CLI's auto is the daemon's: the breaker handed back
-# closed (fg_force_entry), not left in the forced state.
+# closed (fg_entry_force), not left in the forced state.
 fgate upstream open web >/dev/null && out=$(fgate upstream auto web --json 2>&1)
 t_check cli_auto_as_the_daemon "upstream open then auto web --json: '$out' (want closed, not forced, via map)" \
 	jq -e '.state == "closed" and .forced == false and .via == "map"' <<<"$out"

@@ -198,29 +198,30 @@ out:
 TEST(daemon_merge_entry)
 {
 	struct fg_ups_rt u = {};
+	struct fg_entry_src src;
 	struct fg_upstream cur, out;
 
 	ups_cfg(&u.cfg, "web", "198.18.0.1", 80);
 	u.id = 7;
 	fg_brk_init(&u.brk, 0);
-	ASSERT_EQ(fg_merge_entry(NULL, &u, 100, &out), 1, "absent: written");
+	ASSERT_EQ(fg_entry_merge(NULL, fg_ups_src(&u, &src), 100, &out), 1, "absent: written");
 	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "closed");
 	ASSERT_EQ(out.id, 7, "id");
 	ASSERT_STREQ(out.name, "web", "name");
 	ASSERT_EQ(out.changed_ns, 100, "changed_ns");
 	cur = out;
-	ASSERT_EQ(fg_merge_entry(&cur, &u, 200, &out), 0, "nothing changed: no write");
+	ASSERT_EQ(fg_entry_merge(&cur, fg_ups_src(&u, &src), 200, &out), 0, "nothing changed: no write");
 
 	u.brk.state = FG_BREAKER_HALF_OPEN;
-	ASSERT_EQ(fg_merge_entry(&cur, &u, 300, &out), 1, "entering half-open");
+	ASSERT_EQ(fg_entry_merge(&cur, fg_ups_src(&u, &src), 300, &out), 1, "entering half-open");
 	ASSERT_EQ(out.permits, u.cfg.brk.half_open_permits, "permits granted");
 	ASSERT_EQ(out.half_open_gen, 1, "a new half-open period");
 	ASSERT_EQ(out.changed_ns, 300, "changed_ns on a state change");
 	cur = out;
-	ASSERT_EQ(fg_merge_entry(&cur, &u, 400, &out), 0, "half-open still: no write");
+	ASSERT_EQ(fg_entry_merge(&cur, fg_ups_src(&u, &src), 400, &out), 0, "half-open still: no write");
 	u.brk.half_open_ok = 1;
 	u.cfg.brk.half_open_permits = 9; /* a reload mid-period */
-	ASSERT_EQ(fg_merge_entry(&cur, &u, 450, &out), 1, "a success: written");
+	ASSERT_EQ(fg_entry_merge(&cur, fg_ups_src(&u, &src), 450, &out), 1, "a success: written");
 	ASSERT_EQ(out.permits, cur.permits, "the period's permits stand");
 	ASSERT_EQ(out.half_open_gen, 1, "the same period: nothing spent is given back");
 	ASSERT_EQ(out.reset_rate, u.cfg.reset_rate, "reset_rate from the config");
@@ -229,7 +230,7 @@ TEST(daemon_merge_entry)
 
 	u.brk.state = FG_BREAKER_OPEN;
 	u.brk.force = FG_FORCE_OPEN;
-	ASSERT_EQ(fg_merge_entry(&cur, &u, 500, &out), 1, "forced open");
+	ASSERT_EQ(fg_entry_merge(&cur, fg_ups_src(&u, &src), 500, &out), 1, "forced open");
 	ASSERT_EQ(out.permits, 0, "no permits when open");
 	ASSERT_EQ(out.forced, 1, "forced flag");
 	ASSERT_EQ(out.open_until_ns, 0, "forced open: no due time");
@@ -238,13 +239,13 @@ TEST(daemon_merge_entry)
 	u.brk.force = FG_FORCE_AUTO;
 	u.brk.reopens = 3;
 	u.brk.open_until_ns = 9000;
-	ASSERT_EQ(fg_merge_entry(&cur, &u, 600, &out), 1, "auto open: written");
+	ASSERT_EQ(fg_entry_merge(&cur, fg_ups_src(&u, &src), 600, &out), 1, "auto open: written");
 	ASSERT_EQ(out.reopens, 3, "the backoff count is kept in the map");
 	ASSERT_EQ(out.open_until_ns, 9000, "the due time is kept in the map");
 
 	cur = out;
 	u.brk.state = FG_BREAKER_HALF_OPEN;
-	ASSERT_EQ(fg_merge_entry(&cur, &u, 700, &out), 1, "half-open again");
+	ASSERT_EQ(fg_entry_merge(&cur, fg_ups_src(&u, &src), 700, &out), 1, "half-open again");
 	ASSERT_EQ(out.half_open_gen, 2, "a second period: permits counted from 0");
 	ASSERT_EQ(out.permits, u.cfg.brk.half_open_permits, "granted anew");
 }
@@ -798,7 +799,7 @@ TEST(stat_names_complete)
 }
 
 /* Without a daemon the CLI writes what the daemon's force would: one rule
- * (fg_force_entry), so auto hands a breaker back closed in both. */
+ * (fg_entry_force), so auto hands a breaker back closed in both. */
 TEST(force_entry_is_the_daemons_rule)
 {
 	static const char *const names[] = { "web" }, *const addrs[] = { "198.18.7.1" };
@@ -811,7 +812,7 @@ TEST(force_entry_is_the_daemons_rule)
 	struct fg_cfg c;
 	char err[160];
 
-	fg_force_entry(&cur, FG_FORCE_AUTO, 2 * S, &out);
+	fg_entry_force(&cur, FG_FORCE_AUTO, 2 * S, &out);
 	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "auto: handed back closed");
 	ASSERT_EQ(out.forced, 0, "auto: not forced");
 	ASSERT_EQ(out.reopens, 0, "auto: backoff restarts");
@@ -824,18 +825,18 @@ TEST(force_entry_is_the_daemons_rule)
 	ASSERT_STREQ(out.name, "web", "name kept");
 
 	cur = out;
-	fg_force_entry(&cur, FG_FORCE_OPEN, 3 * S, &out);
+	fg_entry_force(&cur, FG_FORCE_OPEN, 3 * S, &out);
 	ASSERT_EQ(out.state, FG_BREAKER_OPEN, "open: open");
 	ASSERT_EQ(out.forced, 1, "open: forced");
 	ASSERT_EQ(out.open_until_ns, 0, "open: no due time while forced");
 	cur = out;
 	cur.state = FG_BREAKER_HALF_OPEN, cur.forced = 0, cur.permits = 3;
-	fg_force_entry(&cur, FG_FORCE_CLOSED, 4 * S, &out);
+	fg_entry_force(&cur, FG_FORCE_CLOSED, 4 * S, &out);
 	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "close: closed");
 	ASSERT_EQ(out.forced, 1, "close: forced");
 	ASSERT_EQ(out.permits, 0, "close: no permits");
 	cur = (struct fg_upstream){ .state = FG_BREAKER_CLOSED, .changed_ns = 1 * S };
-	fg_force_entry(&cur, FG_FORCE_AUTO, 5 * S, &out);
+	fg_entry_force(&cur, FG_FORCE_AUTO, 5 * S, &out);
 	ASSERT_EQ(out.state, FG_BREAKER_CLOSED, "auto on closed: closed");
 	ASSERT_EQ(out.changed_ns, 1 * S, "auto on closed: nothing changed");
 

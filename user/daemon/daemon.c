@@ -152,86 +152,6 @@ int fg_reconcile_plan(const struct fg_upstream_cfg *cfg, int n_cfg,
 	return 0;
 }
 
-void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_brk_params *p,
-		 __u64 now)
-{
-	fg_brk_init(b, v->changed_ns && v->changed_ns <= now ? v->changed_ns : now);
-	b->state = v->state <= FG_BREAKER_HALF_OPEN ? v->state : FG_BREAKER_CLOSED;
-	if (v->forced) {
-		/* The CLI forces open or closed only. */
-		b->force = b->state == FG_BREAKER_OPEN ? FG_FORCE_OPEN : FG_FORCE_CLOSED;
-		b->state = b->state == FG_BREAKER_OPEN ? FG_BREAKER_OPEN : FG_BREAKER_CLOSED;
-	}
-	/* The backoff and the counts toward the next transition go on where
-	 * they were; an open breaker goes half-open when it was due (a map
-	 * written by the CLI has no due time: the open timeout counts from the
-	 * open). Only the failure-rate window starts over. */
-	b->reopens = v->reopens;
-	if (!v->forced) {
-		b->consecutive = b->state == FG_BREAKER_CLOSED ? v->consecutive : 0;
-		b->half_open_ok = b->state == FG_BREAKER_HALF_OPEN ? v->half_open_ok : 0;
-	}
-	if (b->state == FG_BREAKER_OPEN) {
-		/* Never later than this config's longest open timeout allows. */
-		__u64 longest = p->open_timeout_max_ns / 100 * (100 + p->jitter_pct);
-		__u64 due = v->open_until_ns;
-
-		if (!due || v->forced || due < b->since_ns || due - b->since_ns > longest)
-			due = b->since_ns + fg_brk_open_timeout(p, b->reopens);
-		b->open_until_ns = due;
-	}
-}
-
-int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u64 now,
-		   struct fg_upstream *out)
-{
-	if (cur)
-		*out = *cur;
-	else
-		memset(out, 0, sizeof(*out));
-	out->state = u->brk.state;
-	out->forced = u->brk.force != FG_FORCE_AUTO;
-	out->reject = u->cfg.reject;
-	out->reset_rate = u->cfg.reset_rate;
-	out->id = u->id;
-	out->reopens = u->brk.reopens;
-	out->consecutive = u->brk.consecutive;
-	out->half_open_ok = u->brk.half_open_ok;
-	out->open_until_ns = u->brk.state == FG_BREAKER_OPEN && u->brk.force == FG_FORCE_AUTO ?
-		u->brk.open_until_ns : 0;
-	memset(out->name, 0, sizeof(out->name));
-	snprintf(out->name, sizeof(out->name), "%s", u->cfg.name);
-	/* Permits are granted once per half-open period, with a new period
-	 * number: the datapath counts what it spends in upstream_rt under that
-	 * number, so no write here (a tick's, a restart's) gives one back. */
-	if (u->brk.state != FG_BREAKER_HALF_OPEN) {
-		out->permits = 0;
-	} else if (!cur || cur->state != FG_BREAKER_HALF_OPEN) {
-		out->permits = u->cfg.brk.half_open_permits;
-		out->half_open_gen = (cur ? cur->half_open_gen : 0) + 1;
-	}
-	/* else: the same period, permits and period number as they are */
-	if (!cur || cur->state != out->state || cur->forced != out->forced)
-		out->changed_ns = now;
-	return !cur || memcmp(cur, out, sizeof(*out)) != 0;
-}
-
-void fg_force_entry(const struct fg_upstream *cur, enum fg_force f, __u64 now,
-		    struct fg_upstream *out)
-{
-	struct fg_ups_rt u = {};
-	struct fg_transition t;
-
-	fg_brk_params_default(&u.cfg.brk);
-	fg_brk_seed(&u.brk, cur, &u.cfg.brk, now);
-	fg_brk_force(&u.brk, f, now, &t);
-	u.id = cur->id;
-	u.cfg.reject = cur->reject;
-	u.cfg.reset_rate = cur->reset_rate;
-	snprintf(u.cfg.name, sizeof(u.cfg.name), "%.*s", (int)sizeof(cur->name), cur->name);
-	fg_merge_entry(cur, &u, now, out);
-}
-
 /* ---- state -------------------------------------------------------------- */
 
 __u32 fg_daemon_rand(void *ctx)
@@ -317,33 +237,30 @@ static void note(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_trans
 	       fg_breaker_name(t->to), fg_brk_reason_names[t->why], via);
 }
 
-/*
- * THE writer of an upstream's entry: every state, permits and forced value
- * the datapath sees comes through here. Writes only when something changed,
- * so half-open permits the datapath is spending are never rewritten.
- */
+const struct fg_entry_src *fg_ups_src(const struct fg_ups_rt *u, struct fg_entry_src *s)
+{
+	*s = (struct fg_entry_src){
+		.brk = &u->brk, .id = u->id, .reject = u->cfg.reject,
+		.reset_rate = u->cfg.reset_rate, .half_open_permits = u->cfg.brk.half_open_permits,
+		.name = u->cfg.name,
+	};
+	return s;
+}
+
+/* Every breaker change reaches the datapath through the one writer;
+ * seen: the entry as the tick read it, under the same lock. */
 static int write_upstream(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now,
 			  const struct fg_upstream *seen)
 {
-	struct fg_upstream cur, out;
-	int have;
+	struct fg_entry_src src;
+	int ret;
 
 	if (d->testing)
 		return 0;
-	/* seen: the entry as the tick read it, under the same lock. Nothing to
-	 * change: no syscall (the usual case, every tick, for every upstream). */
-	if (seen && !fg_merge_entry(seen, u, now, &out))
-		return 0;
-	have = bpf_map_lookup_elem(d->maps.upstreams, &u->key, &cur) == 0;
-	if (!fg_merge_entry(have ? &cur : NULL, u, now, &out))
-		return 0;
-	if (bpf_map_update_elem(d->maps.upstreams, &u->key, &out, BPF_ANY)) {
-		int err = -errno;
-
-		pr_warn("Failed to update upstream %s: %s\n", u->cfg.name, strerror(-err));
-		return err;
-	}
-	return have ? 0 : 1; /* 1: inserted, the port bitmap needs a sync */
+	ret = fg_entry_write(&d->maps, &u->key, seen, fg_ups_src(u, &src), now, BPF_ANY, NULL);
+	if (ret < 0)
+		pr_warn("Failed to update upstream %s: %s\n", u->cfg.name, strerror(-ret));
+	return ret; /* 1: inserted, the port bitmap needs a sync */
 }
 
 /* ---- reconcile: planned whole, then applied; a failed write is undone ---- */
@@ -584,16 +501,17 @@ static int apply_upstreams(struct fg_daemon *d, struct apply *a, __u64 now)
 	for (; a->ups_written < a->cfg->n_ups; a->ups_written++) {
 		int idx = a->plan[a->ups_written].map_idx;
 		struct fg_ups_rt *u = &a->ups[a->ups_written];
-		struct fg_upstream out;
+		struct fg_entry_src src;
 
 		/* New ids are picked among those no entry has: these counters are
 		 * no one's, and stay no one's if the apply is undone. */
 		if (idx < 0 && ((err = fg_upstream_stats_reset(&d->maps, u->id)) ||
 				(err = fg_upstream_rt_reset(&d->maps, u->id))))
 			return failed(a, err, "resetting the counters of upstream", u->cfg.name);
-		if (fg_merge_entry(idx >= 0 ? &a->list[idx].val : NULL, u, now, &out) &&
-		    bpf_map_update_elem(d->maps.upstreams, &u->key, &out, BPF_ANY))
-			return failed(a, -errno, "writing upstream", u->cfg.name);
+		err = fg_entry_write(&d->maps, &u->key, idx >= 0 ? &a->list[idx].val : NULL,
+				     fg_ups_src(u, &src), now, BPF_ANY, NULL);
+		if (err < 0)
+			return failed(a, err, "writing upstream", u->cfg.name);
 	}
 	if ((err = fg_upstream_ports_sync(&d->maps)))
 		return failed(a, err, "writing", "upstream_ports");

@@ -6,8 +6,8 @@
  *
  * Map writes go through few doors, each under the pin dir's lock so the CLI
  * never interleaves a write:
- *   - one function writes an upstream's entry (state, permits, forced, reject,
- *     name): every breaker change reaches the datapath through it;
+ *   - fg_entry_write (upstream_entry.h, shared with the CLI) writes an
+ *     upstream's entry: every breaker change reaches the datapath through it;
  *   - reconcile adds and deletes upstream entries and policies;
  *   - the tick writes the heartbeat and deletes swept pending_syn entries.
  *
@@ -25,6 +25,7 @@
 #include "config.h"
 #include "maps.h"
 #include "upstreams.h"
+#include "upstream_entry.h"
 
 #ifndef FG_VERSION
 #define FG_VERSION "0.1.0"
@@ -126,26 +127,9 @@ int fg_reconcile_plan(const struct fg_upstream_cfg *cfg, int n_cfg,
 		      int *del);
 /* The map key of a configured upstream. */
 void fg_upstream_key_of(const struct fg_upstream_cfg *c, struct fg_upstream_key *k);
-/* Resume a breaker from the state the map holds (after a restart, even kill -9). */
-void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_brk_params *p,
-		 __u64 now);
-/*
- * The entry to write for u given the current one (cur NULL: absent). State
- * and forced come from the breaker; permits are set to half_open_permits and
- * half_open_gen bumped on entering half-open, both kept while half-open (the
- * datapath counts what it spends in upstream_rt, never in the entry), 0
- * permits otherwise. Returns 1 when out differs from cur.
- */
-int fg_merge_entry(const struct fg_upstream *cur, const struct fg_ups_rt *u, __u64 now,
-		   struct fg_upstream *out);
-/*
- * The entry an operator's force (open, close, auto) makes of map entry cur
- * when no daemon runs: the daemon's own rule, fg_brk_force on the breaker
- * cur describes and then fg_merge_entry, so the CLI and floodgated write the
- * same entry (auto hands a breaker back closed, its backoff reset).
- */
-void fg_force_entry(const struct fg_upstream *cur, enum fg_force f, __u64 now,
-		    struct fg_upstream *out);
+/* What u's entry says besides its breaker, for fg_entry_merge and
+ * fg_entry_write (upstream_entry.h); returns s. */
+const struct fg_entry_src *fg_ups_src(const struct fg_ups_rt *u, struct fg_entry_src *s);
 
 void fg_daemon_init(struct fg_daemon *d, int testing);
 void fg_daemon_free(struct fg_daemon *d);

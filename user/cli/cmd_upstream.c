@@ -9,12 +9,12 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
-#include "daemon.h"
 #include "json.h"
 #include "maps.h"
 #include "parse.h"
 #include "pins.h"
 #include "upstreams.h"
+#include "upstream_entry.h"
 
 static const char *proto_name(__u8 p)
 {
@@ -47,11 +47,13 @@ static int upstream_add(struct fg_ctx *ctx, const char *name, const char *ep, __
 {
 	struct fg_upstream_entry *list = NULL;
 	struct fg_upstream_key key = {};
-	struct fg_upstream val = {};
+	struct fg_entry_src src;
+	struct fg_brk brk;
 	struct fg_maps m;
 	char err[FG_ERR_LEN], buf[64];
+	__u64 now = fg_now_ns();
 	__u16 port;
-	int lock, n, id, ret = 1;
+	int lock, n, id, r, ret = 1;
 
 	if (fg_parse_name(name, err, sizeof(err)) ||
 	    fg_parse_endpoint(ep, key.addr, &port, err, sizeof(err)))
@@ -85,15 +87,12 @@ static int upstream_add(struct fg_ctx *ctx, const char *name, const char *ep, __
 		fg_fail("too many upstreams (at most %d)", FG_UPSTREAMS_MAX);
 		goto out;
 	}
-	val.state = FG_BREAKER_CLOSED;
-	val.reject = reject;
-	val.reset_rate = reset_rate;
-	val.id = id;
-	val.changed_ns = fg_now_ns();
-	snprintf(val.name, sizeof(val.name), "%s", name);
-	if (fg_upstream_stats_reset(&m, id) || fg_upstream_rt_reset(&m, id) ||
-	    bpf_map_update_elem(m.upstreams, &key, &val, BPF_NOEXIST)) {
-		fg_fail("Failed to add upstream '%s': %s", name, strerror(errno));
+	fg_brk_init(&brk, now);
+	src = (struct fg_entry_src){ .brk = &brk, .id = id, .reject = reject,
+				     .reset_rate = reset_rate, .name = name };
+	if ((r = fg_upstream_stats_reset(&m, id)) || (r = fg_upstream_rt_reset(&m, id)) ||
+	    (r = fg_entry_write(&m, &key, NULL, &src, now, BPF_NOEXIST, NULL)) < 0) {
+		fg_fail("Failed to add upstream '%s': %s", name, strerror(-r));
 		goto out;
 	}
 	if (fg_upstream_ports_sync(&m)) {
@@ -141,10 +140,9 @@ static void print_reply_json(const char *name, const char *reply)
 static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name)
 {
 	struct fg_upstream_entry *list = NULL, *e;
-	struct fg_upstream out;
 	struct fg_maps m;
 	char err[FG_ERR_LEN];
-	int lock, n, i, ret = 1;
+	int lock, n, i, r, ret = 1;
 
 	if (fg_parse_name(name, err, sizeof(err)))
 		return fg_fail("%s", err);
@@ -152,7 +150,6 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 		/* A running daemon owns the breakers: ask it, so its state machine
 		 * and the map agree. Without one, write the map directly. */
 		char line[64], reply[512];
-		int r;
 
 		snprintf(line, sizeof(line), "%s %s", sub, name);
 		r = fg_ctl_request(ctx->socket, line, reply, sizeof(reply));
@@ -190,13 +187,13 @@ static int upstream_change(struct fg_ctx *ctx, const char *sub, const char *name
 		ret = 0;
 		goto out;
 	}
-	/* The daemon's own rule (fg_force_entry), so both write the same entry. */
-	fg_force_entry(&e->val, !strcmp(sub, "auto") ? FG_FORCE_AUTO :
-				!strcmp(sub, "open") ? FG_FORCE_OPEN : FG_FORCE_CLOSED,
-		       fg_now_ns(), &out);
-	e->val = out;
-	if (bpf_map_update_elem(m.upstreams, &e->key, &e->val, BPF_EXIST)) {
-		fg_fail("Failed to update upstream '%s': %s", name, strerror(errno));
+	/* Through the one writer, by the daemon's own rule. */
+	r = fg_entry_force_write(&m, &e->key, &e->val,
+				 !strcmp(sub, "auto") ? FG_FORCE_AUTO :
+				 !strcmp(sub, "open") ? FG_FORCE_OPEN : FG_FORCE_CLOSED,
+				 fg_now_ns(), &e->val);
+	if (r < 0) {
+		fg_fail("Failed to update upstream '%s': %s", name, strerror(-r));
 		goto out;
 	}
 	if (ctx->json)
