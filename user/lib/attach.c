@@ -71,192 +71,221 @@ int fg_is_attached(const char *pin_dir, const char *ifname)
 	return 0;
 }
 
+/*
+ * The config an attach leaves: this build's defaults on fresh maps, and
+ * --ipv6-prefix when given (a new policy generation: bucket keys change with
+ * the prefix). Which policies split a bucket prefix depends on the prefix,
+ * so the flags are derived again.
+ */
+static int write_config(const struct fg_maps *maps, int fresh, __u32 v6_prefix, char *err,
+			size_t errlen)
+{
+	struct fg_config cfg;
+	int ret;
+
+	if (fresh) {
+		fg_config_defaults(&cfg);
+	} else if ((ret = fg_config_get(maps, &cfg))) {
+		snprintf(err, errlen, "Failed to read config: %s", strerror(-ret));
+		return ret;
+	}
+	if (v6_prefix) {
+		cfg.v6_prefix = v6_prefix;
+		fg_policy_gen_next(&cfg);
+	}
+	ret = fg_policy_derive(maps, cfg.v6_prefix) ?: fg_config_set(maps, &cfg);
+	if (ret)
+		snprintf(err, errlen, "Failed to write config: %s", strerror(-ret));
+	return ret;
+}
+
 /* Attaching twice is harmless: only apply the options given. */
 static int apply_options(const char *pin_dir, const struct fg_attach_opts *o, char *err,
 			 size_t errlen)
 {
 	struct fg_maps maps = FG_MAPS_INIT;
-	struct fg_config cfg;
 	int ret;
 
 	if (!o->v6_prefix)
 		return 0;
 	ret = fg_maps_open(pin_dir, &maps, err, errlen);
-	if (ret)
-		return ret;
-	ret = fg_config_get(&maps, &cfg);
-	if (!ret) {
-		cfg.v6_prefix = o->v6_prefix;
-		fg_policy_gen_next(&cfg); /* bucket keys change with the prefix */
-		ret = fg_policy_derive(&maps, cfg.v6_prefix) ?: fg_config_set(&maps, &cfg);
-	}
-	if (ret)
-		snprintf(err, errlen, "Failed to write config: %s", strerror(-ret));
+	if (!ret)
+		ret = write_config(&maps, 0, o->v6_prefix, err, errlen);
 	fg_maps_close(&maps);
 	return ret;
+}
+
+/* One attach in progress, and what it made so far: attach_undo takes down
+ * exactly that, so a failure at any step leaves nothing half-made. */
+struct attach {
+	const char *pin_dir, *ifname;
+	const struct fg_attach_opts *o;
+	int ifindex;
+	int fresh;               /* no maps pinned before: this attach creates them */
+	struct floodgate *skel;
+	struct fg_maps maps;
+	char links[3][4096];     /* link pins made, in order: limiter, TC in, TC out */
+	int n_links;
+	char *err;
+	size_t errlen;
+};
+
+/* libbpf reuses each pin, or creates and pins the map. */
+static int attach_load(struct attach *a)
+{
+	char path[4096];
+	int ret;
+
+	if (!a->fresh) {
+		/* Pins another version made: say so plainly, before libbpf
+		 * refuses to reuse them with a bare EINVAL. */
+		ret = fg_maps_open(a->pin_dir, &a->maps, a->err, a->errlen);
+		fg_maps_close(&a->maps);
+		if (ret)
+			return ret;
+	}
+	a->skel = floodgate__open();
+	if (!a->skel) {
+		ret = -errno;
+		snprintf(a->err, a->errlen, "Failed to open BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	for (int i = 0; i < fg_map_count; i++) {
+		fg_pin_path(path, sizeof(path), a->pin_dir, fg_map_names[i]);
+		bpf_map__set_pin_path(fg_skel_map(a->skel, i), path);
+	}
+	if (floodgate__load(a->skel)) {
+		ret = -errno;
+		snprintf(a->err, a->errlen,
+			 "Failed to load BPF programs: %s (run with --verbose for the verifier log)",
+			 strerror(-ret));
+		return ret;
+	}
+	ret = fg_maps_open_as(a->pin_dir, &a->maps, a->fresh, a->err, a->errlen);
+	if (!ret && (a->fresh || a->o->v6_prefix))
+		ret = write_config(&a->maps, a->fresh, a->o->v6_prefix, a->err, a->errlen);
+	return ret;
+}
+
+/* Pin link fd as PREFIXifname; the pin holds the link (fd is closed here). */
+static int attach_pin(struct attach *a, int fd, const char *prefix)
+{
+	char name[64], *path = a->links[a->n_links];
+	int ret = 0;
+
+	snprintf(name, sizeof(name), "%s%s", prefix, a->ifname);
+	if (fg_pin_path(path, sizeof(a->links[0]), a->pin_dir, name)) {
+		ret = -ENAMETOOLONG;
+		snprintf(a->err, a->errlen, "pin dir path too long: %s", a->pin_dir);
+	} else if (bpf_obj_pin(fd, path)) {
+		ret = -errno;
+		snprintf(a->err, a->errlen, "Failed to pin link %s: %s", path, strerror(-ret));
+	} else {
+		a->n_links++;
+	}
+	close(fd);
+	return ret;
+}
+
+/* The limiter: XDP, or first in the TCX ingress chain (--hook tc), so the
+ * observer runs after it. */
+static int attach_limiter(struct attach *a, const char **mode)
+{
+	__u32 used = 0;
+	int fd, ret;
+
+	if (a->o->tc_hook) {
+		fd = bpf_link_create(bpf_program__fd(a->skel->progs.tc_limit), a->ifindex,
+				     FG_TCX_INGRESS, NULL);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(a->err, a->errlen,
+				 "Failed to attach TC (tcx) to %s: %s (TCX needs Linux 6.6+)",
+				 a->ifname, strerror(-ret));
+			return ret;
+		}
+		*mode = "tc";
+		return attach_pin(a, fd, FG_LINK_TCX_LIMIT_PREFIX);
+	}
+	fd = xdp_link(bpf_program__fd(a->skel->progs.xdp_ingress), a->ifindex, a->o->mode, &used);
+	if (fd < 0) {
+		snprintf(a->err, a->errlen, "Failed to attach XDP to %s: %s%s", a->ifname,
+			 strerror(-fd),
+			 fd == -EBUSY || fd == -EEXIST ? " (another XDP program is attached)" : "");
+		return fd;
+	}
+	*mode = xdp_mode_name(used);
+	return attach_pin(a, fd, FG_LINK_XDP_PREFIX);
+}
+
+/* The TC observer (ingress) and the egress breakers. */
+static int attach_tc(struct attach *a)
+{
+	const struct {
+		struct bpf_program *prog;
+		int type;
+		const char *prefix;
+	} tc[2] = {
+		{ a->skel->progs.tc_ingress, FG_TCX_INGRESS, FG_LINK_TCX_IN_PREFIX },
+		{ a->skel->progs.tc_egress, FG_TCX_EGRESS, FG_LINK_TCX_EG_PREFIX },
+	};
+	int ret;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = bpf_link_create(bpf_program__fd(tc[i].prog), a->ifindex, tc[i].type, NULL);
+
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(a->err, a->errlen,
+				 "Failed to attach TC (tcx) to %s: %s (TCX needs Linux 6.6+; "
+				 "use --no-tc for XDP only)", a->ifname, strerror(-ret));
+			return ret;
+		}
+		if ((ret = attach_pin(a, fd, tc[i].prefix)))
+			return ret;
+	}
+	return 0;
+}
+
+/* The one unwind: the links this attach pinned, newest first, and the maps
+ * when this attach created them. */
+static void attach_undo(struct attach *a)
+{
+	while (a->n_links > 0)
+		unlink(a->links[--a->n_links]);
+	if (a->fresh)
+		unpin_all(a->pin_dir);
 }
 
 int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_attach_opts *o,
 		    struct fg_attach_result *res, char *err, size_t errlen)
 {
-	char link_name[64], path[4096];
-	struct floodgate *skel = NULL;
-	struct fg_maps maps = FG_MAPS_INIT;
-	char tc_paths[2][4096] = { "", "" };
-	__u32 used = 0;
-	int ifindex, link_fd = -1, fresh, ret;
+	struct attach a = { .pin_dir = pin_dir, .ifname = ifname, .o = o,
+			    .maps = FG_MAPS_INIT, .err = err, .errlen = errlen };
+	int ret;
 
 	memset(res, 0, sizeof(*res));
-	ifindex = if_nametoindex(ifname);
-	if (!ifindex) {
+	a.ifindex = if_nametoindex(ifname);
+	if (!a.ifindex) {
 		snprintf(err, errlen, "no such interface '%s'", ifname);
 		return -ENODEV;
 	}
-	snprintf(link_name, sizeof(link_name), "%s%s",
-		 o->tc_hook ? FG_LINK_TCX_LIMIT_PREFIX : FG_LINK_XDP_PREFIX, ifname);
-	if (fg_pin_path(path, sizeof(path), pin_dir, link_name)) {
-		snprintf(err, errlen, "pin dir path too long: %s", pin_dir);
-		return -ENAMETOOLONG;
-	}
-	fresh = !fg_pin_exists(pin_dir, FG_MAP_CONFIG);
-
-	if (!fresh && fg_is_attached(pin_dir, ifname)) {
+	a.fresh = !fg_pin_exists(pin_dir, FG_MAP_CONFIG);
+	if (!a.fresh && fg_is_attached(pin_dir, ifname)) {
 		res->already = 1;
 		return apply_options(pin_dir, o, err, errlen);
 	}
-
-	if (!fresh) {
-		/* Pins another version made: say so plainly, before libbpf
-		 * refuses to reuse them with a bare EINVAL. */
-		ret = fg_maps_open(pin_dir, &maps, err, errlen);
-		if (ret)
-			goto out;
-		fg_maps_close(&maps);
+	ret = attach_load(&a);
+	if (!ret)
+		ret = attach_limiter(&a, &res->xdp_mode);
+	if (!ret && !o->no_tc)
+		ret = attach_tc(&a);
+	if (ret) {
+		attach_undo(&a);
+		res->xdp_mode = NULL;
 	}
-	skel = floodgate__open();
-	if (!skel) {
-		ret = -errno;
-		snprintf(err, errlen, "Failed to open BPF object: %s", strerror(-ret));
-		goto out;
-	}
-	/* libbpf reuses each pin, or creates and pins the map. */
-	for (int i = 0; i < fg_map_count; i++) {
-		char mp[4096];
-
-		fg_pin_path(mp, sizeof(mp), pin_dir, fg_map_names[i]);
-		bpf_map__set_pin_path(fg_skel_map(skel, i), mp);
-	}
-	if (floodgate__load(skel)) {
-		ret = -errno;
-		snprintf(err, errlen,
-			 "Failed to load BPF programs: %s (run with --verbose for the verifier log)",
-			 strerror(-ret));
-		goto fail;
-	}
-	ret = fg_maps_open_as(pin_dir, &maps, fresh, err, errlen);
-	if (ret)
-		goto fail;
-	if (fresh || o->v6_prefix) {
-		struct fg_config cfg;
-
-		if (fresh)
-			fg_config_defaults(&cfg);
-		else if ((ret = fg_config_get(&maps, &cfg))) {
-			snprintf(err, errlen, "Failed to read config: %s", strerror(-ret));
-			goto fail;
-		}
-		if (o->v6_prefix) {
-			cfg.v6_prefix = o->v6_prefix;
-			fg_policy_gen_next(&cfg);
-		}
-		/* Which policies split a bucket prefix depends on the prefix. */
-		ret = fg_policy_derive(&maps, cfg.v6_prefix) ?: fg_config_set(&maps, &cfg);
-		if (ret) {
-			snprintf(err, errlen, "Failed to write config: %s", strerror(-ret));
-			goto fail;
-		}
-	}
-
-	if (o->tc_hook) {
-		/* First in the TCX ingress chain, so the observer runs after it. */
-		link_fd = bpf_link_create(bpf_program__fd(skel->progs.tc_limit), ifindex,
-					  FG_TCX_INGRESS, NULL);
-		if (link_fd < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "Failed to attach TC (tcx) to %s: %s (TCX needs Linux 6.6+)",
-				 ifname, strerror(-ret));
-			goto fail;
-		}
-	} else {
-		link_fd = xdp_link(bpf_program__fd(skel->progs.xdp_ingress), ifindex, o->mode,
-				   &used);
-		if (link_fd < 0) {
-			ret = link_fd;
-			snprintf(err, errlen, "Failed to attach XDP to %s: %s%s", ifname,
-				 strerror(-ret),
-				 ret == -EBUSY || ret == -EEXIST ? " (another XDP program is attached)"
-								 : "");
-			goto fail;
-		}
-	}
-	if (bpf_obj_pin(link_fd, path)) {
-		ret = -errno;
-		snprintf(err, errlen, "Failed to pin link %s: %s", path, strerror(-ret));
-		goto fail;
-	}
-	if (!o->no_tc) {
-		const struct {
-			struct bpf_program *prog;
-			int type;
-			const char *prefix;
-		} tc[2] = {
-			{ skel->progs.tc_ingress, FG_TCX_INGRESS, FG_LINK_TCX_IN_PREFIX },
-			{ skel->progs.tc_egress, FG_TCX_EGRESS, FG_LINK_TCX_EG_PREFIX },
-		};
-
-		for (int i = 0; i < 2; i++) {
-			int fd = bpf_link_create(bpf_program__fd(tc[i].prog), ifindex, tc[i].type,
-						 NULL);
-
-			if (fd < 0) {
-				ret = -errno;
-				snprintf(err, errlen,
-					 "Failed to attach TC (tcx) to %s: %s (TCX needs Linux 6.6+; "
-					 "use --no-tc for XDP only)", ifname, strerror(-ret));
-				goto fail_links;
-			}
-			snprintf(link_name, sizeof(link_name), "%s%s", tc[i].prefix, ifname);
-			fg_pin_path(tc_paths[i], sizeof(tc_paths[i]), pin_dir, link_name);
-			if (bpf_obj_pin(fd, tc_paths[i])) {
-				ret = -errno;
-				snprintf(err, errlen, "Failed to pin link %s: %s", tc_paths[i],
-					 strerror(-ret));
-				tc_paths[i][0] = 0;
-				close(fd);
-				goto fail_links;
-			}
-			close(fd);
-		}
-	}
-	res->xdp_mode = o->tc_hook ? "tc" : xdp_mode_name(used);
-	ret = 0;
-	goto out;
-
-fail_links:
-	/* Leave nothing half-made: links pinned by this attach go too. */
-	for (int i = 0; i < 2; i++)
-		if (tc_paths[i][0])
-			unlink(tc_paths[i]);
-	unlink(path);
-fail:
-	/* Maps we created go with the failure. */
-	if (fresh)
-		unpin_all(pin_dir);
-out:
-	if (link_fd >= 0)
-		close(link_fd);
-	fg_maps_close(&maps);
-	floodgate__destroy(skel);
+	fg_maps_close(&a.maps);
+	floodgate__destroy(a.skel);
 	return ret;
 }
 

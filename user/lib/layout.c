@@ -10,10 +10,8 @@
 
 struct bpf_map *fg_skel_map(struct floodgate *skel, int i)
 {
-	/* vmlinux.h has a typedef 'config': the C name of that map differs. */
-	const char *name = strcmp(fg_map_names[i], FG_MAP_CONFIG) ? fg_map_names[i] : "config_map";
-
-	return bpf_object__find_map_by_name(skel->obj, name);
+	return i >= 0 && i < fg_map_count ? bpf_object__find_map_by_name(skel->obj, fg_map_cnames[i])
+					  : NULL;
 }
 
 /* This build's declared layouts, read once from the embedded object (an
@@ -24,17 +22,17 @@ struct want {
 
 static int wanted(int i, struct want *w)
 {
-	static struct want cache[16];
+	static struct want cache[FG_MAP_COUNT];
 	static int have;
 	struct floodgate *skel;
 
-	if (i < 0 || i >= fg_map_count || fg_map_count > 16)
+	if (i < 0 || i >= FG_MAP_COUNT)
 		return -EINVAL;
 	if (!have) {
 		skel = floodgate__open();
 		if (!skel)
 			return -errno;
-		for (int k = 0; k < fg_map_count; k++) {
+		for (int k = 0; k < FG_MAP_COUNT; k++) {
 			struct bpf_map *m = fg_skel_map(skel, k);
 
 			if (!m) {

@@ -13,21 +13,20 @@
 #include "parse.h"
 #include "pins.h"
 
-const char *const fg_map_names[] = {
-	FG_MAP_CONFIG,    FG_MAP_POLICY,         FG_MAP_BUCKETS,        FG_MAP_STATS,
-	FG_MAP_UPSTREAMS, FG_MAP_UPSTREAM_PORTS, FG_MAP_UPSTREAM_STATS, FG_MAP_PENDING_SYN,
-	FG_MAP_FLOWS,
-	FG_MAP_UPSTREAM_RT,
-};
-const int fg_map_count = sizeof(fg_map_names) / sizeof(fg_map_names[0]);
-_Static_assert(sizeof(struct fg_maps) == sizeof(fg_map_names) / sizeof(char *) * sizeof(int),
-	       "struct fg_maps and fg_map_names disagree");
+#define FG_MAP_PIN_NAME(field, pin, cname) pin,
+#define FG_MAP_C_NAME(field, pin, cname) #cname,
+const char *const fg_map_names[FG_MAP_COUNT] = { FG_PINNED_MAPS(FG_MAP_PIN_NAME) };
+const char *const fg_map_cnames[FG_MAP_COUNT] = { FG_PINNED_MAPS(FG_MAP_C_NAME) };
+const int fg_map_count = FG_MAP_COUNT;
+/* map_fd() indexes struct fg_maps as an array of its fds. */
+_Static_assert(sizeof(struct fg_maps) == FG_MAP_COUNT * sizeof(int),
+	       "struct fg_maps is not one int per pinned map");
 
 const char *const fg_ustat_names[FG_U_MAX] = FG_USTAT_NAMES;
 _Static_assert(sizeof((const char *[])FG_USTAT_NAMES) / sizeof(char *) == FG_U_MAX,
 	       "an upstream counter has no name");
 
-/* struct fg_maps is an array of fds in fg_map_names order. */
+/* Both come from FG_PINNED_MAPS: field i is pin i. */
 static int *map_fd(struct fg_maps *m, int i)
 {
 	return &((int *)m)[i];

@@ -5,27 +5,26 @@
 
 #include <stddef.h>
 #include <linux/types.h>
-#include "floodgate_kern_user.h"
-#include "upstream_kern_user.h"
+#include "pinned_maps.h"
 
-/* File descriptors of the pinned maps; fields in fg_map_names order. */
+/* File descriptors of the pinned maps, one field per FG_PINNED_MAPS entry,
+ * in its order (-1: not open). */
 struct fg_maps {
-	int config;
-	int policy;
-	int buckets;
-	int stats;
-	int upstreams;
-	int upstream_ports;
-	int upstream_stats;
-	int pending_syn;
-	int flows;
-	int upstream_rt;
+#define FG_MAP_FD_FIELD(field, pin, cname) int field;
+	FG_PINNED_MAPS(FG_MAP_FD_FIELD)
+#undef FG_MAP_FD_FIELD
 };
 
-#define FG_MAPS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }
+#define FG_MAP_COUNT_ONE(field, pin, cname) +1
+enum { FG_MAP_COUNT = 0 FG_PINNED_MAPS(FG_MAP_COUNT_ONE) };
 
-/* Names of every pinned map, for attach (pinning) and detach (unpinning). */
-extern const char *const fg_map_names[];
+#define FG_MAP_FD_NONE(field, pin, cname) .field = -1,
+#define FG_MAPS_INIT { FG_PINNED_MAPS(FG_MAP_FD_NONE) }
+
+/* Pin names and the BPF object's C names, in FG_PINNED_MAPS order: attach
+ * pins by them, detach unpins, the layout check finds the declared map. */
+extern const char *const fg_map_names[FG_MAP_COUNT];
+extern const char *const fg_map_cnames[FG_MAP_COUNT];
 extern const int fg_map_count;
 
 /* Open every pinned map and check it is this build's (layout.h): a pin of
