@@ -37,6 +37,7 @@ struct app {
 	struct fg_prober *prober;
 	struct fg_ctl ctl;
 	int reopen_ctl;
+	int textfile_failing;  /* writes failed in a row: warned once */
 };
 
 static void usage(FILE *out)
@@ -156,16 +157,46 @@ static void write_textfile(struct app *a)
 {
 	struct fg_dp_snapshot s;
 	char err[FG_ERR_LEN + 600];
-	static int failing;
 
 	fg_textfile_snapshot(&a->d, &s);
 	if (fg_textfile_write(a->d.cfg.daemon.textfile_dir, &a->d, &s, err, sizeof(err))) {
-		if (!failing++)
+		if (!a->textfile_failing++)
 			pr_warn("%s (warning once until it works again)\n", err);
-	} else if (failing) {
+	} else if (a->textfile_failing) {
 		pr_info("textfile written again\n");
-		failing = 0;
+		a->textfile_failing = 0;
 	}
+}
+
+/* SIGHUP reloads; any other signal of the mask ends the loop (1). */
+static int handle_signals(struct app *a, int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		char err[FG_ERR_LEN + 600];
+
+		if (si.ssi_signo != SIGHUP) {
+			pr_info("%s: exiting\n", strsignal(si.ssi_signo));
+			return 1;
+		}
+		pr_info("SIGHUP: reloading %s\n", a->cfg_path);
+		reload(a, err, sizeof(err));
+	}
+	return 0;
+}
+
+/* A reload moved the control socket. */
+static void reopen_ctl(struct app *a)
+{
+	char err[FG_ERR_LEN + 300];
+
+	a->reopen_ctl = 0;
+	fg_ctl_close(&a->ctl);
+	if (fg_ctl_open(&a->ctl, a->d.cfg.daemon.control_socket, err, sizeof(err)))
+		pr_warn("%s\n", err);
+	else
+		pr_info("control socket now %s\n", a->d.cfg.daemon.control_socket);
 }
 
 static int run(struct app *a, int sfd)
@@ -196,37 +227,16 @@ static int run(struct app *a, int sfd)
 		n = 1 + fg_ctl_pollfds(&a->ctl, fds + 1, FG_CTL_MAX_CLIENTS + 1);
 		fg_prober_wait(a->prober, &a->d, fds, n,
 			       next > now ? (int)((next - now + NS_PER_MS - 1) / NS_PER_MS) : 0);
-
-		if (fds[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				char err[FG_ERR_LEN + 600];
-
-				if (si.ssi_signo == SIGHUP) {
-					pr_info("SIGHUP: reloading %s\n", a->cfg_path);
-					reload(a, err, sizeof(err));
-				} else {
-					pr_info("%s: exiting\n", strsignal(si.ssi_signo));
-					return 0;
-				}
-			}
-		}
+		if ((fds[0].revents & POLLIN) && handle_signals(a, sfd))
+			return 0;
 		fg_ctl_serve(&a->ctl, fds + 1, n - 1, &a->d);
-		if (a->reopen_ctl) {
-			char err[FG_ERR_LEN + 300];
-
-			a->reopen_ctl = 0;
-			fg_ctl_close(&a->ctl);
-			if (fg_ctl_open(&a->ctl, a->d.cfg.daemon.control_socket, err, sizeof(err)))
-				pr_warn("%s\n", err);
-			else
-				pr_info("control socket now %s\n", a->d.cfg.daemon.control_socket);
-		}
+		if (a->reopen_ctl)
+			reopen_ctl(a);
 	}
 }
 
-int main(int argc, char **argv)
+/* The command line into a; -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct app *a, int *check)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -238,21 +248,17 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct app a = { .cfg_path = DEFAULT_CONFIG };
-	char err[FG_ERR_LEN + 600];
-	struct fg_cfg cfg;
-	sigset_t mask;
-	int opt, check = 0, sfd = -1, ret = 1, swept;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:ftvVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			a.cfg_path = optarg;
+			a->cfg_path = optarg;
 			break;
 		case 'f':
 			break; /* always: floodgated never forks */
 		case 't':
-			check = 1;
+			*check = 1;
 			break;
 		case 'v':
 			fg_log_set_level(FG_LOG_DEBUG);
@@ -272,6 +278,83 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floodgated: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
+	return -1;
+}
+
+/* SIGHUP, SIGTERM and SIGINT as a signalfd (blocked otherwise), or -1. */
+static int signals_fd(void)
+{
+	sigset_t mask;
+	int sfd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0)
+		pr_warn("Failed to create signalfd: %s\n", strerror(errno));
+	return sfd;
+}
+
+/* Everything before the loop, in the order that keeps a second daemon from
+ * fighting the first; cfg is taken (freed here on error too). */
+static int start(struct app *a, struct fg_cfg *cfg)
+{
+	char err[FG_ERR_LEN + 600];
+	int swept;
+
+	pr_info("floodgated %s starting with %s\n", FG_VERSION, a->cfg_path);
+	/* Before anything is attached or written. */
+	if (fg_ctl_open(&a->ctl, cfg->daemon.control_socket, err, sizeof(err)))
+		goto fail;
+	/* The control socket proves no other daemon runs: its temp files are
+	 * a killed one's. */
+	swept = fg_textfile_sweep(cfg->daemon.textfile_dir);
+	if (swept > 0)
+		pr_info("removed %d temp file(s) a previous daemon left in %s\n", swept,
+			cfg->daemon.textfile_dir);
+	if (setup_datapath(&cfg->daemon)) {
+		fg_cfg_free(cfg);
+		return -1;
+	}
+	if (fg_maps_open(cfg->daemon.pin_dir, &a->d.maps, err, sizeof(err)))
+		goto fail;
+	a->ctl.reload = reload;
+	a->ctl.reload_ctx = a;
+	if (fg_daemon_apply_config(&a->d, cfg, fg_now_ns(), err, sizeof(err))) {
+		pr_warn("%s\n", err); /* cfg is freed */
+		return -1;
+	}
+	a->prober = fg_prober_new(err, sizeof(err));
+	if (!a->prober) {
+		pr_warn("%s\n", err);
+		return -1;
+	}
+	fg_prober_sync(a->prober, &a->d, fg_now_ns());
+	pr_info("running: %d upstreams, %d policies, tick %llu ms, control socket %s, "
+		"textfile %s/" FG_TEXTFILE_NAME "\n",
+		a->d.n_ups, a->d.cfg.n_pols, (unsigned long long)(a->d.cfg.daemon.tick_ns / NS_PER_MS),
+		a->d.cfg.daemon.control_socket, a->d.cfg.daemon.textfile_dir);
+	return 0;
+fail:
+	pr_warn("%s\n", err);
+	fg_cfg_free(cfg);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct app a = { .cfg_path = DEFAULT_CONFIG, .ctl.fd = -1 };
+	char err[FG_ERR_LEN + 600];
+	struct fg_cfg cfg;
+	int check = 0, sfd, ret;
+
+	ret = parse_args(argc, argv, &a, &check);
+	if (ret >= 0)
+		return ret;
 	/* Under systemd, stderr goes to the journal, which stamps lines itself
 	 * and reads <N> level prefixes. */
 	fg_log_set_style(getenv("JOURNAL_STREAM") ? FG_LOG_STYLE_JOURNAL : FG_LOG_STYLE_STAMP);
@@ -291,72 +374,23 @@ int main(int argc, char **argv)
 		printf("config OK\n");
 		return 0;
 	}
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	sfd = signals_fd();
 	if (sfd < 0) {
-		pr_warn("Failed to create signalfd: %s\n", strerror(errno));
 		fg_cfg_free(&cfg);
 		return 1;
 	}
-
 	fg_daemon_init(&a.d, 0);
-	a.ctl.fd = -1;
-	pr_info("floodgated %s starting with %s\n", FG_VERSION, a.cfg_path);
-	/* Before anything is attached or written: a second daemon must not
-	 * fight the first. */
-	if (fg_ctl_open(&a.ctl, cfg.daemon.control_socket, err, sizeof(err))) {
-		pr_warn("%s\n", err);
-		fg_cfg_free(&cfg);
-		goto out;
+	ret = 1;
+	if (!start(&a, &cfg)) {
+		ret = run(&a, sfd);
+		/* The heartbeat stops here: after stale_limit the datapath ignores
+		 * the breakers this daemon set (fails open); forced ones hold. */
+		if (a.d.cfg.daemon.detach_on_exit)
+			detach_all(&a.d.cfg.daemon);
 	}
-	/* The control socket proves no other daemon runs: its temp files are
-	 * a killed one's. */
-	swept = fg_textfile_sweep(cfg.daemon.textfile_dir);
-	if (swept > 0)
-		pr_info("removed %d temp file(s) a previous daemon left in %s\n", swept,
-			cfg.daemon.textfile_dir);
-	if (setup_datapath(&cfg.daemon)) {
-		fg_cfg_free(&cfg);
-		goto out;
-	}
-	if (fg_maps_open(cfg.daemon.pin_dir, &a.d.maps, err, sizeof(err))) {
-		pr_warn("%s\n", err);
-		fg_cfg_free(&cfg);
-		goto out;
-	}
-	a.ctl.reload = reload;
-	a.ctl.reload_ctx = &a;
-	if (fg_daemon_apply_config(&a.d, &cfg, fg_now_ns(), err, sizeof(err))) {
-		pr_warn("%s\n", err);
-		goto out;
-	}
-	a.prober = fg_prober_new(err, sizeof(err));
-	if (!a.prober) {
-		pr_warn("%s\n", err);
-		goto out;
-	}
-	fg_prober_sync(a.prober, &a.d, fg_now_ns());
-	pr_info("running: %d upstreams, %d policies, tick %llu ms, control socket %s, "
-		"textfile %s/" FG_TEXTFILE_NAME "\n",
-		a.d.n_ups, a.d.cfg.n_pols, (unsigned long long)(a.d.cfg.daemon.tick_ns / NS_PER_MS),
-		a.d.cfg.daemon.control_socket, a.d.cfg.daemon.textfile_dir);
-
-	ret = run(&a, sfd);
-	/* The heartbeat stops here: after stale_limit the datapath ignores the
-	 * breakers this daemon set (fails open); forced ones hold. */
-	if (a.d.cfg.daemon.detach_on_exit)
-		detach_all(&a.d.cfg.daemon);
-out:
 	fg_prober_free(a.prober);
 	fg_ctl_close(&a.ctl);
 	fg_daemon_free(&a.d);
-	if (sfd >= 0)
-		close(sfd);
+	close(sfd);
 	return ret;
 }
