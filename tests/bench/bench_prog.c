@@ -6,6 +6,7 @@
  * measured the same way in the same run, plus the bucket map's memory.
  *
  *   1a  one hot source on the drop path (rate 1/s burst 1, already spent),
+ *       and one on the pass path (a limit it never reaches: 1/ns, burst 1e9),
  *       repeat=R per call: IPv4 and IPv6 (a /64 bucket).
  *   1b  1,000,000 distinct sources, one call per packet (repeat=1), the
  *       source rewritten in user space before every call, for the floor too.
@@ -99,6 +100,23 @@ static int set_limit(int policy_fd, const char *prefix, const char *rate, __u32 
 	return 0;
 }
 
+/* A limit no test run reaches: 1 packet/ns, a second of burst. */
+static int set_generous(int policy_fd, const char *prefix)
+{
+	struct fg_policy pol = { .action = FG_ACT_LIMIT, .per = FG_PER_SOURCE, .interval_ns = 1,
+				 .burst = 1000000000 };
+	struct fg_lpm_key key;
+	char err[FG_ERR_LEN];
+
+	if (fg_parse_prefix(prefix, &key, err, sizeof(err)))
+		return fprintf(stderr, "bench_prog: %s\n", err), -EINVAL;
+	pol.prefixlen = key.prefixlen;
+	if (bpf_map_update_elem(policy_fd, &key, &pol, BPF_ANY))
+		return fprintf(stderr, "bench_prog: Failed to write policy %s: %s\n", prefix,
+			       strerror(errno)), -errno;
+	return 0;
+}
+
 /*
  * One test run; returns the kernel's per-repetition ns, or -1. *wall gets the
  * wall-clock ns per repetition around the whole call: with a large repeat the
@@ -132,12 +150,14 @@ static __u64 stat_sum(int stats_fd, __u32 idx)
 	return s;
 }
 
-/* 1a: hot source, drop path, repeat per call. */
+/* 1a: hot source, repeat per call: the drop path (over its limit after the
+ * first packet), or with want XDP_PASS_RC the pass path (a limit it never
+ * reaches: every packet takes the GCRA compare-and-swap). */
 static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int stats_fd,
-		     const char *name, void *pkt, int len)
+		     const char *name, void *pkt, int len, __u32 want)
 {
 	double fg[MAX_RUNS], fl[MAX_RUNS], fgk[MAX_RUNS], flk[MAX_RUNS];
-	__u32 rv = 0;
+	__u32 rv = 0, counted = want == XDP_DROP_RC ? FG_R_LIMIT_DROP : FG_R_LIMIT_PASS;
 	__u64 drops0;
 
 	/* First packet creates the bucket (passes); everything after is over. */
@@ -146,7 +166,7 @@ static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int stats_fd,
 			rv);
 		return -1;
 	}
-	drops0 = stat_sum(stats_fd, FG_R_LIMIT_DROP);
+	drops0 = stat_sum(stats_fd, counted);
 	for (int r = 0; r < o->runs; r++) {
 		long a = run_once(pass_fd, pkt, len, o->repeat, &rv, &fl[r]);
 
@@ -154,13 +174,13 @@ static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int stats_fd,
 			return fprintf(stderr, "bench_prog: XDP_PASS run failed\n"), -1;
 		long b = run_once(fg_fd, pkt, len, o->repeat, &rv, &fg[r]);
 
-		if (b < 0 || rv != XDP_DROP_RC)
-			return fprintf(stderr, "bench_prog: %s: rc %u, expected XDP_DROP\n", name,
-				       rv), -1;
+		if (b < 0 || rv != want)
+			return fprintf(stderr, "bench_prog: %s: rc %u, expected %u\n", name, rv,
+				       want), -1;
 		flk[r] = a;
 		fgk[r] = b;
 	}
-	__u64 drops = stat_sum(stats_fd, FG_R_LIMIT_DROP) - drops0;
+	__u64 drops = stat_sum(stats_fd, counted) - drops0;
 	double mf = median(fg, o->runs), mp = median(fl, o->runs);
 
 	printf("%s_floodgate_ns %.2f\n", name, mf);
@@ -168,8 +188,10 @@ static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int stats_fd,
 	printf("%s_ratio %.2f\n", name, mf / mp);
 	printf("%s_floodgate_kernel_ns %.0f\n", name, median(fgk, o->runs));
 	printf("%s_xdp_pass_kernel_ns %.0f\n", name, median(flk, o->runs));
-	printf("%s_limit_drops %llu\n", name, (unsigned long long)drops);
-	printf("%s_expected_drops %llu\n", name, (unsigned long long)o->runs * o->repeat);
+	printf("%s_limit_%s %llu\n", name, want == XDP_DROP_RC ? "drops" : "passes",
+	       (unsigned long long)drops);
+	printf("%s_expected_%s %llu\n", name, want == XDP_DROP_RC ? "drops" : "passes",
+	       (unsigned long long)o->runs * o->repeat);
 	return 0;
 }
 
@@ -523,7 +545,7 @@ int main(int argc, char **argv)
 	}
 	/* Hot sources at 1/s burst 1: over after their first packet. The 1M
 	 * sources at 1000/s, per source (a /64 each). */
-	if (set_limit(m.policy, "198.18.0.0/15", "1/s", 1) ||
+	if (set_limit(m.policy, "198.18.0.0/16", "1/s", 1) || set_generous(m.policy, "198.19.0.0/16") ||
 	    set_limit(m.policy, "2001:db8:ffff::/48", "1/s", 1) ||
 	    set_limit(m.policy, "2001:db8::/32", "1000/s", 0))
 		goto out;
@@ -537,10 +559,14 @@ int main(int argc, char **argv)
 	int pass_fd = bpf_program__fd(xp->progs.xdp_pass);
 
 	len = build_udp(pkt, sizeof(pkt), "198.18.7.7");
-	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v4", pkt, len))
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v4", pkt, len, XDP_DROP_RC))
 		goto out;
 	len = build_udp(pkt, sizeof(pkt), "2001:db8:ffff:1::7");
-	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v6", pkt, len))
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_v6", pkt, len, XDP_DROP_RC))
+		goto out;
+	len = build_udp(pkt, sizeof(pkt), "198.19.7.7");
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, m.stats, "hot_pass_v4", pkt, len,
+				   XDP_PASS_RC))
 		goto out;
 	o.policy_fd = m.policy;
 	if (!skip_unknown && bench_unknown(&o, fg_fd, m.stats, m.buckets))
