@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "map_iter.h"
 #include "parse.h"
 #include "pins.h"
 
@@ -415,8 +416,8 @@ static int plan_policies(const struct fg_daemon *d, struct apply *a)
 {
 	const struct fg_cfg *cfg = a->cfg;
 	const struct fg_lpm_key **sorted = NULL, *kp;
-	struct fg_lpm_key *keys = NULL, next, *prev = NULL;
-	int n = 0, ret = -ENOMEM, after;
+	struct fg_lpm_key *keys = NULL;
+	int n, ret = -ENOMEM, after;
 
 	if (d->testing || !a->manage_pols)
 		return 0;
@@ -424,10 +425,7 @@ static int plan_policies(const struct fg_daemon *d, struct apply *a)
 	sorted = calloc(cfg->n_pols + 1, sizeof(*sorted));
 	if (!keys || !sorted)
 		goto out;
-	while (n < FG_POLICY_MAX && bpf_map_get_next_key(d->maps.policy, prev, &next) == 0) {
-		keys[n] = next;
-		prev = &keys[n++];
-	}
+	n = fg_map_keys(d->maps.policy, keys, sizeof(*keys), FG_POLICY_MAX);
 	a->n_pol_map = n;
 	a->pops = calloc(n + cfg->n_pols + 1, sizeof(*a->pops));
 	if (!a->pops)
@@ -868,10 +866,10 @@ static void sweep_pending(struct fg_daemon *d, __u64 now)
 	enum { CHUNK = 4096 };
 	static struct fg_flow_key keys[CHUNK];
 	static struct fg_pending vals[CHUNK];
+	struct fg_map_batch b = { .fd = d->maps.pending_syn };
 	struct fg_flow_key key, next;
-	__u64 max_timeout = 0, batch = 0, out_batch;
-	void *in = NULL;
-	int have, guard = 0, err;
+	__u64 max_timeout = 0;
+	int have, guard;
 
 	for (int i = 0; i < d->n_ups; i++)
 		if (d->ups[i].cfg.connect_timeout_ns > max_timeout)
@@ -879,20 +877,15 @@ static void sweep_pending(struct fg_daemon *d, __u64 now)
 	if (!max_timeout)
 		max_timeout = 2 * NS_PER_S;
 
-	for (;;) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 count = CHUNK;
+	for (guard = 0;; guard++) {
+		int count = fg_map_batch_next(&b, keys, vals, CHUNK);
 
-		err = bpf_map_lookup_batch(d->maps.pending_syn, in, &out_batch, keys, vals, &count,
-					   &opts);
-		if (err && errno != ENOENT)
+		if (count < 0)
 			break; /* not supported: walk key by key below */
-		for (__u32 k = 0; k < count; k++)
+		for (int k = 0; k < count; k++)
 			sweep_one(d, &keys[k], &vals[k], max_timeout, now);
-		if (err || guard++ > FG_PENDING_SYN_MAX / CHUNK + 1)
-			return; /* ENOENT: the whole map was read */
-		batch = out_batch;
-		in = &batch;
+		if (b.done || guard > FG_PENDING_SYN_MAX / CHUNK + 1)
+			return; /* done: the whole map was read */
 	}
 
 	have = bpf_map_get_next_key(d->maps.pending_syn, NULL, &key) == 0;
@@ -1018,24 +1011,18 @@ static struct {
 /* Entries of the upstreams map into tb.entry_of; 0, or -1: read one by one. */
 static int read_entries(struct fg_daemon *d)
 {
-	__u64 in_batch = 0, out_batch = 0;
+	struct fg_map_batch b = { .fd = d->maps.upstreams };
 	__u32 total = 0;
-	int err = 0;
 
 	for (int i = 0; i < d->n_ups; i++)
 		tb.entry_of[i] = -1;
-	for (int guard = 0; guard < 64 && total < FG_UPSTREAMS_MAX; guard++) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 count = FG_UPSTREAMS_MAX - total;
+	for (int guard = 0; guard < 64 && total < FG_UPSTREAMS_MAX && !b.done; guard++) {
+		int count = fg_map_batch_next(&b, tb.keys + total, tb.vals + total,
+					      FG_UPSTREAMS_MAX - total);
 
-		err = bpf_map_lookup_batch(d->maps.upstreams, guard ? &in_batch : NULL, &out_batch,
-					   tb.keys + total, tb.vals + total, &count, &opts);
-		if (err && errno != ENOENT)
+		if (count < 0)
 			return -1;
 		total += count;
-		if (err)
-			break; /* ENOENT: the whole map was read */
-		in_batch = out_batch;
 	}
 	for (__u32 j = 0; j < total; j++) {
 		__u32 id = tb.vals[j].id;
@@ -1050,7 +1037,8 @@ static int read_entries(struct fg_daemon *d)
 /* Counters of ids 0..max id in use into tb.sums; 0, or -1: read one by one. */
 static int read_sums(struct fg_daemon *d)
 {
-	__u32 end = 0, start = 0, prev = 0;
+	struct fg_map_batch b = { .fd = d->maps.upstream_stats };
+	__u32 end = 0, start = 0;
 
 	if (!tb.percpu) {
 		tb.ncpu = libbpf_num_possible_cpus();
@@ -1064,19 +1052,17 @@ static int read_sums(struct fg_daemon *d)
 		if (d->ups[i].id < FG_UPSTREAMS_MAX && d->ups[i].id + 1 > end)
 			end = d->ups[i].id + 1;
 	memset(tb.have_sum, 0, end);
+	/* An array's batch position is the last index read: the walk stops
+	 * after the highest id in use, not at the array's end. */
 	while (start < end) {
-		LIBBPF_OPTS(bpf_map_batch_opts, opts);
-		__u32 count = end - start < STATS_CHUNK ? end - start : STATS_CHUNK, out;
-		int err;
+		int count = fg_map_batch_next(&b, tb.ids, tb.percpu,
+					      end - start < STATS_CHUNK ? end - start : STATS_CHUNK);
 
-		/* An array's batch position is the last index read. */
-		err = bpf_map_lookup_batch(d->maps.upstream_stats, start ? &prev : NULL, &out, tb.ids,
-					   tb.percpu, &count, &opts);
-		if (err && errno != ENOENT)
+		if (count < 0)
 			return -1;
 		if (!count)
 			break;
-		for (__u32 k = 0; k < count; k++) {
+		for (int k = 0; k < count; k++) {
 			__u32 id = tb.ids[k];
 
 			if (id >= FG_UPSTREAMS_MAX)
@@ -1084,10 +1070,7 @@ static int read_sums(struct fg_daemon *d)
 			fg_upstream_stats_fold(tb.percpu + (size_t)k * tb.ncpu, tb.ncpu, tb.sums[id]);
 			tb.have_sum[id] = 1;
 		}
-		prev = tb.ids[count - 1];
-		start = prev + 1;
-		if (err)
-			break;
+		start = tb.ids[count - 1] + 1;
 	}
 	return 0;
 }
