@@ -22,6 +22,7 @@
 #include "attach.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "datapath.h"
 #include "log.h"
 #include "parse.h"
 #include "pins.h"
@@ -305,7 +306,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	fg_daemon_init(&a.d, 0);
+	fg_daemon_init(&a.d, &fg_dp_maps);
 	a.ctl.fd = -1;
 	pr_info("floodgated %s starting with %s\n", FG_VERSION, a.cfg_path);
 	/* Before anything is attached or written: a second daemon must not
