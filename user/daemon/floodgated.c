@@ -227,7 +227,8 @@ static int run(struct app *a, int sfd)
 	}
 }
 
-int main(int argc, char **argv)
+/* The command line into a and *check: -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct app *a, int *check)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -239,21 +240,17 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct app a = { .cfg_path = DEFAULT_CONFIG };
-	char err[FG_ERR_LEN + 600];
-	struct fg_cfg cfg;
-	sigset_t mask;
-	int opt, check = 0, sfd = -1, ret = 1, swept;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:ftvVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			a.cfg_path = optarg;
+			a->cfg_path = optarg;
 			break;
 		case 'f':
 			break; /* always: floodgated never forks */
 		case 't':
-			check = 1;
+			*check = 1;
 			break;
 		case 'v':
 			fg_log_set_level(FG_LOG_DEBUG);
@@ -273,6 +270,70 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floodgated: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
+	return -1;
+}
+
+/* From the control socket to the first probes, cfg taken (freed on error
+ * too): 0, or 1 with the reason logged. */
+static int start(struct app *a, struct fg_cfg *cfg)
+{
+	char err[FG_ERR_LEN + 600];
+	int swept;
+
+	pr_info("floodgated %s starting with %s\n", FG_VERSION, a->cfg_path);
+	/* Before anything is attached or written: a second daemon must not
+	 * fight the first. */
+	if (fg_ctl_open(&a->ctl, cfg->daemon.control_socket, err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		fg_cfg_free(cfg);
+		return 1;
+	}
+	/* The control socket proves no other daemon runs: its temp files are
+	 * a killed one's. */
+	swept = fg_textfile_sweep(cfg->daemon.textfile_dir);
+	if (swept > 0)
+		pr_info("removed %d temp file(s) a previous daemon left in %s\n", swept,
+			cfg->daemon.textfile_dir);
+	if (setup_datapath(&cfg->daemon)) {
+		fg_cfg_free(cfg);
+		return 1;
+	}
+	if (fg_maps_open(cfg->daemon.pin_dir, &a->d.maps, err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		fg_cfg_free(cfg);
+		return 1;
+	}
+	a->ctl.reload = reload;
+	a->ctl.reload_ctx = a;
+	if (fg_daemon_apply_config(&a->d, cfg, fg_now_ns(), err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		return 1;
+	}
+	a->prober = fg_prober_new(err, sizeof(err));
+	if (!a->prober) {
+		pr_warn("%s\n", err);
+		return 1;
+	}
+	fg_prober_sync(a->prober, &a->d, fg_now_ns());
+	pr_info("running: %d upstreams, %d policies, tick %llu ms, control socket %s, "
+		"textfile %s/" FG_TEXTFILE_NAME "\n",
+		a->d.n_ups, a->d.cfg.n_pols, (unsigned long long)(a->d.cfg.daemon.tick_ns / NS_PER_MS),
+		a->d.cfg.daemon.control_socket, a->d.cfg.daemon.textfile_dir);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct app a = { .cfg_path = DEFAULT_CONFIG };
+	char err[FG_ERR_LEN + 600];
+	struct fg_cfg cfg;
+	sigset_t mask;
+	int check = 0, sfd = -1, ret;
+
+	ret = parse_args(argc, argv, &a, &check);
+	if (ret >= 0)
+		return ret;
+	ret = 1;
 	/* Under systemd, stderr goes to the journal, which stamps lines itself
 	 * and reads <N> level prefixes. */
 	fg_log_set_style(getenv("JOURNAL_STREAM") ? FG_LOG_STYLE_JOURNAL : FG_LOG_STYLE_STAMP);
@@ -308,52 +369,14 @@ int main(int argc, char **argv)
 
 	fg_daemon_init(&a.d, &fg_dp_maps);
 	a.ctl.fd = -1;
-	pr_info("floodgated %s starting with %s\n", FG_VERSION, a.cfg_path);
-	/* Before anything is attached or written: a second daemon must not
-	 * fight the first. */
-	if (fg_ctl_open(&a.ctl, cfg.daemon.control_socket, err, sizeof(err))) {
-		pr_warn("%s\n", err);
-		fg_cfg_free(&cfg);
-		goto out;
+	if (start(&a, &cfg) == 0) {
+		ret = run(&a, sfd);
+		/* The heartbeat stops here: after stale_limit the datapath
+		 * ignores the breakers this daemon set (fails open); forced
+		 * ones hold. */
+		if (a.d.cfg.daemon.detach_on_exit)
+			detach_all(&a.d.cfg.daemon);
 	}
-	/* The control socket proves no other daemon runs: its temp files are
-	 * a killed one's. */
-	swept = fg_textfile_sweep(cfg.daemon.textfile_dir);
-	if (swept > 0)
-		pr_info("removed %d temp file(s) a previous daemon left in %s\n", swept,
-			cfg.daemon.textfile_dir);
-	if (setup_datapath(&cfg.daemon)) {
-		fg_cfg_free(&cfg);
-		goto out;
-	}
-	if (fg_maps_open(cfg.daemon.pin_dir, &a.d.maps, err, sizeof(err))) {
-		pr_warn("%s\n", err);
-		fg_cfg_free(&cfg);
-		goto out;
-	}
-	a.ctl.reload = reload;
-	a.ctl.reload_ctx = &a;
-	if (fg_daemon_apply_config(&a.d, &cfg, fg_now_ns(), err, sizeof(err))) {
-		pr_warn("%s\n", err);
-		goto out;
-	}
-	a.prober = fg_prober_new(err, sizeof(err));
-	if (!a.prober) {
-		pr_warn("%s\n", err);
-		goto out;
-	}
-	fg_prober_sync(a.prober, &a.d, fg_now_ns());
-	pr_info("running: %d upstreams, %d policies, tick %llu ms, control socket %s, "
-		"textfile %s/" FG_TEXTFILE_NAME "\n",
-		a.d.n_ups, a.d.cfg.n_pols, (unsigned long long)(a.d.cfg.daemon.tick_ns / NS_PER_MS),
-		a.d.cfg.daemon.control_socket, a.d.cfg.daemon.textfile_dir);
-
-	ret = run(&a, sfd);
-	/* The heartbeat stops here: after stale_limit the datapath ignores the
-	 * breakers this daemon set (fails open); forced ones hold. */
-	if (a.d.cfg.daemon.detach_on_exit)
-		detach_all(&a.d.cfg.daemon);
-out:
 	fg_prober_free(a.prober);
 	fg_ctl_close(&a.ctl);
 	fg_daemon_free(&a.d);
