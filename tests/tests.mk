@@ -29,11 +29,11 @@ $(OUTPUT)/tests/%.o: tests/%.c | $(SKELS) $(TEST_SKELS) $(OUTPUT)/tests
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests -c $< -o $@
 
-# Unit tests: pure user-space logic.
+# Unit tests: pure user-space logic; the daemon on an in-memory datapath.
 TEST_BINS += $(OUTPUT)/tests/test_unit
 TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
 		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
-		  $(TEST_HARNESS)
+		  $(OUTPUT)/tests/unit/fake_datapath.o $(TEST_HARNESS)
 $(OUTPUT)/tests/test_unit: $(TEST_UNIT_OBJS) $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@

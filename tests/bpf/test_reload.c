@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * Reload as a plan and replaced pins (issue 10), against real maps: the daemon (not in
- * testing mode) applies configs to this build's maps pinned in a scratch dir
+ * Reload as a plan and replaced pins (issue 10), against real maps: the daemon (on
+ * the real datapath, fg_dp_maps) applies configs to this build's maps pinned in a scratch dir
  * on the bpffs.
  *   - A reload whose map write fails midway (the policy map frozen, so the
  *     kernel refuses every write from user space with EPERM, after the
@@ -26,6 +26,7 @@
 
 #include "fixture.h"
 #include "daemon.h"
+#include "datapath.h"
 #include "layout.h"
 #include "parse.h"
 #include "pins.h"
@@ -171,7 +172,7 @@ TEST(reload_failing_write_changes_nothing)
 		fx_unpin_maps(dir);
 		return;
 	}
-	fg_daemon_init(&d, 0);
+	fg_daemon_init(&d, &fg_dp_maps);
 	if (!ASSERT_OK(fg_maps_open(dir, &d.maps, err, sizeof(err)), err))
 		goto out;
 	if (!ASSERT_OK(load_cfg(&c, cfg_a), "config a") ||
@@ -232,7 +233,7 @@ TEST(reload_as_many_upstreams_as_maps_hold)
 		fx_unpin_maps(dir);
 		return;
 	}
-	fg_daemon_init(&d, 0);
+	fg_daemon_init(&d, &fg_dp_maps);
 	if (!ASSERT_OK(fg_maps_open(dir, &d.maps, err, sizeof(err)), err))
 		goto out;
 	for (int i = 0; i < FG_UPSTREAMS_MAX; i++)
@@ -306,7 +307,7 @@ TEST(repin_followed_at_next_tick)
 		fx_unpin_maps(dir);
 		return;
 	}
-	fg_daemon_init(&d, 0);
+	fg_daemon_init(&d, &fg_dp_maps);
 	if (!ASSERT_OK(fg_maps_open(dir, &d.maps, err, sizeof(err)), err) ||
 	    !ASSERT_OK(load_cfg(&c, cfg_a), "config a") ||
 	    !ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), err))

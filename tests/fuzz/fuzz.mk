@@ -5,7 +5,8 @@
 #                parsers, and the printers of map contents (tests/fuzz/fuzz_parse.c)
 #   fuzz_config  floodgated's config loader, from a buffer (fg_cfg_load_buf)
 #   fuzz_ctl     the control socket: line splitting (fg_ctl_split) and commands
-#                (fg_ctl_exec) against a testing-mode daemon
+#                (fg_ctl_exec) against a daemon on the unit tests' in-memory
+#                datapath (tests/unit/fake_datapath.c)
 # They link their own copies of the user/lib and user/daemon sources they need, compiled by clang with
 # the sanitizers into build/fuzz/obj/, never the gcc-built libfloodgate.a.
 #
@@ -51,15 +52,24 @@ $(FUZZ_DIR)/obj/user/%.o: user/%.c | $(SKELS)
 $(FUZZ_DIR)/obj/%.o: tests/fuzz/%.c | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) -Itests/fuzz -c $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) -Itests/fuzz -Itests/unit -c $< -o $@
+
+$(FUZZ_DIR)/obj/unit/%.o: tests/unit/%.c | $(SKELS)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) -Itests/unit -c $< -o $@
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
+# Objects before the library, whichever rule named them.
 $(FUZZ_BINS): $(FUZZ_DIR)/%: $(FUZZ_DIR)/obj/%.o $(FUZZ_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer $(filter %.o,$^) $(filter %.a,$^) $(LDLIBS) -o $@
+
+# The control socket drives a daemon on the in-memory datapath.
+$(FUZZ_DIR)/fuzz_ctl: $(FUZZ_DIR)/obj/unit/fake_datapath.o
 
 fuzz-bins: $(FUZZ_BINS)
 	@:
@@ -83,4 +93,4 @@ fuzz: deps
 		fi; \
 	done; exit $$fail
 
--include $(wildcard $(FUZZ_DIR)/obj/*.d $(FUZZ_DIR)/obj/user/*/*.d)
+-include $(wildcard $(FUZZ_DIR)/obj/*.d $(FUZZ_DIR)/obj/unit/*.d $(FUZZ_DIR)/obj/user/*/*.d)

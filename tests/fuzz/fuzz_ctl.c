@@ -3,7 +3,7 @@
  * The control socket protocol, as a client's bytes reach it: the input is
  * what one connection sends, read in chunks of sizes drawn from its first
  * byte (as recv() would cut it), split into lines by fg_ctl_split, each line
- * run by fg_ctl_exec against a testing-mode daemon (no maps) running a small
+ * run by fg_ctl_exec against a daemon on the fake datapath (no maps) running a small
  * config, with a reload that fails as a bad config file would.
  *
  * Checked beyond memory errors and UB:
@@ -18,6 +18,7 @@
 #include "fuzz.h"
 #include "config.h"
 #include "ctl.h"
+#include "fake_datapath.h"
 #include "parse.h"
 
 static const char good_cfg[] =
@@ -139,7 +140,7 @@ static void daemon_up(struct fg_daemon *d)
 	char err[FG_ERR_LEN];
 	struct fg_cfg c;
 
-	fg_daemon_init(d, 1);
+	fg_daemon_init(d, &fake_dp);
 	d->rng = 1; /* the same jitter every run */
 	FUZZ_CHECK(!fg_cfg_load_buf("fuzz.conf", good_cfg, sizeof(good_cfg) - 1, &c, err,
 				    sizeof(err)));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
- * floodgated's pure parts, without root or maps (the daemon in testing
- * mode): outcome classification, the reconcile plan, the one map writer's
+ * floodgated's pure parts, without root or maps (the daemon on the fake
+ * datapath, fake_datapath.h): outcome classification, the reconcile plan, the one map writer's
  * merge, resuming from the map, state carried over a reload, the group
  * guard, the control protocol and the Prometheus textfile.
  */
@@ -17,6 +17,9 @@
 #include "test.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "fake_datapath.h"
+#include "outcomes.h"
+#include "reconcile.h"
 #include "textfile.h"
 #include "maps.h"
 
@@ -327,7 +330,7 @@ TEST(daemon_probe_failures_open_and_reload_keeps_state)
 	char err[160];
 	__u64 now = 100 * S;
 
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&c, 2, names, addrs);
 	c.ups[0].group_max_open_pct = 100;
 	c.ups[1].group_max_open_pct = 100;
@@ -411,7 +414,7 @@ TEST(daemon_reload_plan_ids)
 	char err[256];
 	__u64 now = 100 * S;
 
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&c, 2, n1, a1);
 	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), err);
 	ASSERT_TRUE(ids_apart(&d), "a and b apart");
@@ -468,24 +471,24 @@ static int slow_503s(__u32 success_classes, int requests)
 	char err[160];
 	int state;
 
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&cfg, 1, names, addrs);
 	cfg.ups[0].probe = FG_PROBE_NONE;
 	cfg.ups[0].brk.failure_rate_pct = 0;
 	cfg.ups[0].success_classes = success_classes;
 	if (fg_daemon_apply_config(&d, &cfg, now, err, sizeof(err)))
 		return -1;
-	fg_daemon_test_counters(&d, 0, c);
+	fake_dp_counters(&d, 0, c);
 	fg_daemon_tick(&d, now += 100 * MS);
 	for (int r = 0; r < requests; r++) {
 		c[FG_U_SYN]++;
 		c[FG_U_SYNACK]++;
 		for (int t = 0; t < 3; t++) {
-			fg_daemon_test_counters(&d, 0, c);
+			fake_dp_counters(&d, 0, c);
 			fg_daemon_tick(&d, now += 100 * MS);
 		}
 		c[FG_U_HTTP_5XX]++;
-		fg_daemon_test_counters(&d, 0, c);
+		fake_dp_counters(&d, 0, c);
 		fg_daemon_tick(&d, now += 100 * MS);
 	}
 	state = d.ups[0].brk.state;
@@ -512,7 +515,7 @@ TEST(daemon_group_guard)
 	char err[160];
 	__u64 now = S;
 
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&c, 3, names, addrs);
 	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), "apply");
 	/* Every member fails: 50% of 3 lets one open; the others stay closed. */
@@ -526,7 +529,7 @@ TEST(daemon_group_guard)
 	fg_daemon_free(&d);
 
 	/* A lone upstream can always open (one member may, as in Envoy). */
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&c, 1, names, addrs);
 	ASSERT_OK(fg_daemon_apply_config(&d, &c, now, err, sizeof(err)), "apply");
 	for (int k = 0; k < 5; k++)
@@ -555,7 +558,7 @@ TEST(daemon_control_protocol)
 	char err[160];
 	int rc;
 
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&c, 2, names, addrs);
 	ASSERT_OK(fg_daemon_apply_config(&d, &c, S, err, sizeof(err)), "apply");
 
@@ -609,7 +612,7 @@ TEST(daemon_textfile_render)
 	size_t len = 0;
 	FILE *f;
 
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&c, 2, names, addrs);
 	snprintf(c.ups[1].group, sizeof(c.ups[1].group), "db");
 	ASSERT_OK(fg_daemon_apply_config(&d, &c, S, err, sizeof(err)), "apply");
@@ -723,7 +726,7 @@ TEST(daemon_textfile_atomic_write)
 	FILE *f;
 
 	ASSERT_TRUE(mkdtemp(dir) != NULL, "mkdtemp");
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	snprintf(path, sizeof(path), "%s/sub", dir);
 	ASSERT_OK(fg_textfile_write(path, &d, &s, err, sizeof(err)), "write (creates the dir)");
 	snprintf(path, sizeof(path), "%s/sub/" FG_TEXTFILE_NAME, dir);
@@ -758,7 +761,7 @@ TEST(daemon_textfile_hostile_dir)
 	fd = mkstemp(victim);
 	ASSERT_TRUE(fd >= 0 && write(fd, "keep\n", 5) == 5, "victim file");
 	close(fd);
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	snprintf(p, sizeof(p), "%s/" FG_TEXTFILE_NAME, dir);
 	ASSERT_OK(symlink(victim, p), "link as floodgate.prom");
 	snprintf(p, sizeof(p), "%s/" FG_TEXTFILE_NAME ".tmp.%d", dir, (int)getpid());
@@ -841,7 +844,7 @@ TEST(force_entry_is_the_daemons_rule)
 	ASSERT_EQ(out.changed_ns, 1 * S, "auto on closed: nothing changed");
 
 	/* And the daemon's own force lands on the same state. */
-	fg_daemon_init(&d, 1);
+	fg_daemon_init(&d, &fake_dp);
 	make_cfg(&c, 1, names, addrs);
 	ASSERT_OK(fg_daemon_apply_config(&d, &c, S, err, sizeof(err)), "apply");
 	ASSERT_OK(fg_daemon_force(&d, "web", FG_FORCE_OPEN, 2 * S, err, sizeof(err)), "open");

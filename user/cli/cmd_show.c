@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "map_iter.h"
 #include "maps.h"
 #include "parse.h"
 #include "pins.h"
@@ -240,13 +241,12 @@ int cmd_top(struct fg_ctx *ctx, int argc, char **argv)
 	struct fg_bucket_key keys[BATCH];
 	struct fg_bucket vals[BATCH];
 	struct pressure *p = NULL;
-	__u64 out_batch, in_batch, now;
+	__u64 now;
 	size_t n = 0, cap = 0;
 	char err[FG_ERR_LEN];
 	struct fg_maps m;
 	struct fg_json j;
 	__u32 show = 10;
-	void *in = NULL;
 	int opt, ret = 1;
 
 	while ((opt = fg_getopt(ctx, cmd, argc, argv, "hvn:", opts)) != -1) {
@@ -261,13 +261,14 @@ int cmd_top(struct fg_ctx *ctx, int argc, char **argv)
 		return 1;
 
 	now = fg_now_ns();
-	for (;;) {
-		LIBBPF_OPTS(bpf_map_batch_opts, bo);
-		__u32 count = BATCH;
-		int e = bpf_map_lookup_batch(m.buckets, in, &out_batch, keys, vals, &count, &bo);
-		int saved = errno;
+	for (struct fg_map_batch b = { .fd = m.buckets }; !b.done;) {
+		int count = fg_map_batch_next(&b, keys, vals, BATCH);
 
-		for (__u32 i = 0; i < count; i++) {
+		if (count < 0) {
+			fg_fail("Failed to read buckets: %s", strerror(-count));
+			goto out;
+		}
+		for (int i = 0; i < count; i++) {
 			__u64 backlog = vals[i].tat > now ? vals[i].tat - now : 0;
 
 			if (!backlog || !vals[i].interval_ns)
@@ -287,14 +288,6 @@ int cmd_top(struct fg_ctx *ctx, int argc, char **argv)
 			p[n].interval_ns = vals[i].interval_ns;
 			n++;
 		}
-		if (e) {
-			if (saved == ENOENT)
-				break;
-			fg_fail("Failed to read buckets: %s", strerror(saved));
-			goto out;
-		}
-		in_batch = out_batch;
-		in = &in_batch;
 	}
 	qsort(p, n, sizeof(*p), by_pressure);
 	if (n > show)

@@ -50,7 +50,7 @@ int fg_ctl_pollfds(const struct fg_ctl *c, struct pollfd *p, int max);
 /* Serve what poll reported on those fds. */
 void fg_ctl_serve(struct fg_ctl *c, const struct pollfd *p, int n, struct fg_daemon *d);
 /* Run one command line against d, the reply written to out. Needs no socket
- * (and no map, with d in testing mode). Returns 0 if the reply is "ok". */
+ * (and no map, with d on a fake datapath). Returns 0 if the reply is "ok". */
 int fg_ctl_exec(struct fg_daemon *d, const char *line, FILE *out, fg_ctl_reload_fn reload,
 		void *ctx);
 

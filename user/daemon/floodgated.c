@@ -22,6 +22,7 @@
 #include "attach.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "datapath.h"
 #include "log.h"
 #include "parse.h"
 #include "pins.h"
@@ -379,7 +380,7 @@ int main(int argc, char **argv)
 		fg_cfg_free(&cfg);
 		return 1;
 	}
-	fg_daemon_init(&a.d, 0);
+	fg_daemon_init(&a.d, &fg_dp_maps);
 	ret = 1;
 	if (!start(&a, &cfg)) {
 		ret = run(&a, sfd);

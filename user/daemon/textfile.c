@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datapath.h"
 #include "textfile.h"
 #include "pins.h"
 #include "upstreams.h" /* fg_breaker_name: one spelling of a state everywhere */
@@ -272,20 +273,8 @@ int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_sn
 
 void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s)
 {
-	struct fg_config cfg;
-	__u64 mem, now;
-
 	memset(s, 0, sizeof(*s));
-	if (d->testing)
-		return;
-	s->have_stats = fg_stats_sum(&d->maps, s->stats) == 0;
-	s->have_buckets = fg_buckets_usage(&d->maps, &s->tracked, &s->capacity, &mem) == 0;
-	s->flow_capacity = fg_map_capacity(d->maps.flows);
-	now = fg_now_ns();
-	if (fg_config_get(&d->maps, &cfg) == 0 && cfg.heartbeat_ns) {
-		s->have_heartbeat = 1;
-		s->heartbeat_age_ns = now > cfg.heartbeat_ns ? now - cfg.heartbeat_ns : 0;
-	}
+	d->dp->snapshot(d, s);
 }
 
 

@@ -25,7 +25,7 @@ struct fg_dp_snapshot {
 	__u64 heartbeat_age_ns;
 };
 
-/* Fill s from d's maps (nothing in testing mode). */
+/* Fill s from d's datapath (d->dp->snapshot). */
 void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s);
 /* Render every metric family to f. Pure: returns 0 or -EIO. */
 int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_snapshot *s);

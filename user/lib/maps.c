@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "layout.h"
+#include "map_iter.h"
 #include "maps.h"
 #include "parse.h"
 #include "pins.h"
@@ -170,9 +171,9 @@ static int mark_splits(int fd, const struct fg_lpm_key *keys, int n, __u32 v6_pr
 
 int fg_policy_derive(const struct fg_maps *m, __u32 v6_prefix)
 {
-	struct fg_lpm_key *keys, next, *prev = NULL;
+	struct fg_lpm_key *keys;
 	struct fg_policy pol;
-	int n = 0, err = 0;
+	int n, err = 0;
 	__u8 *split;
 
 	keys = calloc(FG_POLICY_MAX, sizeof(*keys));
@@ -181,10 +182,7 @@ int fg_policy_derive(const struct fg_maps *m, __u32 v6_prefix)
 		err = -ENOMEM;
 		goto out;
 	}
-	while (n < FG_POLICY_MAX && bpf_map_get_next_key(m->policy, prev, &next) == 0) {
-		keys[n] = next;
-		prev = &keys[n++];
-	}
+	n = fg_map_keys(m->policy, keys, sizeof(*keys), FG_POLICY_MAX);
 	mark_splits(m->policy, keys, n, v6_prefix, split);
 	for (int i = 0; i < n; i++) {
 		__u32 want;
@@ -316,8 +314,8 @@ int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
 	__u32 len = sizeof(info);
 	struct fg_bucket_key keys[4096];
 	struct fg_bucket vals[4096];
-	__u64 n = 0, batch;
-	int err;
+	struct fg_map_batch b = { .fd = m->buckets };
+	__u64 n = 0;
 
 	if (bpf_obj_get_info_by_fd(m->buckets, &info, &len))
 		return -errno;
@@ -325,22 +323,12 @@ int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,
 	*memory = fg_map_memory(m->buckets);
 
 	/* Batched walk: a million entries take a fraction of a second. */
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	batch = 0;
-	void *in = NULL;
-	__u64 out_batch;
-	for (;;) {
-		__u32 count = 4096;
+	while (!b.done) {
+		int got = fg_map_batch_next(&b, keys, vals, 4096);
 
-		err = bpf_map_lookup_batch(m->buckets, in, &out_batch, keys, vals, &count, &opts);
-		n += count;
-		if (err) {
-			if (errno == ENOENT)
-				break;
-			return -errno;
-		}
-		batch = out_batch;
-		in = &batch;
+		if (got < 0)
+			return got;
+		n += got;
 	}
 	*entries = n;
 	return 0;

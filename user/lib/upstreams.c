@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "map_iter.h"
 #include "upstreams.h"
 
 const char *fg_breaker_name(enum fg_breaker s)
@@ -15,18 +16,17 @@ const char *fg_breaker_name(enum fg_breaker s)
 
 int fg_upstreams_read(const struct fg_maps *m, struct fg_upstream_entry **out)
 {
-	struct fg_upstream_key key, *prev = NULL;
 	struct fg_upstream_entry *list;
-	int n = 0;
+	int keys, n = 0;
 
 	list = calloc(FG_UPSTREAMS_MAX, sizeof(*list));
 	if (!list)
 		return -ENOMEM;
-	while (n < FG_UPSTREAMS_MAX && bpf_map_get_next_key(m->upstreams, prev, &key) == 0) {
-		list[n].key = key;
-		prev = &list[n].key;
-		if (bpf_map_lookup_elem(m->upstreams, &key, &list[n].val) == 0)
-			n++;
+	keys = fg_map_keys(m->upstreams, &list[0].key, sizeof(*list), FG_UPSTREAMS_MAX);
+	for (int i = 0; i < keys; i++) {
+		list[n].key = list[i].key;
+		if (bpf_map_lookup_elem(m->upstreams, &list[n].key, &list[n].val) == 0)
+			n++; /* else deleted under us */
 	}
 	*out = list;
 	return n;
