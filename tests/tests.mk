@@ -33,6 +33,7 @@ $(OUTPUT)/tests/%.o: tests/%.c | $(SKELS) $(TEST_SKELS) $(OUTPUT)/tests
 TEST_BINS += $(OUTPUT)/tests/test_unit
 TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
 		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
+		  $(OUTPUT)/tests/unit/test_names.o \
 		  $(TEST_HARNESS)
 $(OUTPUT)/tests/test_unit: $(TEST_UNIT_OBJS) $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)

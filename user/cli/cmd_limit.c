@@ -12,11 +12,6 @@
 #include "parse.h"
 #include "pins.h"
 
-static const char *action_name(__u32 a)
-{
-	return a == FG_ACT_ALLOW ? "allow" : a == FG_ACT_DENY ? "deny" : "limit";
-}
-
 /* Open the maps under the pin-dir lock; returns the lock fd or -1. */
 static int open_locked(struct fg_ctx *ctx, struct fg_maps *m)
 {
@@ -101,21 +96,21 @@ static int limit_list(struct fg_ctx *ctx)
 		if (ctx->json) {
 			fg_json_obj(&j, NULL);
 			fg_json_str(&j, "prefix", pfx);
-			fg_json_str(&j, "action", action_name(pol.action));
+			fg_json_str(&j, "action", FG_NAME(fg_action_names, pol.action));
 			if (pol.action == FG_ACT_LIMIT) {
 				fg_json_str(&j, "rate", rate);
 				fg_json_double(&j, "rate_per_second", 1e9 / (double)pol.interval_ns);
 				fg_json_u64(&j, "burst", pol.burst);
-				fg_json_str(&j, "per", pol.per == FG_PER_PREFIX ? "prefix" : "source");
+				fg_json_str(&j, "per", FG_NAME(fg_per_names, pol.per));
 				fg_json_str(&j, "new_sources", fresh);
 			}
 			fg_json_close_obj(&j);
 		} else if (pol.action == FG_ACT_LIMIT) {
 			printf("%-44s %-6s %-12s %-10u %-6s %s\n", pfx, "limit", rate, pol.burst,
-			       pol.per == FG_PER_PREFIX ? "prefix" : "source",
+			       FG_NAME(fg_per_names, pol.per),
 			       pol.per == FG_PER_PREFIX ? "-" : fresh);
 		} else {
-			printf("%-44s %-6s %-12s %-10s %-6s %s\n", pfx, action_name(pol.action), "-",
+			printf("%-44s %-6s %-12s %-10s %-6s %s\n", pfx, FG_NAME(fg_action_names, pol.action), "-",
 			       "-", "-", "-");
 		}
 	}
@@ -257,10 +252,10 @@ int cmd_mode(struct fg_ctx *ctx, int argc, char **argv)
 		struct fg_json j;
 
 		fg_json_begin(&j, stdout);
-		fg_json_str(&j, "mode", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
+		fg_json_str(&j, "mode", FG_NAME(fg_mode_names, cfg.mode));
 		fg_json_end(&j);
 	} else
-		printf("%s\n", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
+		printf("%s\n", FG_NAME(fg_mode_names, cfg.mode));
 	ret = 0;
 out:
 	fg_maps_close(&m);

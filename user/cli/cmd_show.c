@@ -120,7 +120,7 @@ int cmd_status(struct fg_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		fg_json_begin(&j, stdout);
 		fg_json_str(&j, "pin_dir", ctx->pin_dir);
-		fg_json_str(&j, "mode", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
+		fg_json_str(&j, "mode", FG_NAME(fg_mode_names, cfg.mode));
 		fg_json_u64(&j, "ipv6_prefix", cfg.v6_prefix);
 		fg_json_arr(&j, "interfaces");
 		for (int i = 0; i < nif; i++) {
@@ -145,7 +145,7 @@ int cmd_status(struct fg_ctx *ctx, int argc, char **argv)
 		fg_json_close_obj(&j);
 		fg_json_end(&j);
 	} else {
-		printf("mode:       %s\n", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
+		printf("mode:       %s\n", FG_NAME(fg_mode_names, cfg.mode));
 		printf("pin dir:    %s\n", ctx->pin_dir);
 		printf("interfaces:");
 		for (int i = 0; i < nif; i++)
@@ -193,7 +193,7 @@ int cmd_stats(struct fg_ctx *ctx, int argc, char **argv)
 		for (int i = 0; i < FG_R_MAX; i++) {
 			fg_json_obj(&j, NULL);
 			fg_json_str(&j, "reason", fg_stat_names[i]);
-			fg_json_str(&j, "verdict", i < FG_R_FIRST_DROP ? "pass" : "drop");
+			fg_json_str(&j, "verdict", fg_verdict_name(i));
 			fg_json_u64(&j, "packets", c[i]);
 			fg_json_close_obj(&j);
 		}
@@ -207,7 +207,7 @@ int cmd_stats(struct fg_ctx *ctx, int argc, char **argv)
 	}
 	printf("%-8s %-18s %s\n", "VERDICT", "REASON", "PACKETS");
 	for (int i = 0; i < FG_R_MAX; i++)
-		printf("%-8s %-18s %llu\n", i < FG_R_FIRST_DROP ? "pass" : "drop", fg_stat_names[i],
+		printf("%-8s %-18s %llu\n", fg_verdict_name(i), fg_stat_names[i],
 		       (unsigned long long)c[i]);
 	printf("total: %llu passed, %llu dropped\n", (unsigned long long)pass,
 	       (unsigned long long)drop);

@@ -16,11 +16,6 @@
 #include "upstreams.h"
 #include "upstream_entry.h"
 
-static const char *proto_name(__u8 p)
-{
-	return p == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 static int open_maps(struct fg_ctx *ctx, struct fg_maps *m, int lock)
 {
 	char err[FG_ERR_LEN];
@@ -77,7 +72,7 @@ static int upstream_add(struct fg_ctx *ctx, const char *name, const char *ep, __
 	for (int i = 0; i < n; i++) {
 		if (!memcmp(&list[i].key, &key, sizeof(key))) {
 			fg_format_endpoint(key.addr, port, buf, sizeof(buf));
-			fg_fail("%s/%s is already upstream '%s'", buf, proto_name(proto),
+			fg_fail("%s/%s is already upstream '%s'", buf, fg_proto_name(proto),
 				list[i].val.name);
 			goto out;
 		}
@@ -247,13 +242,13 @@ static int upstream_list(struct fg_ctx *ctx)
 			fg_json_obj(&j, NULL);
 			fg_json_str(&j, "name", v->name);
 			fg_json_str(&j, "address", ep);
-			fg_json_str(&j, "proto", proto_name(list[i].key.proto));
+			fg_json_str(&j, "proto", fg_proto_name(list[i].key.proto));
 			fg_json_str(&j, "state", fg_breaker_name(v->state));
 			fg_json_bool(&j, "forced", v->forced);
 			/* What the datapath does now, after the staleness guard. */
 			fg_json_bool(&j, "effective_closed",
 				     v->state == FG_BREAKER_CLOSED || (!v->forced && stale));
-			fg_json_str(&j, "reject", v->reject == FG_REJECT_RESET ? "reset" : "drop");
+			fg_json_str(&j, "reject", FG_NAME(fg_reject_names, v->reject));
 			fg_json_u64(&j, "id", v->id);
 			fg_json_u64(&j, "reset_rate",
 				    v->reset_rate ? v->reset_rate : FG_RESET_RATE_DEFAULT);
@@ -266,9 +261,9 @@ static int upstream_list(struct fg_ctx *ctx)
 			fg_json_close_obj(&j);
 		} else {
 			printf("%-16s %-24s %-5s %-10s %-6s %-6s %7llu %7llu %6llu %6llu %6llu %6llu %6llu %8llu\n",
-			       v->name, ep, proto_name(list[i].key.proto), fg_breaker_name(v->state),
+			       v->name, ep, fg_proto_name(list[i].key.proto), fg_breaker_name(v->state),
 			       v->forced ? "forced" : "auto",
-			       v->reject == FG_REJECT_RESET ? "reset" : "drop",
+			       FG_NAME(fg_reject_names, v->reject),
 			       (unsigned long long)c[FG_U_SYN], (unsigned long long)c[FG_U_SYNACK],
 			       (unsigned long long)c[FG_U_RST], (unsigned long long)c[FG_U_HTTP_2XX],
 			       (unsigned long long)c[FG_U_HTTP_4XX], (unsigned long long)c[FG_U_HTTP_429],

@@ -15,10 +15,11 @@
 #include "pins.h"
 #include "floodgate.skel.h"
 #include "layout.h"
+#include "names.h"
 
 static const char *xdp_mode_name(__u32 flags)
 {
-	return flags == XDP_FLAGS_DRV_MODE ? "native" : "generic";
+	return fg_xdp_mode_names[flags == XDP_FLAGS_DRV_MODE ? FG_XDP_NATIVE : FG_XDP_GENERIC];
 }
 
 /* bpf_link_create with the mode in flags; auto tries native, then generic. */
@@ -238,7 +239,7 @@ int fg_attach_iface(const char *pin_dir, const char *ifname, const struct fg_att
 			close(fd);
 		}
 	}
-	res->xdp_mode = o->tc_hook ? "tc" : xdp_mode_name(used);
+	res->xdp_mode = o->tc_hook ? fg_hook_names[FG_HOOK_TC] : xdp_mode_name(used);
 	ret = 0;
 	goto out;
 

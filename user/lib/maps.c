@@ -23,19 +23,11 @@ const int fg_map_count = sizeof(fg_map_names) / sizeof(fg_map_names[0]);
 _Static_assert(sizeof(struct fg_maps) == sizeof(fg_map_names) / sizeof(char *) * sizeof(int),
 	       "struct fg_maps and fg_map_names disagree");
 
-const char *const fg_ustat_names[FG_U_MAX] = FG_USTAT_NAMES;
-_Static_assert(sizeof((const char *[])FG_USTAT_NAMES) / sizeof(char *) == FG_U_MAX,
-	       "an upstream counter has no name");
-
 /* struct fg_maps is an array of fds in fg_map_names order. */
 static int *map_fd(struct fg_maps *m, int i)
 {
 	return &((int *)m)[i];
 }
-
-const char *const fg_stat_names[FG_STAT_MAX] = FG_STAT_NAMES;
-_Static_assert(sizeof((const char *[])FG_STAT_NAMES) / sizeof(char *) == FG_STAT_MAX,
-	       "a counter has no name");
 
 static int open_pin(const char *dir, const char *name, char *err, size_t errlen)
 {
