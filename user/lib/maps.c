@@ -218,6 +218,13 @@ int fg_policy_bump_gen(const struct fg_maps *m)
 	return fg_config_set(m, &cfg);
 }
 
+void fg_stats_totals(const __u64 c[FG_STAT_MAX], __u64 *pass, __u64 *drop)
+{
+	*pass = *drop = 0;
+	for (int i = 0; i < FG_R_MAX; i++)
+		*(i < FG_R_FIRST_DROP ? pass : drop) += c[i];
+}
+
 int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus();

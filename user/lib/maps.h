@@ -55,6 +55,8 @@ int fg_policy_same(const struct fg_policy *a, const struct fg_policy *b);
 
 /* Sum of each per-CPU counter. */
 int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX]);
+/* The verdict totals of summed counters: reasons below FG_R_FIRST_DROP pass. */
+void fg_stats_totals(const __u64 c[FG_STAT_MAX], __u64 *pass, __u64 *drop);
 
 /* Upstream counters summed over CPUs. */
 int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX]);
