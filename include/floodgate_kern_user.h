@@ -44,6 +44,7 @@ enum fg_mode {
 	/* Policy only: limits and denies count would-drops and pass; breakers
 	 * still refuse. */
 	FG_MODE_MONITOR = 1,
+	FG_MODE_MAX, /* not a mode: the count, for name tables */
 };
 
 enum fg_malformed {
@@ -94,11 +95,13 @@ enum fg_action {
 	FG_ACT_LIMIT = 0,
 	FG_ACT_ALLOW = 1, /* skip limits */
 	FG_ACT_DENY = 2,  /* drop */
+	FG_ACT_MAX,       /* not an action: the count, for name tables */
 };
 
 enum fg_bucket_per {
 	FG_PER_SOURCE = 0, /* one bucket per source (IPv6: per v6_prefix) */
 	FG_PER_PREFIX = 1, /* one bucket shared by the whole prefix */
+	FG_PER_MAX,        /* not a mode: the count, for name tables */
 };
 
 /* fg_policy.flags, derived by user space from the whole set (fg_policy_derive). */
@@ -176,33 +179,6 @@ enum fg_stat {
 	FG_C_ADMITTED,              /* unknown source given a bucket by the budget */
 	FG_STAT_MAX,
 };
-
-#define FG_STAT_NAMES                                                         \
-	{                                                                     \
-		[FG_R_NON_IP] = "non_ip",                                     \
-		[FG_R_NO_POLICY] = "no_policy",                               \
-		[FG_R_ALLOW] = "allow",                                       \
-		[FG_R_LIMIT_PASS] = "limit_pass",                             \
-		[FG_R_BUCKET_FULL] = "bucket_full",                           \
-		[FG_R_MALFORMED_PASS] = "malformed_pass",                     \
-		[FG_R_MONITOR_DENY] = "monitor_deny",                         \
-		[FG_R_MONITOR_LIMIT] = "monitor_limit",                       \
-		[FG_R_MONITOR_MALFORMED] = "monitor_malformed",               \
-		[FG_R_OVERFLOW_PASS] = "overflow_pass",                       \
-		[FG_R_MONITOR_OVERFLOW] = "monitor_overflow",                 \
-		[FG_R_DENY] = "deny",                                         \
-		[FG_R_LIMIT_DROP] = "limit_drop",                             \
-		[FG_R_MALFORMED] = "malformed",                               \
-		[FG_R_CONTENTION] = "contention",                             \
-		[FG_R_BREAKER_DROP] = "breaker_drop",                         \
-		[FG_R_BREAKER_RESET] = "breaker_reset",                       \
-		[FG_R_OVERFLOW_DROP] = "overflow_drop",                       \
-		[FG_C_NEW_SOURCE] = "new_source",                             \
-		[FG_C_FRAGMENT] = "fragment",                                 \
-		[FG_C_FLOW_NEW] = "flow_new",                                 \
-		[FG_C_FLOW_UNTRACKED] = "flow_untracked",                     \
-		[FG_C_ADMITTED] = "new_admitted",                             \
-	}
 
 /* Enums in values print by name in bpftool map dump; they are 4 bytes. */
 _Static_assert(sizeof(enum fg_action) == 4, "enum size");

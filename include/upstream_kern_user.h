@@ -45,11 +45,13 @@ enum fg_breaker {
 	FG_BREAKER_CLOSED = 0,
 	FG_BREAKER_OPEN = 1,
 	FG_BREAKER_HALF_OPEN = 2,
+	FG_BREAKER_MAX, /* not a state: the count, for name tables */
 };
 
 enum fg_reject {
 	FG_REJECT_DROP = 0,  /* drop silently */
 	FG_REJECT_RESET = 1, /* answer a TCP SYN with a RST; drop the rest */
+	FG_REJECT_MAX,       /* not a mode: the count, for name tables */
 };
 
 /*
@@ -117,13 +119,6 @@ enum fg_ustat {
 			   * (source not unicast, group MAC, RST set, IP options) */
 	FG_U_MAX,
 };
-
-#define FG_USTAT_NAMES                                                        \
-	{                                                                     \
-		"syn", "syn_ack", "rst", "http_2xx", "http_3xx", "http_4xx",  \
-		"http_429", "http_5xx", "rejected", "resets_sent", "probes",  \
-		"stale_pass", "ignored", "resets_rate_limited", "resets_refused"   \
-	}
 
 struct fg_upstream_stats {
 	__u64 c[FG_U_MAX];

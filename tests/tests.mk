@@ -33,7 +33,11 @@ $(OUTPUT)/tests/%.o: tests/%.c | $(SKELS) $(TEST_SKELS) $(OUTPUT)/tests
 TEST_BINS += $(OUTPUT)/tests/test_unit
 TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_breaker.o \
 		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
-		  $(OUTPUT)/tests/unit/fake_datapath.o $(TEST_HARNESS)
+		  $(OUTPUT)/tests/unit/fake_datapath.o \
+		  $(OUTPUT)/tests/unit/test_names.o $(OUTPUT)/tests/unit/test_options.o \
+		  $(OUTPUT)/user/cli/options.o $(TEST_HARNESS)
+# The CLI's option parser, tested from its own object (the CLI has no library).
+$(OUTPUT)/tests/unit/test_options.o: INCLUDES += -Iuser/cli
 $(OUTPUT)/tests/test_unit: $(TEST_UNIT_OBJS) $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -63,6 +67,7 @@ ASAN_LIB    := $(ASAN_OUT)/libfloodgate.a
 ASAN_DAEMON_LIB := $(ASAN_OUT)/libfloodgated.a
 asan_objs    = $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(1))
 ASAN_TEST_BINS := $(ASAN_OUT)/tests/test_unit $(ASAN_OUT)/tests/test_bpf
+$(ASAN_OUT)/tests/unit/test_options.o: INCLUDES += -Iuser/cli
 
 $(ASAN_OUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-ASAN,$@)

@@ -1,49 +1,89 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* floodgate limit ... and floodgate mode: the policy trie and the mode. */
+/* floodgate limit ...: the policy trie. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 
 #include "cli.h"
 #include "json.h"
 #include "maps.h"
+#include "names.h"
 #include "parse.h"
-#include "pins.h"
 
-static const char *action_name(__u32 a)
+struct limit_opts {
+	__u32 burst; /* 0: not given, one second of RATE */
+	int per;     /* enum fg_bucket_per */
+	struct fg_opt_rate fresh;
+};
+
+#define OPT(f) offsetof(struct limit_opts, f)
+
+static const struct fg_opt limit_opts[] = {
+	{ .name = "burst", .type = FG_OPT_U32, .off = OPT(burst), .arg = "N",
+	  .help = "packets a source may send at once (default: one second of\nRATE, at least 1)",
+	  .min = 1, .max = FG_BURST_MAX, .only = "set" },
+	{ .name = "per", .type = FG_OPT_ENUM, .off = OPT(per),
+	  .help = "source: a bucket per source address (IPv6: per /64 by\n"
+	  "default); prefix: one bucket shared by the whole prefix",
+	  .names = fg_per_names, .n_names = FG_PER_MAX, .only = "set" },
+	{ .name = "new-sources", .type = FG_OPT_RATE, .off = OPT(fresh), .arg = "RATE|off",
+	  .help = "sources without a bucket get one at most at RATE (default\n"
+	  FG_NEW_SOURCES_DEFAULT "); the rest share one bucket at RATE; off: no budget",
+	  .only = "set" },
+	FG_OPT_END,
+};
+
+static void format_policy(const struct fg_policy *pol, char *rate, char *fresh, size_t len)
 {
-	return a == FG_ACT_ALLOW ? "allow" : a == FG_ACT_DENY ? "deny" : "limit";
+	fg_format_rate(pol->interval_ns ? pol->interval_ns : 1, rate, len);
+	if (pol->new_interval_ns)
+		fg_format_rate(pol->new_interval_ns, fresh, len);
+	else
+		snprintf(fresh, len, "off");
 }
 
-/* Open the maps under the pin-dir lock; returns the lock fd or -1. */
-static int open_locked(struct fg_ctx *ctx, struct fg_maps *m)
+/* A policy's members, in list's entries and set's reply alike. */
+static void policy_json(struct fg_json *j, const char *pfx, const struct fg_policy *pol)
 {
-	char err[FG_ERR_LEN];
-	int lock;
+	char rate[32], fresh[32];
 
-	if (fg_pin_dir_prepare(ctx->pin_dir, 0, err, sizeof(err)) ||
-	    fg_maps_open(ctx->pin_dir, m, err, sizeof(err))) {
-		fg_fail("%s", err);
-		return -1;
-	}
-	lock = fg_pin_dir_lock(ctx->pin_dir);
-	if (lock < 0) {
-		fg_maps_close(m);
-		fg_fail("Failed to lock %s: %s", ctx->pin_dir, strerror(-lock));
-		return -1;
-	}
-	return lock;
+	format_policy(pol, rate, fresh, sizeof(rate));
+	fg_json_str(j, "prefix", pfx);
+	fg_json_str(j, "action", FG_NAME(fg_action_names, pol->action));
+	if (pol->action != FG_ACT_LIMIT)
+		return;
+	fg_json_str(j, "rate", rate);
+	fg_json_double(j, "rate_per_second", 1e9 / (double)pol->interval_ns);
+	fg_json_u64(j, "burst", pol->burst);
+	fg_json_str(j, "per", FG_NAME(fg_per_names, pol->per));
+	fg_json_str(j, "new_sources", fresh);
 }
 
+static void policy_row(const char *pfx, const struct fg_policy *pol)
+{
+	char rate[32], fresh[32];
+
+	format_policy(pol, rate, fresh, sizeof(rate));
+	if (pol->action == FG_ACT_LIMIT)
+		printf("%-44s %-6s %-12s %-10u %-6s %s\n", pfx, "limit", rate, pol->burst,
+		       FG_NAME(fg_per_names, pol->per), pol->per == FG_PER_PREFIX ? "-" : fresh);
+	else
+		printf("%-44s %-6s %-12s %-10s %-6s %s\n", pfx,
+		       FG_NAME(fg_action_names, pol->action), "-", "-", "-", "-");
+}
+
+/* Write (pol) or delete (pol NULL) key's policy, then say what was done. */
 static int policy_write(struct fg_ctx *ctx, const struct fg_lpm_key *key,
 			const struct fg_policy *pol, const char *prefix)
 {
 	struct fg_maps m;
-	int lock = open_locked(ctx, &m), ret = 1;
+	struct fg_json j;
+	char pfx[64];
+	int lock, ret = 1;
 
-	if (lock < 0)
+	if (fg_cli_open(ctx, &m, &lock))
 		return 1;
 	if (pol && bpf_map_update_elem(m.policy, key, pol, BPF_ANY)) {
 		fg_fail("Failed to write policy %s: %s", prefix, strerror(errno));
@@ -60,25 +100,34 @@ static int policy_write(struct fg_ctx *ctx, const struct fg_lpm_key *key,
 		fg_fail("Failed to update config: %s", strerror(errno));
 		goto out;
 	}
+	if (ctx->json) { /* silent otherwise, as before */
+		fg_format_prefix(key->addr, key->prefixlen, pfx, sizeof(pfx));
+		fg_json_begin(&j, stdout);
+		if (pol) {
+			policy_json(&j, pfx, pol);
+		} else {
+			fg_json_str(&j, "prefix", pfx);
+			fg_json_bool(&j, "deleted", 1);
+		}
+		fg_json_end(&j);
+	}
 	ret = 0;
 out:
-	fg_maps_close(&m);
-	fg_pin_dir_unlock(lock);
+	fg_cli_close(&m, lock);
 	return ret;
 }
 
-static int limit_list(struct fg_ctx *ctx)
+static int run_list(struct fg_ctx *ctx, const struct fg_args *a)
 {
 	struct fg_lpm_key key, next, *prev = NULL;
 	struct fg_policy pol;
 	struct fg_json j;
-	char err[FG_ERR_LEN], pfx[64], rate[32], fresh[32];
 	struct fg_maps m;
+	char pfx[64];
 	int n = 0;
 
-	if (fg_pin_dir_prepare(ctx->pin_dir, 0, err, sizeof(err)) ||
-	    fg_maps_open(ctx->pin_dir, &m, err, sizeof(err)))
-		return fg_fail("%s", err);
+	if (fg_cli_open(ctx, &m, NULL))
+		return 1;
 	if (ctx->json) {
 		fg_json_begin(&j, stdout);
 		fg_json_arr(&j, "policies");
@@ -93,30 +142,12 @@ static int limit_list(struct fg_ctx *ctx)
 			continue; /* deleted under us */
 		n++;
 		fg_format_prefix(key.addr, key.prefixlen, pfx, sizeof(pfx));
-		fg_format_rate(pol.interval_ns ? pol.interval_ns : 1, rate, sizeof(rate));
-		if (pol.new_interval_ns)
-			fg_format_rate(pol.new_interval_ns, fresh, sizeof(fresh));
-		else
-			snprintf(fresh, sizeof(fresh), "off");
 		if (ctx->json) {
 			fg_json_obj(&j, NULL);
-			fg_json_str(&j, "prefix", pfx);
-			fg_json_str(&j, "action", action_name(pol.action));
-			if (pol.action == FG_ACT_LIMIT) {
-				fg_json_str(&j, "rate", rate);
-				fg_json_double(&j, "rate_per_second", 1e9 / (double)pol.interval_ns);
-				fg_json_u64(&j, "burst", pol.burst);
-				fg_json_str(&j, "per", pol.per == FG_PER_PREFIX ? "prefix" : "source");
-				fg_json_str(&j, "new_sources", fresh);
-			}
+			policy_json(&j, pfx, &pol);
 			fg_json_close_obj(&j);
-		} else if (pol.action == FG_ACT_LIMIT) {
-			printf("%-44s %-6s %-12s %-10u %-6s %s\n", pfx, "limit", rate, pol.burst,
-			       pol.per == FG_PER_PREFIX ? "prefix" : "source",
-			       pol.per == FG_PER_PREFIX ? "-" : fresh);
 		} else {
-			printf("%-44s %-6s %-12s %-10s %-6s %s\n", pfx, action_name(pol.action), "-",
-			       "-", "-", "-");
+			policy_row(pfx, &pol);
 		}
 	}
 	if (ctx->json) {
@@ -125,13 +156,12 @@ static int limit_list(struct fg_ctx *ctx)
 	} else if (!n) {
 		printf("(no policies: every source passes; add one with 'floodgate limit set')\n");
 	}
-	fg_maps_close(&m);
+	fg_cli_close(&m, -1);
 	return 0;
 }
 
 /* limit set's RATE and options into pol; 1 (after a one-line error) if bad. */
-static int limit_parse(struct fg_policy *pol, const char *rate_arg, const char *burst_arg,
-		       const char *per_arg, const char *new_arg)
+static int limit_policy(struct fg_policy *pol, const char *rate_arg, const struct limit_opts *o)
 {
 	char err[FG_ERR_LEN];
 	struct fg_rate rate;
@@ -140,130 +170,58 @@ static int limit_parse(struct fg_policy *pol, const char *rate_arg, const char *
 	if (fg_parse_rate(rate_arg, &rate, err, sizeof(err)))
 		return fg_fail("%s", err);
 	pol->interval_ns = rate.interval_ns;
-	pol->burst = fg_default_burst(&rate);
-	if (burst_arg && fg_parse_u32(burst_arg, "--burst", 1, FG_BURST_MAX, &pol->burst, err,
-				      sizeof(err)))
-		return fg_fail("%s", err);
+	pol->burst = o->burst ? o->burst : fg_default_burst(&rate);
 	if (fg_check_bucket("--burst", rate_arg, pol->interval_ns, pol->burst, err, sizeof(err)))
 		return fg_fail("%s", err);
-	if (per_arg && !strcmp(per_arg, "prefix"))
-		pol->per = FG_PER_PREFIX;
-	else if (per_arg && strcmp(per_arg, "source"))
-		return fg_fail("invalid --per '%s': expected source or prefix", per_arg);
-	if (new_arg && pol->per == FG_PER_PREFIX)
+	pol->per = o->per;
+	if (o->fresh.set && pol->per == FG_PER_PREFIX)
 		return fg_fail("--new-sources applies to --per source (a per-prefix bucket is one "
 			       "per policy)");
-	if (pol->per == FG_PER_SOURCE &&
-	    fg_parse_new_sources(new_arg ? new_arg : FG_NEW_SOURCES_DEFAULT, &pol->new_interval_ns,
-				 &pol->new_burst, err, sizeof(err)))
+	if (pol->per != FG_PER_SOURCE)
+		return 0;
+	pol->new_interval_ns = o->fresh.interval_ns;
+	pol->new_burst = o->fresh.burst;
+	if (!o->fresh.set && fg_parse_new_sources(FG_NEW_SOURCES_DEFAULT, &pol->new_interval_ns,
+						  &pol->new_burst, err, sizeof(err)))
 		return fg_fail("%s", err);
 	return 0;
 }
 
-int cmd_limit(struct fg_ctx *ctx, int argc, char **argv)
+/* set, allow, deny (a->arg: the action) and del (a->arg: -1). */
+static int run_policy(struct fg_ctx *ctx, const struct fg_args *a)
 {
-	static const struct option opts[] = {
-		OPT_COMMON,
-		{ "burst", required_argument, NULL, 'b' },
-		{ "per", required_argument, NULL, 'p' },
-		{ "new-sources", required_argument, NULL, 'n' },
-		{},
-	};
-	const struct fg_cmd *cmd = fg_find_cmd("limit");
-	const char *sub, *burst_arg = NULL, *per_arg = NULL, *new_arg = NULL;
 	struct fg_policy pol = {};
 	struct fg_lpm_key key;
 	char err[FG_ERR_LEN];
-	int opt;
 
-	while ((opt = fg_getopt(ctx, cmd, argc, argv, "hv", opts)) != -1) {
-		if (opt == 'b')
-			burst_arg = optarg;
-		else if (opt == 'p')
-			per_arg = optarg;
-		else if (opt == 'n')
-			new_arg = optarg;
-		else
-			return 2;
-	}
-	if (optind >= argc)
-		return fg_fail("limit: missing subcommand: set, allow, deny, del or list");
-	sub = argv[optind++];
-
-	if (!strcmp(sub, "list")) {
-		if (fg_want_args(cmd, argc, argv, 0, 0))
-			return 2;
-		return limit_list(ctx);
-	}
-	if (strcmp(sub, "set") && strcmp(sub, "allow") && strcmp(sub, "deny") &&
-	    strcmp(sub, "del"))
-		return fg_fail("limit: unknown subcommand '%s': expected set, allow, deny, del or list",
-			       sub);
-	if ((burst_arg || per_arg || new_arg) && strcmp(sub, "set"))
-		return fg_fail("limit %s: --burst, --per and --new-sources apply to 'limit set' only",
-			       sub);
-	if (fg_want_args(cmd, argc, argv, strcmp(sub, "set") ? 1 : 2, strcmp(sub, "set") ? 1 : 2))
-		return 2;
-	if (fg_parse_prefix(argv[optind], &key, err, sizeof(err)))
+	if (fg_parse_prefix(a->argv[0], &key, err, sizeof(err)))
 		return fg_fail("%s", err);
-
-	if (!strcmp(sub, "del"))
-		return policy_write(ctx, &key, NULL, argv[optind]);
-
+	if (a->arg < 0)
+		return policy_write(ctx, &key, NULL, a->argv[0]);
 	pol.prefixlen = key.prefixlen;
-	if (!strcmp(sub, "allow")) {
-		pol.action = FG_ACT_ALLOW;
-	} else if (!strcmp(sub, "deny")) {
-		pol.action = FG_ACT_DENY;
-	} else if (limit_parse(&pol, argv[optind + 1], burst_arg, per_arg, new_arg)) {
+	pol.action = a->arg;
+	if (a->arg == FG_ACT_LIMIT && limit_policy(&pol, a->argv[1], a->opts))
 		return 1;
-	}
-	return policy_write(ctx, &key, &pol, argv[optind]);
+	return policy_write(ctx, &key, &pol, a->argv[0]);
 }
 
-int cmd_mode(struct fg_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = { OPT_COMMON, {} };
-	const struct fg_cmd *cmd = fg_find_cmd("mode");
-	struct fg_config cfg;
-	struct fg_maps m;
-	int opt, lock, ret = 1;
-	const char *want = NULL;
+static const struct fg_sub limit_subs[] = {
+	{ "set", "PREFIX RATE", 2, 2, run_policy, FG_ACT_LIMIT },
+	{ "allow", "PREFIX", 1, 1, run_policy, FG_ACT_ALLOW },
+	{ "deny", "PREFIX", 1, 1, run_policy, FG_ACT_DENY },
+	{ "del", "PREFIX", 1, 1, run_policy, -1 },
+	{ "list", "", 0, 0, run_list, 0 },
+	{},
+};
 
-	while ((opt = fg_getopt(ctx, cmd, argc, argv, "hv", opts)) != -1)
-		return 2;
-	if (fg_want_args(cmd, argc, argv, 0, 1))
-		return 2;
-	if (optind < argc) {
-		want = argv[optind];
-		if (strcmp(want, "enforce") && strcmp(want, "monitor"))
-			return fg_fail("invalid mode '%s': expected enforce or monitor", want);
-	}
-	lock = open_locked(ctx, &m);
-	if (lock < 0)
-		return 1;
-	if (fg_config_get(&m, &cfg)) {
-		fg_fail("Failed to read config: %s", strerror(errno));
-		goto out;
-	}
-	if (want) {
-		cfg.mode = strcmp(want, "monitor") ? FG_MODE_ENFORCE : FG_MODE_MONITOR;
-		if (fg_config_set(&m, &cfg)) {
-			fg_fail("Failed to write config: %s", strerror(errno));
-			goto out;
-		}
-	}
-	if (ctx->json) {
-		struct fg_json j;
-
-		fg_json_begin(&j, stdout);
-		fg_json_str(&j, "mode", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
-		fg_json_end(&j);
-	} else
-		printf("%s\n", cfg.mode == FG_MODE_MONITOR ? "monitor" : "enforce");
-	ret = 0;
-out:
-	fg_maps_close(&m);
-	fg_pin_dir_unlock(lock);
-	return ret;
-}
+const struct fg_cmd fg_cmd_limit = {
+	.name = "limit",
+	.summary = "set, list and remove per-prefix policies",
+	.about = "  PREFIX  IPv4 or IPv6 address with optional /len: 198.18.0.0/15, 2001:db8::/32;\n"
+		 "          0.0.0.0/0 and ::/0 set the default. Longest prefix wins.\n"
+		 "  RATE    N/s, N/m or N/h, N with optional k or M: 200/s, 10k/s, 30/m\n"
+		 "  A policy longer than the IPv6 bucket prefix holds for exactly its addresses.\n",
+	.opts = limit_opts,
+	.opts_size = sizeof(struct limit_opts),
+	.subs = limit_subs,
+};

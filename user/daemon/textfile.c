@@ -12,7 +12,7 @@
 #include "datapath.h"
 #include "textfile.h"
 #include "pins.h"
-#include "upstreams.h" /* fg_breaker_name: one spelling of a state everywhere */
+#include "names.h" /* one spelling of a state, reason or verdict everywhere */
 
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -220,7 +220,7 @@ static void datapath_metrics(FILE *f, const struct fg_dp_snapshot *s)
 		       "Packets seen by XDP ingress, by verdict and reason.");
 		for (int r = 0; r < FG_R_MAX; r++)
 			fprintf(f, "floodgate_datapath_packets_total{verdict=\"%s\",reason=\"%s\"} %llu\n",
-				r < FG_R_FIRST_DROP ? "pass" : "drop", fg_stat_names[r],
+				fg_verdict_name(r), fg_stat_names[r],
 				(unsigned long long)s->stats[r]);
 		for (unsigned int i = 0; i < sizeof(dp_counters) / sizeof(dp_counters[0]); i++) {
 			family(f, dp_counters[i].name, "counter", dp_counters[i].help);

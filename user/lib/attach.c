@@ -15,10 +15,11 @@
 #include "pins.h"
 #include "floodgate.skel.h"
 #include "layout.h"
+#include "names.h"
 
 static const char *xdp_mode_name(__u32 flags)
 {
-	return flags == XDP_FLAGS_DRV_MODE ? "native" : "generic";
+	return fg_xdp_mode_names[flags == XDP_FLAGS_DRV_MODE ? FG_XDP_NATIVE : FG_XDP_GENERIC];
 }
 
 /* bpf_link_create with the mode in flags; auto tries native, then generic. */
@@ -204,7 +205,7 @@ static int attach_limiter(struct attach *a, const char **mode)
 				 a->ifname, strerror(-ret));
 			return ret;
 		}
-		*mode = "tc";
+		*mode = fg_hook_names[FG_HOOK_TC];
 		return attach_pin(a, fd, FG_LINK_TCX_LIMIT_PREFIX);
 	}
 	fd = xdp_link(bpf_program__fd(a->skel->progs.xdp_ingress), a->ifindex, a->o->mode, &used);

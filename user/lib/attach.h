@@ -15,7 +15,9 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-enum fg_xdp_mode { FG_XDP_AUTO = 0, FG_XDP_NATIVE, FG_XDP_GENERIC };
+enum fg_xdp_mode { FG_XDP_AUTO = 0, FG_XDP_NATIVE, FG_XDP_GENERIC, FG_XDP_MAX };
+/* Where the per-source limits run: fg_attach_opts.tc_hook. */
+enum fg_hook { FG_HOOK_XDP = 0, FG_HOOK_TC, FG_HOOK_MAX };
 
 struct fg_attach_opts {
 	enum fg_xdp_mode mode;

@@ -3,11 +3,6 @@
 
 #include "breaker.h"
 
-const char *const fg_brk_reason_names[FG_WHY_MAX] = {
-	"none", "consecutive_failures", "failure_rate", "open_timeout",
-	"half_open_failure", "recovered", "forced", "auto",
-};
-
 void fg_brk_params_default(struct fg_brk_params *p)
 {
 	p->consecutive_failures = 5;

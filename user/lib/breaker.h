@@ -20,7 +20,7 @@
 
 enum fg_outcome { FG_OUT_SUCCESS = 0, FG_OUT_FAILURE, FG_OUT_NEUTRAL };
 
-enum fg_force { FG_FORCE_AUTO = 0, FG_FORCE_OPEN, FG_FORCE_CLOSED };
+enum fg_force { FG_FORCE_AUTO = 0, FG_FORCE_OPEN, FG_FORCE_CLOSED, FG_FORCE_MAX };
 
 enum fg_brk_reason {
 	FG_WHY_NONE = 0,
@@ -33,8 +33,6 @@ enum fg_brk_reason {
 	FG_WHY_AUTO,          /* handed back: closed, to decide afresh */
 	FG_WHY_MAX,
 };
-
-extern const char *const fg_brk_reason_names[FG_WHY_MAX];
 
 struct fg_brk_params {
 	__u32 consecutive_failures; /* N; 0 disables */

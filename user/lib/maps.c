@@ -23,19 +23,11 @@ const int fg_map_count = FG_MAP_COUNT;
 _Static_assert(sizeof(struct fg_maps) == FG_MAP_COUNT * sizeof(int),
 	       "struct fg_maps is not one int per pinned map");
 
-const char *const fg_ustat_names[FG_U_MAX] = FG_USTAT_NAMES;
-_Static_assert(sizeof((const char *[])FG_USTAT_NAMES) / sizeof(char *) == FG_U_MAX,
-	       "an upstream counter has no name");
-
 /* Both come from FG_PINNED_MAPS: field i is pin i. */
 static int *map_fd(struct fg_maps *m, int i)
 {
 	return &((int *)m)[i];
 }
-
-const char *const fg_stat_names[FG_STAT_MAX] = FG_STAT_NAMES;
-_Static_assert(sizeof((const char *[])FG_STAT_NAMES) / sizeof(char *) == FG_STAT_MAX,
-	       "a counter has no name");
 
 static int open_pin(const char *dir, const char *name, char *err, size_t errlen)
 {
@@ -221,6 +213,13 @@ int fg_policy_bump_gen(const struct fg_maps *m)
 		return err;
 	fg_policy_gen_next(&cfg);
 	return fg_config_set(m, &cfg);
+}
+
+void fg_stats_totals(const __u64 c[FG_STAT_MAX], __u64 *pass, __u64 *drop)
+{
+	*pass = *drop = 0;
+	for (int i = 0; i < FG_R_MAX; i++)
+		*(i < FG_R_FIRST_DROP ? pass : drop) += c[i];
 }
 
 int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX])

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "pinned_maps.h"
+#include "names.h" /* fg_stat_names, fg_ustat_names */
 
 /* File descriptors of the pinned maps, one field per FG_PINNED_MAPS entry,
  * in its order (-1: not open). */
@@ -53,14 +54,14 @@ int fg_policy_same(const struct fg_policy *a, const struct fg_policy *b);
 
 /* Sum of each per-CPU counter. */
 int fg_stats_sum(const struct fg_maps *m, __u64 out[FG_STAT_MAX]);
-extern const char *const fg_stat_names[FG_STAT_MAX];
+/* The verdict totals of summed counters: reasons below FG_R_FIRST_DROP pass. */
+void fg_stats_totals(const __u64 c[FG_STAT_MAX], __u64 *pass, __u64 *drop);
 
 /* Upstream counters summed over CPUs. */
 int fg_upstream_stats_sum(const struct fg_maps *m, __u32 id, __u64 out[FG_U_MAX]);
 /* One upstream's per-CPU counters (ncpu values, as a lookup returns them) summed. */
 void fg_upstream_stats_fold(const struct fg_upstream_stats *percpu, int ncpu,
 			    __u64 out[FG_U_MAX]);
-extern const char *const fg_ustat_names[FG_U_MAX];
 
 /* Entries in the bucket map, and its capacity and memory in bytes. */
 int fg_buckets_usage(const struct fg_maps *m, __u64 *entries, __u64 *capacity,

@@ -9,11 +9,6 @@
 #include "map_iter.h"
 #include "upstreams.h"
 
-const char *fg_breaker_name(enum fg_breaker s)
-{
-	return s == FG_BREAKER_OPEN ? "open" : s == FG_BREAKER_HALF_OPEN ? "half-open" : "closed";
-}
-
 int fg_upstreams_read(const struct fg_maps *m, struct fg_upstream_entry **out)
 {
 	struct fg_upstream_entry *list;

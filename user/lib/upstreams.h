@@ -29,6 +29,4 @@ int fg_upstream_rt_reset(const struct fg_maps *m, __u32 id);
 /* Half-open permits v has left this period (0 when not half-open). */
 __u32 fg_upstream_permits_left(const struct fg_maps *m, const struct fg_upstream *v);
 
-const char *fg_breaker_name(enum fg_breaker s);
-
 #endif /* FG_UPSTREAMS_H */
