@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config_entries.h"
+#include "names.h"
 #include "parse.h"
 #include "upstream_kern_user.h"
 
@@ -178,17 +179,13 @@ static int classes(struct cfg_ctx *c, const struct cfg_entry *e, const struct cl
 static int one_of(struct cfg_ctx *c, const struct cfg_entry *e, const char *const *names, int n,
 		  int *out)
 {
-	char msg[FG_ERR_LEN] = "invalid '%s': expected ";
+	char all[FG_ERR_LEN], msg[FG_ERR_LEN + 32];
 
-	for (int i = 0; i < n; i++) {
-		if (!strcmp(e->value, names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	for (int i = 0; i < n; i++)
-		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s%s",
-			 !i ? "" : i == n - 1 ? " or " : ", ", names[i]);
+	*out = fg_name_value(names, n, e->value);
+	if (*out >= 0)
+		return 0;
+	fg_names_join(names, n, ", ", " or ", all, sizeof(all));
+	snprintf(msg, sizeof(msg), "invalid '%%s': expected %s", all);
 	return cfg_bad(c, e, msg, NULL);
 }
 
@@ -218,8 +215,7 @@ static int key_proto(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_ups
 static int key_reject(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_upstream_cfg *u,
 		      int dflt)
 {
-	static const char *const names[] = { [FG_REJECT_DROP] = "drop", [FG_REJECT_RESET] = "reset" };
-	int i, ret = one_of(c, e, names, 2, &i);
+	int i, ret = one_of(c, e, fg_reject_names, FG_REJECT_MAX, &i);
 
 	if (!ret)
 		u->reject = i;

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "names.h"
 #include "pins.h"
 #include "log.h"
+#include "names.h"
 #include "parse.h"
 
 int fg_ctl_exec(struct fg_daemon *d, const char *line, FILE *out, fg_ctl_reload_fn reload,
@@ -55,10 +57,9 @@ int fg_ctl_exec(struct fg_daemon *d, const char *line, FILE *out, fg_ctl_reload_
 		}
 		return 0;
 	}
-	if (!strcmp(cmd, "open") || !strcmp(cmd, "close") || !strcmp(cmd, "auto")) {
-		enum fg_force f = !strcmp(cmd, "open")    ? FG_FORCE_OPEN
-				  : !strcmp(cmd, "close") ? FG_FORCE_CLOSED
-							  : FG_FORCE_AUTO;
+	int f = fg_name_value(fg_force_names, FG_FORCE_MAX, cmd); /* open, close, auto */
+
+	if (f >= 0) {
 		int i;
 
 		if (n != 2) {
