@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 #define _GNU_SOURCE /* accept4 */
+/* floodgated's control socket (ctl.h): lines in, one answer per line out. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

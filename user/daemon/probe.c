@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Active health probes (probe.h): TCP connect and HTTP GET on libcurl multi. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

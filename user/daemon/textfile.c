@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 #define _GNU_SOURCE /* mkostemp */
+/* The Prometheus textfile (textfile.h): written whole, renamed into place. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

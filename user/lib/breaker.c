@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The circuit-breaker state machine (breaker.h): transitions, window, backoff. */
 #include <string.h>
 
 #include "breaker.h"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The --json writer (json.h): escaping, commas and nesting in one place. */
 #include "json.h"
 
 static void put_string(FILE *out, const char *s)

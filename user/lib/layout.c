@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The layout check of pinned maps against this build's object (layout.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Leveled logging (log.h), and libbpf's messages routed through it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>

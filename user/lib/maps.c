@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* Opening the pinned maps, and the config, policy and counter maps (maps.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

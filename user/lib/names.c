@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The name of every enum value (names.h), checked complete at compile time. */
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>

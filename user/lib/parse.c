@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* What operators type, parsed and printed back (parse.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

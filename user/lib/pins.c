@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The pin dir (pins.h): paths, the lock, what is pinned. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

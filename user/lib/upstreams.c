@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/* The upstreams map as a table (upstreams.h): list, find, ids, port bitmap. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
