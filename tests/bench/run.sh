@@ -432,8 +432,9 @@ nic_filter_up() { # method sources
 			--new-sources "$(nic_new_sources "$2")" --pin-dir "$PIN" >/dev/null || return 1
 		;;
 	nftables)
-		# As in section 2, with a set that holds all of 198.18.0.0/15: a full
-		# set makes 'update' fail, and the rule then passes the packet.
+		# As in section 2, with a set that holds all of 198.18.0.0/15, so that
+		# 100,000 sources and the flood never meet a full set (section 2's
+		# 65535 would: what nft then does with a new source is not measured).
 		ip netns exec "$NSR" nft -f - <<-EOF2 || return 1
 		table netdev fgbench {
 			set meter4 {
