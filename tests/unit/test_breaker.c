@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /* The breaker state machine driven with a fake clock, table by table. */
 #include "test.h"
-#include "breaker.h"
+#include "breaker_machine.h"
 
 #define MS 1000000ULL
 #define S (1000 * MS)

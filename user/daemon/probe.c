@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "breaker_machine.h"
 #include "log.h"
 #include "parse.h"
 #include "probe.h"

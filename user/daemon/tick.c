@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "breaker_machine.h"
 #include "datapath.h"
 #include "log.h"
 #include "outcomes.h"
