@@ -85,7 +85,7 @@ for t in "$ROOT"/tests/fuzz/test_*.sh "$ROOT"/tests/netns/test_*.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
 	only=$(selected "$n") || continue
-	# Scripts take no -t: they read T_ONLY (tests/lib.sh).
+	# Scripts take no -t: they read T_ONLY (tests/lib/check.sh).
 	run_suite "$n" "$only" env T_ONLY="$only" bash "$t"
 done
 

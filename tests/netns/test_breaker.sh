@@ -36,8 +36,9 @@
 #  7. detach both interfaces: no pins, links or XDP left.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-. "$HERE/../lib_gw.sh"
+. "$HERE/../lib/check.sh"
+. "$HERE/../lib/proc.sh"
+. "$HERE/../lib/gateway.sh"
 
 TAG=fgbk$$
 gw_names "$TAG"

@@ -49,8 +49,9 @@
 #     and a reload within a tick, although textfile_interval is 60 s.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-. "$HERE/../lib_gw.sh"
+. "$HERE/../lib/check.sh"
+. "$HERE/../lib/proc.sh"
+. "$HERE/../lib/gateway.sh"
 
 TAG=fgdm$$
 gw_names "$TAG"
@@ -223,7 +224,7 @@ write_config() {
 	mv -f "$CONF.new" "$CONF"
 }
 
-# start_server VAR ADDR NAME: NAME's HTTP upstream on ADDR:80 (lib_gw.sh).
+# start_server VAR ADDR NAME: NAME's HTTP upstream on ADDR:80 (tests/lib/gateway.sh).
 start_server() { gw_http "$1" "$2" "$TMP/status.$3" "$TMP/requests.$3"; }
 
 # spawn_daemon: floodgated in the gateway namespace. nsenter execs it (no

@@ -24,8 +24,9 @@
 #  3. web really answers 503: client GETs open the breaker.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-. "$HERE/../lib_gw.sh"
+. "$HERE/../lib/check.sh"
+. "$HERE/../lib/proc.sh"
+. "$HERE/../lib/gateway.sh"
 
 TAG=fgfo$$
 gw_names "$TAG"

@@ -19,8 +19,8 @@
 set -u
 LIMIT_HOOK=${FG_LIMIT_HOOK:-xdp}
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-. "$HERE/lib_netns.sh"
+. "$HERE/../lib/check.sh"
+. "$HERE/../lib/netns.sh"
 
 RATE=200
 BURST=10

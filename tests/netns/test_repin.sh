@@ -26,8 +26,8 @@
 #     upstreams in the maps (names, states, ids) are as before.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-. "$HERE/../lib_gw.sh"
+. "$HERE/../lib/check.sh"
+. "$HERE/../lib/gateway.sh"
 
 TAG=fgrp$$
 gw_names "$TAG"
