@@ -9,6 +9,13 @@ FG_LIB_CHECK=1
 FG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FG=${FG:-$FG_ROOT/build/floodgate}
 FG_TOOLS=$FG_ROOT/build/tests
+# floodgated, and what the netns scripts and the demo share to run it.
+FGD=$FG_ROOT/build/floodgated
+CT=$FG_TOOLS/connect_time
+XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
+SRV=$FG_ROOT/tests/tools/http_upstream.py
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
 T_N=0
 T_FAILED=0
 T_RUN="" T_STEP="" # t_run is in charge; the step it runs now

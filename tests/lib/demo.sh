@@ -27,12 +27,6 @@ IF_UP=${NS_TAG}u0 # the upstream's end
 GU4=198.18.2.1
 UP4=198.18.2.10
 UP_PORT=80
-FGD=$FG_ROOT/build/floodgated
-CT=$FG_TOOLS/connect_time
-XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
-SRV=$FG_ROOT/tests/tools/http_upstream.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 DAEMON_PID="" SRV_PID="" DLOG="" DLOG_SEEN=0 DLOG_MARK=0
 
 # --- the supervisor ------------------------------------------------------------

@@ -50,12 +50,7 @@ PROBE_MARK=0x464c4447 # FG_PROBE_MARK_DEFAULT
 FAST_MS=50            # a refused connect must fail faster than this
 DROP_WAIT_MS=1500     # connect timeout while a drop breaker swallows SYNs
 
-CT=$FG_TOOLS/connect_time
 HB=$FG_TOOLS/breaker_heartbeat
-XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
-SRV=$FG_ROOT/tests/tools/http_upstream.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 TMP=""
 SRV_PID=""
 

@@ -72,16 +72,10 @@ FAST_MS=50   # a refused connect fails faster than this
 # (the first write is 1 s after the start; the next would be after the test).
 TF_MS=60000
 
-FGD=$FG_ROOT/build/floodgated
-CT=$FG_TOOLS/connect_time
 HB=$FG_TOOLS/breaker_heartbeat
-XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
-SRV=$FG_ROOT/tests/tools/http_upstream.py
 # trip, until_ok, watch: timed clients, no fork per request (see its header).
 METER=$FG_ROOT/tests/tools/breaker_meter.py
 NE=/usr/bin/prometheus-node-exporter
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 TMP="" SOCK="" CONF="" DLOG=""
 DPID="" SRV1_PID="" SRV2_PID="" NE_PID="" WATCH_PID=""
 
@@ -349,6 +343,34 @@ F_TRIP1="" F_TRIP2="" F_TRIP3="" F_HALF1="" F_HALF2="" F_RESTART="" F_STALE="" F
 reloaded() { log_since "$from" | grep -q 'config reloaded'; }
 fresh() { STALE_SEEN=$(jq -r .controller_stale <<<"$(ulist)"); [ "$STALE_SEEN" = false ]; }
 
+# half_open_then_closed OPEN_NS MAX_MS HALF CLOSED: web (answering 200
+# again) half-opens within MAX_MS, open_timeout .. a tick + MARGIN_MS after
+# OPEN_NS (HO_MS: when), reported as check HALF; then two client GETs close
+# it, reported as check CLOSED.
+half_open_then_closed() {
+	wait_state web half-open "$2"
+	HO_MS=$(ms $(($(changed_ns web) - $1)))
+	note "half-open $HO_MS ms after the breaker opened (open_timeout $OPEN_MS ms; states:$SEEN)"
+	{ [ "$(ustate web)" = half-open ] && [ "$HO_MS" -ge "$OPEN_MS" ] && [ "$HO_MS" -le $((OPEN_MS + TICK_MS + MARGIN_MS)) ]; }
+	t_is $? "$3" "states:$SEEN; half-open $HO_MS ms after open (want $OPEN_MS .. $((OPEN_MS + TICK_MS + MARGIN_MS)))"
+	got="$(cget "$U4") $(cget "$U4")"
+	wait_state web closed 1000
+	note "half-open: client GETs $got; then states:$SEEN"
+	{ [ "$got" = "200 200" ] && [ "$(ustate web)" = closed ]; }
+	t_is $? "$4" "GETs in half-open: $got (want 200 200); states:$SEEN (want closed)"
+}
+
+# passes_after HB_NS: client connects to web (the meter's until_ok, 3 s at
+# most) until one passes; AGE: ms after HB_NS (never: none did), out: the
+# meter's line. fails_open_on_time: AGE is stale_limit .. a tick past it.
+passes_after() {
+	local ok_ns
+	out=$(meter until_ok "$U4" "$PORT" 3000)
+	ok_ns=$(kv "$out" ok_ns)
+	AGE=$([ "$ok_ns" != 0 ] && ms $((ok_ns - $1)) || echo never)
+}
+fails_open_on_time() { [ "$AGE" != never ] && [ "$AGE" -ge "$STALE_MS" ] && [ "$AGE" -le $((STALE_MS + TICK_MS)) ]; }
+
 setup_topology() {
 	if ! setup; then
 		t_fail setup "could not build the topology"
@@ -401,17 +423,8 @@ check_open_on_503() {
 # Healthy again: half-open after the open timeout, closed after client successes.
 check_half_open() {
 	echo 200 >"$TMP/status.web"
-	wait_state web half-open $((OPEN_MS + 1000))
-	HO_MS=$(ms $(($(changed_ns web) - OPEN1_NS)))
+	half_open_then_closed "$OPEN1_NS" $((OPEN_MS + 1000)) half_open_after_open_timeout closes_when_healthy
 	F_HALF1=$HO_MS
-	note "half-open $HO_MS ms after open (open_timeout $OPEN_MS ms; states:$SEEN)"
-	{ [ "$(ustate web)" = half-open ] && [ "$HO_MS" -ge "$OPEN_MS" ] && [ "$HO_MS" -le $((OPEN_MS + TICK_MS + MARGIN_MS)) ]; }
-	t_is $? half_open_after_open_timeout "states:$SEEN; half-open $HO_MS ms after open (want $OPEN_MS .. $((OPEN_MS + TICK_MS + MARGIN_MS)))"
-	got="$(cget "$U4") $(cget "$U4")"
-	wait_state web closed 1000
-	note "half-open: client GETs $got; then states:$SEEN"
-	{ [ "$got" = "200 200" ] && [ "$(ustate web)" = closed ]; }
-	t_is $? closes_when_healthy "GETs in half-open: $got (want 200 200); states:$SEEN (want closed)"
 }
 
 # 1b. web's server is down: connections refused.
@@ -472,16 +485,9 @@ check_restart() {
 		grep -q 'upstream web: resuming open from the map' <(log_since "$from")
 	# The new daemon took the open timeout over from the map: wait until a
 	# second past when it is due, counted from the open, not from now.
-	wait_state web half-open $((OPEN_MS + 1000 - $(ms $(($(mono_ns) - OPEN2_NS)))))
-	HO_MS=$(ms $(($(changed_ns web) - OPEN2_NS)))
+	half_open_then_closed "$OPEN2_NS" $((OPEN_MS + 1000 - $(ms $(($(mono_ns) - OPEN2_NS))))) \
+		restart_half_open_on_time restart_closes_when_healthy
 	F_HALF2=$HO_MS
-	note "after the restart: half-open $HO_MS ms after the breaker opened (states:$SEEN)"
-	{ [ "$(ustate web)" = half-open ] && [ "$HO_MS" -ge "$OPEN_MS" ] && [ "$HO_MS" -le $((OPEN_MS + TICK_MS + MARGIN_MS)) ]; }
-	t_is $? restart_half_open_on_time "states:$SEEN; half-open $HO_MS ms after open (want $OPEN_MS .. $((OPEN_MS + TICK_MS + MARGIN_MS)))"
-	got="$(cget "$U4") $(cget "$U4")"
-	wait_state web closed 1000
-	{ [ "$got" = "200 200" ] && [ "$(ustate web)" = closed ]; }
-	t_is $? restart_closes_when_healthy "GETs: $got; states:$SEEN (want closed)"
 }
 
 # 4. SIGHUP with an edited config keeps web's state.
@@ -591,13 +597,10 @@ check_stale() {
 	kill -STOP "$DPID"
 	# Once the kernel says stopped, no heartbeat can follow the one read here.
 	t_poll 2000 stopped "$DPID" || note "floodgated not stopped after $POLL_MS ms: $(cat /proc/"$DPID"/stat 2>&1)"
-	HB_STOP=$(hb_ns)
-	out=$(meter until_ok "$U4" "$PORT" 3000)
-	ok_ns=$(kv "$out" ok_ns)
-	AGE=$([ "$ok_ns" != 0 ] && ms $((ok_ns - HB_STOP)) || echo never)
+	passes_after "$(hb_ns)"
 	F_STALE=$AGE
 	note "SIGSTOP: web passed again $AGE ms after the last heartbeat (stale_limit $STALE_MS ms); $out"
-	{ [ "$AGE" != never ] && [ "$AGE" -ge "$STALE_MS" ] && [ "$AGE" -le $((STALE_MS + TICK_MS)) ]; }
+	fails_open_on_time
 	t_is $? stale_fails_open "web passes $AGE ms after the last heartbeat (want $STALE_MS .. $((STALE_MS + TICK_MS)))"
 	{ [ "$(kv "$out" slow_refusals)" = 0 ] && [ "$(kv "$out" other)" = none ]; }
 	t_is $? stale_refused_until_then "attempts before: $out (want all refused fast)"
@@ -660,13 +663,10 @@ check_sigterm() {
 	xdp=$(ip -n "$NS_G" link show | grep -c 'prog/xdp')
 	{ [ "$rc" = 0 ] && [ ! -e "$SOCK" ] && [ "$xdp" = 2 ]; }
 	t_is $? sigterm_clean_exit "exit status $rc after $TERM_MS ms (want 0); socket left: $([ -e "$SOCK" ] && echo yes || echo no) (want no); XDP on $xdp interfaces (want 2: stays attached)"
-	HB_END=$(hb_ns)
-	out=$(meter until_ok "$U4" "$PORT" 3000)
-	ok_ns=$(kv "$out" ok_ns)
-	AGE=$([ "$ok_ns" != 0 ] && ms $((ok_ns - HB_END)) || echo never)
+	passes_after "$(hb_ns)"
 	F_EXIT=$AGE
 	note "after SIGTERM: web ($st) passes again $AGE ms after the last heartbeat; $out"
-	{ [ "$st" = open ] && [ "$AGE" != never ] && [ "$AGE" -ge "$STALE_MS" ] && [ "$AGE" -le $((STALE_MS + TICK_MS)) ]; }
+	{ [ "$st" = open ] && fails_open_on_time; }
 	t_is $? exit_fails_open "web $st at exit; passes $AGE ms after the last heartbeat (want $STALE_MS .. $((STALE_MS + TICK_MS)))"
 }
 

@@ -37,11 +37,7 @@ NFAIL=5
 NFORGE=50 NSA=20 NRST=20 NGUESS=10
 HOLD_MS=1500 # 15 ticks: any failure the daemon took from the forgeries would show
 
-FGD=$FG_ROOT/build/floodgated
 FORGE=$FG_TOOLS/forge_tcp
-SRV=$FG_ROOT/tests/tools/http_upstream.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 TMP="" DLOG="" DPID="" SRV_PID="" HOLDER_PID=""
 
 note() { echo "  $*" >&2; }

@@ -38,12 +38,6 @@ POLICY=198.18.1.0/24
 DEADLINE_MS=2000 # twenty ticks
 HOLD_MS=500      # five ticks: a second "replaced" line would show
 
-FGD=$FG_ROOT/build/floodgated
-CT=$FG_TOOLS/connect_time
-XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
-SRV=$FG_ROOT/tests/tools/http_upstream.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 TMP="" DLOG="" SOCK="" DPID="" SRV_PID=""
 
 cleanup() {

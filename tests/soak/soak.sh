@@ -28,8 +28,6 @@ TAG=fgsk$$
 gw_names "$TAG"
 PIN=/sys/fs/bpf/fgsk-$$
 U4B=198.18.2.11 U4C=198.18.2.12 PORT=80
-FGD=$FG_ROOT/build/floodgated
-SRV=$FG_ROOT/tests/tools/http_upstream.py
 OUT=$FG_ROOT/build/soak
 CSV=$OUT/soak.csv
 TMP="" DLOG="" DPID="" SRV1="" SRV2="" LOAD=""
