@@ -17,14 +17,14 @@
 # (/sys/fs/bpf/floodgate, /run/floodgate) is never touched. About 20 seconds.
 #
 # The script runs as a supervisor that starts itself again as the demo proper
-# and cleans up after it, however it ends (see tests/demo_lib.sh).
+# and cleans up after it, however it ends (see tests/lib/demo.sh).
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NS_TAG=${FGDEMO_TAG:-fgd$$}
 NS_PIN_DIR=${FGDEMO_PIN:-/sys/fs/bpf/fgdemo-$$}
-. "$ROOT/tests/lib.sh" # t_poll
-. "$ROOT/tests/netns/lib_netns.sh"
-. "$ROOT/tests/demo_lib.sh"
+. "$ROOT/tests/lib/check.sh" # t_poll
+. "$ROOT/tests/lib/netns.sh"
+. "$ROOT/tests/lib/demo.sh"
 
 RATE=100
 BURST=20

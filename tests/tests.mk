@@ -8,14 +8,15 @@ TEST_BINS :=
 TEST_TOOLS :=
 TEST_HARNESS := $(OUTPUT)/tests/test.o
 
-# BPF programs only the tests and benches use (tests/progs/): an XDP_PASS
-# floor and its TC twin. Not product code: built into build/tests/.
+# BPF programs only the tests and benches use (tests/bpf/progs/): an
+# XDP_PASS floor and its TC twin. Not product code: built into build/tests/.
+# (The benches' own reference program stays with them: tests/bench/progs/.)
 TEST_BPF_PROGS := xdp_pass tc_ok
 TEST_SKELS := $(patsubst %,$(OUTPUT)/tests/%.skel.h,$(TEST_BPF_PROGS))
 TEST_TOOLS += $(patsubst %,$(OUTPUT)/tests/%.bpf.o,$(TEST_BPF_PROGS))
 .SECONDARY: $(TEST_SKELS) $(patsubst %,$(OUTPUT)/tests/%.bpf.o,$(TEST_BPF_PROGS))
 
-$(OUTPUT)/tests/%.bpf.o: tests/progs/%.bpf.c vmlinux.h | $(OUTPUT)/tests
+$(OUTPUT)/tests/%.bpf.o: tests/bpf/progs/%.bpf.c vmlinux.h | $(OUTPUT)/tests
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true

@@ -69,7 +69,7 @@
 #include "upstreams.h"
 #include "bpf/pkt.h"
 #include "floodgate.skel.h"
-#include "tests/xdp_pass.skel.h" /* build/tests/, from tests/progs/ */
+#include "tests/xdp_pass.skel.h" /* build/tests/, from tests/bpf/progs/ */
 #include "tests/tc_ok.skel.h"
 
 #define XDP_PASS_RC 2

@@ -54,7 +54,7 @@
 #include "bpf/pkt.h"
 #include "parse.h"
 #include "floodgate.skel.h"
-#include "tests/xdp_pass.skel.h" /* build/tests/, from tests/progs/ */
+#include "tests/xdp_pass.skel.h" /* build/tests/, from tests/bpf/progs/ */
 
 #define XDP_DROP_RC 1
 #define XDP_PASS_RC 2

@@ -60,7 +60,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/lib_gw.sh"
+. "$ROOT/tests/lib/proc.sh" # alive, stop_pid
+. "$ROOT/tests/lib/gateway.sh"
 FG=$ROOT/build/floodgate
 FGD=$ROOT/build/floodgated
 SRV=$ROOT/tests/tools/http_upstream.py

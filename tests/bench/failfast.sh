@@ -44,7 +44,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/lib_gw.sh"
+. "$ROOT/tests/lib/proc.sh" # ours, stop_pid
+. "$ROOT/tests/lib/gateway.sh"
 FG=$ROOT/build/floodgate
 CT=$ROOT/build/tests/connect_time
 XDP_PASS_OBJ=$ROOT/build/tests/xdp_pass.bpf.o

@@ -7,7 +7,7 @@
 # build/fuzz/TARGET-crash-SHA1. `make fuzz` runs them at length.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
+. "$HERE/../lib/check.sh"
 
 SECS=${FUZZ_TEST_SECONDS:-3}
 BIN=$FG_ROOT/build/fuzz

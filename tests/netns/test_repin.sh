@@ -24,10 +24,11 @@
 #  4. SIGHUP with 1,100 more upstreams (more than the maps hold; refused by
 #     --check-config too): the daemon says "reload failed" once, and the
 #     upstreams in the maps (names, states, ids) are as before.
+# The steps and what each needs: CHECKS at the bottom.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib.sh"
-. "$HERE/../lib_gw.sh"
+. "$HERE/../lib/check.sh"
+. "$HERE/../lib/gateway.sh"
 
 TAG=fgrp$$
 gw_names "$TAG"
@@ -37,12 +38,6 @@ POLICY=198.18.1.0/24
 DEADLINE_MS=2000 # twenty ticks
 HOLD_MS=500      # five ticks: a second "replaced" line would show
 
-FGD=$FG_ROOT/build/floodgated
-CT=$FG_TOOLS/connect_time
-XDP_PASS_OBJ=$FG_ROOT/build/tests/xdp_pass.bpf.o
-SRV=$FG_ROOT/tests/tools/http_upstream.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 TMP="" DLOG="" SOCK="" DPID="" SRV_PID=""
 
 cleanup() {
@@ -132,69 +127,86 @@ setup() {
 	t_poll 5000 gw_daemon_running || { echo "floodgated did not start: $(tail -n 5 "$DLOG")" >&2; return 1; }
 }
 
-if ! setup; then
-	t_fail setup "could not build the topology or start floodgated"
-	t_exit
-fi
-t_ok setup
+setup_daemon() {
+	if ! setup; then
+		t_fail setup "could not build the topology or start floodgated"
+		t_exit
+	fi
+	t_ok setup
+}
 
-# --- 1. before -----------------------------------------------------------------
-out=$(fgate upstream open web 2>&1)
-t_check forced_open "upstream open web: $out" [ $? = 0 ]
-t_poll "$DEADLINE_MS" reconciled
-t_is $? open_before "after $POLL_MS ms: $LAST (want web open, forced; api closed; $POLICY)"
-REQ0=$(requests)
-refused
-t_is $? refused_before "client connect to web: $R (want refused)"
+# 1. Before.
+check_before() {
+	out=$(fgate upstream open web 2>&1)
+	t_check forced_open "upstream open web: $out" [ $? = 0 ]
+	t_poll "$DEADLINE_MS" reconciled
+	t_is $? open_before "after $POLL_MS ms: $LAST (want web open, forced; api closed; $POLICY)"
+	REQ0=$(requests)
+	refused
+	t_is $? refused_before "client connect to web: $R (want refused)"
+}
 
-# --- 2. detach: the pins go ------------------------------------------------------
-out=$( { fgw detach "$IF_GC" && fgw detach "$IF_GU"; } 2>&1)
-t_check detached "detach: $out" pins_gone
-t_poll "$DEADLINE_MS" said_once "pins in $PIN gone"
-t_is $? gone_said_once "'pins in $PIN gone' logged $N times (want 1)"
-t_check daemon_alive_detached "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
+# 2. Detach: the pins go.
+check_detach() {
+	out=$( { fgw detach "$IF_GC" && fgw detach "$IF_GU"; } 2>&1)
+	t_check detached "detach: $out" pins_gone
+	t_poll "$DEADLINE_MS" said_once "pins in $PIN gone"
+	t_is $? gone_said_once "'pins in $PIN gone' logged $N times (want 1)"
+	t_check daemon_alive_detached "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
+}
 
-# --- 3. attach again (another hook): reconciled into the new maps -----------------
-# The first attach pins the new maps; the daemon may take them before the
-# second returns (each attach loads the programs: about half a second).
-A0=${EPOCHREALTIME/./}
-out=$( { fgw attach "$IF_GC" --hook tc && fgw attach "$IF_GU"; } 2>&1)
-A1=${EPOCHREALTIME/./}
-t_check attached "attach: $out" [ -e "$PIN/config" ]
-t_poll "$DEADLINE_MS" reconciled
-t_is $? reconciled_in_time "$POLL_MS ms after the attach: $LAST (want web open, forced; api closed; $POLICY)"
-note_ms=$(((A1 - A0) / 1000 + POLL_MS))
-t_poll "$DEADLINE_MS" refused
-t_is $? refused_again "client connect to web: $R (want refused)"
-t_check no_request_reached_web "web saw $(($(requests) - REQ0)) requests (want 0)" [ "$(requests)" = "$REQ0" ]
-MSG="pins in $PIN replaced: reopened and reconciled 2 upstreams, 1 policies"
-t_poll "$DEADLINE_MS" said_once "$MSG"
-t_is $? replaced_said "'$MSG' logged $N times (want 1); log: $(grep 'pins in' "$DLOG" | tail -n 3)"
-t_poll "$HOLD_MS" said_more "$MSG"
-t_is $((!$?)) replaced_said_once "'$MSG' logged $N times within $HOLD_MS ms (want 1)"
-t_check gone_still_once "'pins in $PIN gone' logged $(said "pins in $PIN gone") times (want 1)" \
-	said_once "pins in $PIN gone"
-t_check daemon_alive "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
+# 3. Attach again (another hook): reconciled into the new maps.
+check_reattach() {
+	# The first attach pins the new maps; the daemon may take them before the
+	# second returns (each attach loads the programs: about half a second).
+	A0=${EPOCHREALTIME/./}
+	out=$( { fgw attach "$IF_GC" --hook tc && fgw attach "$IF_GU"; } 2>&1)
+	A1=${EPOCHREALTIME/./}
+	t_check attached "attach: $out" [ -e "$PIN/config" ]
+	t_poll "$DEADLINE_MS" reconciled
+	t_is $? reconciled_in_time "$POLL_MS ms after the attach: $LAST (want web open, forced; api closed; $POLICY)"
+	note_ms=$(((A1 - A0) / 1000 + POLL_MS))
+	t_poll "$DEADLINE_MS" refused
+	t_is $? refused_again "client connect to web: $R (want refused)"
+	t_check no_request_reached_web "web saw $(($(requests) - REQ0)) requests (want 0)" [ "$(requests)" = "$REQ0" ]
+	MSG="pins in $PIN replaced: reopened and reconciled 2 upstreams, 1 policies"
+	t_poll "$DEADLINE_MS" said_once "$MSG"
+	t_is $? replaced_said "'$MSG' logged $N times (want 1); log: $(grep 'pins in' "$DLOG" | tail -n 3)"
+	t_poll "$HOLD_MS" said_more "$MSG"
+	t_is $((!$?)) replaced_said_once "'$MSG' logged $N times within $HOLD_MS ms (want 1)"
+	t_check gone_still_once "'pins in $PIN gone' logged $(said "pins in $PIN gone") times (want 1)" \
+		said_once "pins in $PIN gone"
+	t_check daemon_alive "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
+	echo "  attach took $(((A1 - A0) / 1000)) ms; reconciled state seen by the CLI within $note_ms ms of its start" >&2
+}
 
-# --- 4. a reload the maps cannot hold: refused whole, said once ------------------
-# The running config again with 1,100 upstreams (more than the maps hold).
-for ((i = 0; i < 1100; i++)); do
-	printf '[upstream x%d]\naddress = 198.19.%d.%d:80\n' $i $((i >> 8)) $((i & 255))
-done >>"$TMP/floodgated.conf"
-out=$("$FGD" -c "$TMP/floodgated.conf" --check-config 2>&1)
-t_check check_config_refuses "--check-config: $out" grep -q '1102 \[upstream\] sections, the maps hold at most 1024' <<<"$out"
-L0=$(fgate upstream list --json 2>/dev/null | jq -c '[.upstreams[] | {name, state, forced, id}]')
-kill -HUP "$DPID"
-t_poll "$DEADLINE_MS" said_once "reload failed, keeping the running config"
-t_is $? reload_refused_said "'reload failed' logged $N times (want 1); $(grep reload "$DLOG" | tail -n 2)"
-t_poll "$HOLD_MS" said_more "reload failed, keeping the running config"
-t_is $((!$?)) reload_refused_said_once "'reload failed' logged $N times within $HOLD_MS ms (want 1)"
-L1=$(fgate upstream list --json 2>/dev/null | jq -c '[.upstreams[] | {name, state, forced, id}]')
-[ -n "$L0" ] && [ "$L0" = "$L1" ]
-t_is $? reload_refused_maps_unchanged "upstreams before: $L0; after: $L1"
-echo "  said: $(grep -m1 -o "reload failed.*" "$DLOG")" >&2
-t_check reload_refused_alive "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
+# 4. A reload the maps cannot hold: refused whole, said once.
+check_reload_refused() {
+	# The running config again with 1,100 upstreams (more than the maps hold).
+	for ((i = 0; i < 1100; i++)); do
+		printf '[upstream x%d]\naddress = 198.19.%d.%d:80\n' $i $((i >> 8)) $((i & 255))
+	done >>"$TMP/floodgated.conf"
+	out=$("$FGD" -c "$TMP/floodgated.conf" --check-config 2>&1)
+	t_check check_config_refuses "--check-config: $out" grep -q '1102 \[upstream\] sections, the maps hold at most 1024' <<<"$out"
+	L0=$(fgate upstream list --json 2>/dev/null | jq -c '[.upstreams[] | {name, state, forced, id}]')
+	kill -HUP "$DPID"
+	t_poll "$DEADLINE_MS" said_once "reload failed, keeping the running config"
+	t_is $? reload_refused_said "'reload failed' logged $N times (want 1); $(grep reload "$DLOG" | tail -n 2)"
+	t_poll "$HOLD_MS" said_more "reload failed, keeping the running config"
+	t_is $((!$?)) reload_refused_said_once "'reload failed' logged $N times within $HOLD_MS ms (want 1)"
+	L1=$(fgate upstream list --json 2>/dev/null | jq -c '[.upstreams[] | {name, state, forced, id}]')
+	[ -n "$L0" ] && [ "$L0" = "$L1" ]
+	t_is $? reload_refused_maps_unchanged "upstreams before: $L0; after: $L1"
+	echo "  said: $(grep -m1 -o "reload failed.*" "$DLOG")" >&2
+	t_check reload_refused_alive "floodgated exited: $(tail -n 3 "$DLOG")" gw_daemon_running
+}
 
-echo "  attach took $(((A1 - A0) / 1000)) ms; reconciled state seen by the CLI within $note_ms ms of its start" >&2
-
-t_exit
+# step                   | needs                    | checks it reports
+CHECKS=(
+	"setup_daemon           |                          | setup"
+	"check_before           | setup_daemon             | forced_open open_before refused_before"
+	"check_detach           | setup_daemon             | detached gone_said_once daemon_alive_detached"
+	"check_reattach         | check_before check_detach | attached reconciled_in_time refused_again no_request_reached_web replaced_said replaced_said_once gone_still_once daemon_alive"
+	"check_reload_refused   | setup_daemon             | check_config_refuses reload_refused_said reload_refused_said_once reload_refused_maps_unchanged reload_refused_alive"
+)
+t_run

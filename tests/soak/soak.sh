@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 # make soak: floodgated under churn for SOAK_SECONDS (600), never part of
-# make test. In the gateway topology of tests/lib_gw.sh (client -> gateway
+# make test. In the gateway topology of tests/lib/gateway.sh (client -> gateway
 # -> upstream namespaces, 198.18.0.0/15 only):
 #   - web flaps: its HTTP upstream answers 200 and 503 in turns (2 s each),
 #     and the client GETs web and web2 every 100 ms, so web's breaker trips,
@@ -18,7 +18,9 @@
 # policy was lost. Everything it starts stops by itself or at cleanup.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/../lib_gw.sh"
+. "$HERE/../lib/check.sh" # t_poll
+. "$HERE/../lib/proc.sh"  # alive, stop_pid
+. "$HERE/../lib/gateway.sh"
 
 SECS=${SOAK_SECONDS:-600}
 SAMPLE=${SOAK_SAMPLE:-10}
@@ -26,8 +28,6 @@ TAG=fgsk$$
 gw_names "$TAG"
 PIN=/sys/fs/bpf/fgsk-$$
 U4B=198.18.2.11 U4C=198.18.2.12 PORT=80
-FGD=$FG_ROOT/build/floodgated
-SRV=$FG_ROOT/tests/tools/http_upstream.py
 OUT=$FG_ROOT/build/soak
 CSV=$OUT/soak.csv
 TMP="" DLOG="" DPID="" SRV1="" SRV2="" LOAD=""

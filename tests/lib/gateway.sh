@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-# The gateway topology of the breaker tests and benches. Source it, call
-# gw_names, then gw_setup. The process helpers (ours, alive, stop_pid) are
-# tests/lib.sh's, sourced here too.
+# The gateway topology of the breaker tests, the soak and the benches.
+# Source it, call gw_names, then gw_setup.
 #
 #   client ns              gateway ns (forwarding)              upstream ns
 #   IF_C C4 ── veth ── IF_GC GC4 | IF_GU GU4 ── veth ── IF_U U4
 #
 # Only 198.18.0.0/15 and 2001:db8::/32; every name carries the caller's TAG.
 
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+[ -n "${FG_LIB_GATEWAY:-}" ] && return 0
+FG_LIB_GATEWAY=1
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh" # FG, FG_ROOT, t_poll
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"  # stop_pids
 
 # gw_names TAG [IFTAG]: the namespaces' and interfaces' names (interfaces
 # named from IFTAG when given: short names for kernel thread names) and the
@@ -114,8 +116,7 @@ gw_daemon_running() {
 # deleted; when a check failed, the tail of $DLOG without probe lines; $TMP
 # removed (FG_KEEP_TMP=1 keeps it to look at after a failure).
 gw_cleanup() {
-	local p
-	for p in "$@"; do stop_pid "$p"; done
+	stop_pids "$@"
 	gw_detach
 	gw_teardown
 	[ -n "${TMP:-}" ] || return 0

@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 # shellcheck shell=bash
 # Helpers for tests/demo.sh: the supervisor that cleans up after it, and the
-# circuit-breaker part. Source it after tests/netns/lib_netns.sh (it extends
-# that topology).
+# circuit-breaker part. It extends the topology of tests/lib/netns.sh.
 #
 #   client ns ($NS_CLI)        gateway ns ($NS_GW, ip_forward=1)         upstream ns ($NS_UP)
 #   $IF_CLI 198.18.0.10 ── veth ── $IF_GW 198.18.0.1 | $IF_GU 198.18.2.1 ── veth ── $IF_UP 198.18.2.10
@@ -18,18 +17,16 @@
 # which the demo does all the time; a shell sitting in `wait` is safe.)
 # Only 198.18.0.0/15 is used, only inside these namespaces.
 
+[ -n "${FG_LIB_DEMO:-}" ] && return 0
+FG_LIB_DEMO=1
+. "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+
 NS_UP=${NS_TAG}u
 IF_GU=${NS_TAG}g  # gateway, upstream-facing
 IF_UP=${NS_TAG}u0 # the upstream's end
 GU4=198.18.2.1
 UP4=198.18.2.10
 UP_PORT=80
-FGD=$NS_ROOT/build/floodgated
-CT=$FG_TOOLS/connect_time
-XDP_PASS_OBJ=$NS_ROOT/build/tests/xdp_pass.bpf.o
-SRV=$NS_ROOT/tests/tools/http_upstream.py
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
 DAEMON_PID="" SRV_PID="" DLOG="" DLOG_SEEN=0 DLOG_MARK=0
 
 # --- the supervisor ------------------------------------------------------------
@@ -82,19 +79,10 @@ demo_kill_recorded() {
 }
 
 demo_sup_cleanup() {
-	local rc=$? i
+	local rc=$?
 	trap '' INT TERM
 	trap - EXIT
-	if [ -n "$STORY_PID" ] && ours "$STORY_PID"; then
-		kill -TERM "$STORY_PID" 2>/dev/null
-		for ((i = 0; i < 40; i++)); do
-			[[ "$(ps -o stat= -p "$STORY_PID" 2>/dev/null)" == Z* ]] && break
-			ours "$STORY_PID" || break
-			sleep 0.05
-		done
-		ours "$STORY_PID" && kill -KILL "$STORY_PID" 2>/dev/null
-		wait "$STORY_PID" 2>/dev/null
-	fi
+	stop_pid "$STORY_PID"
 	demo_kill_recorded
 	NS_TMP=$(cat "$DEMO_TMP/nstmp" 2>/dev/null)
 	case "$NS_TMP" in /tmp/fgnetns.?*) ;; *) NS_TMP="" ;; esac
@@ -141,26 +129,13 @@ demo_forget() {
 }
 
 # demo_exited PID: our child PID has ended by itself (or is not ours).
-demo_exited() {
-	! ours "$1" || [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == Z* ]]
-}
+demo_exited() { ! alive "$1"; }
 
-# demo_stop PID: TERM, up to 2 s, then KILL; reap it and forget it.
+# demo_stop PID: stop_pid, and forget it.
 demo_stop() {
-	local pid=$1 i
-	[ -n "$pid" ] || return 0
-	if ours "$pid"; then
-		kill -TERM "$pid" 2>/dev/null
-		for ((i = 0; i < 40; i++)); do
-			[[ "$(ps -o stat= -p "$pid" 2>/dev/null)" == Z* ]] && break
-			ours "$pid" || break
-			sleep 0.05
-		done
-		ours "$pid" && [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" != Z* ]] &&
-			kill -KILL "$pid" 2>/dev/null
-	fi
-	wait "$pid" 2>/dev/null
-	demo_forget "$pid"
+	[ -n "$1" ] || return 0
+	stop_pid "$1"
+	demo_forget "$1"
 }
 
 cns() { nsenter --net=/run/netns/"$NS_CLI" "$@"; }
@@ -219,7 +194,7 @@ demo_daemon_start() {
 	demo_track "$DAEMON_PID"
 	for ((i = 0; i < 250; i++)); do
 		grep -q 'running:' "$DLOG" && return 0
-		ours "$DAEMON_PID" && [[ "$(ps -o stat= -p "$DAEMON_PID")" != Z* ]] || break
+		alive "$DAEMON_PID" || break
 		sleep 0.02
 	done
 	echo "floodgated did not start:" >&2

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-# Network namespace topology shared by tests/netns/test_*.sh and tests/demo.sh.
-# Source it (after tests/lib.sh, or on its own), then call ns_setup.
+# The two-namespace topology of tests/netns/test_limit.sh and tests/demo.sh.
+# Source it, then call ns_setup.
 #
 #   client netns ($NS_CLI)                      gateway netns ($NS_GW)
 #   $IF_CLI  198.18.0.x/24  ──── veth ────  $IF_GW  198.18.0.1/24 ($GW4)
@@ -14,10 +14,10 @@
 # started with ns_bg by PID, removes the pins (which detaches the program),
 # and deletes both namespaces; it runs on success, failure, and Ctrl-C.
 
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh" # ours, alive, stop_pid
-NS_ROOT=${FG_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-FG=${FG:-$NS_ROOT/build/floodgate}
-FG_TOOLS=${FG_TOOLS:-$NS_ROOT/build/tests}
+[ -n "${FG_LIB_NETNS:-}" ] && return 0
+FG_LIB_NETNS=1
+. "$(dirname "${BASH_SOURCE[0]}")/check.sh" # FG, FG_TOOLS, t_poll
+. "$(dirname "${BASH_SOURCE[0]}")/proc.sh"  # stop_pids
 
 NS_TAG=${NS_TAG:-fgt$$}
 NS_CLI=${NS_TAG}c
@@ -64,14 +64,7 @@ fgate() {
 }
 
 # Wait (bounded) until FILE exists: ns_wait_file FILE SECONDS
-ns_wait_file() {
-	local i
-	for ((i = 0; i < $2 * 20; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+ns_wait_file() { t_poll $(($2 * 1000)) test -e "$1"; }
 
 # Add a client address: ns_client_addr 198.18.0.11/24 | 2001:db8:0:1::a/64
 ns_client_addr() {
@@ -98,25 +91,9 @@ ns_pin_neighbours() {
 	done
 }
 
-
 # Stop what ns_bg started, by PID: TERM, up to 2 s grace, then KILL.
 ns_kill_all() {
-	local pid i left
-	for pid in "${NS_PIDS[@]}"; do
-		ours "$pid" && kill -TERM "$pid" 2>/dev/null
-	done
-	for ((i = 0; i < 40; i++)); do
-		left=0
-		for pid in "${NS_PIDS[@]}"; do
-			alive "$pid" && left=1
-		done
-		[ $left = 0 ] && break
-		sleep 0.05
-	done
-	for pid in "${NS_PIDS[@]}"; do
-		ours "$pid" && kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	stop_pids "${NS_PIDS[@]}"
 	NS_PIDS=()
 }
 
