@@ -292,16 +292,22 @@ static const char *fresh_source(int i)
 }
 
 /*
- * Unknown sources within the budget 180/m (3/s, burst 3): the test runs in
- * far less than the 333 ms a token takes, so exactly 3 are admitted, 3 more
- * pass the shared overflow bucket, and the rest are dropped, uninserted.
+ * Unknown sources within a budget of burst 3 that refills one token in 20
+ * minutes, and known ones at 10/m burst 10 (a token in 6 s): no token comes
+ * back while the test runs, however slow the machine (ASan, a loaded CPU),
+ * so exactly 3 are admitted, 3 more pass the shared overflow bucket, and the
+ * rest are dropped, uninserted.
  */
 TEST(new_sources_within_budget)
 {
+	const struct fg_policy pol = {
+		.action = FG_ACT_LIMIT, .per = FG_PER_SOURCE, .interval_ns = 6000000000ULL,
+		.burst = 10, .new_interval_ns = 1200ULL * 1000000000ULL, .new_burst = 3,
+	};
 	int admitted = 0, overflow = 0, dropped = 0;
 
 	SETUP();
-	fx_new_sources("2001:db8::/32", "100/s", 10, "180/m");
+	fx_policy_raw("2001:db8::/32", pol);
 	for (int i = 0; i < 20; i++) {
 		__u64 a = fx_stat(FG_C_ADMITTED), o = fx_stat(FG_R_OVERFLOW_PASS);
 		__u64 d = fx_stat(FG_R_OVERFLOW_DROP);

@@ -64,7 +64,10 @@ NE_PORT=9100 # node_exporter, inside the gateway namespace only
 TICK_MS=100
 MARGIN_MS=50 # the open must show in the map within TICK_MS + MARGIN_MS
 STALE_MS=1000
-OPEN_MS=3000 # open_timeout (open_jitter = 0)
+# open_timeout (open_jitter = 0). Long enough that a kill -9 and restart
+# after the trip and a server restart (seconds under load) still leave the
+# watch across it most of a second before half-open is due.
+OPEN_MS=4000
 NFAIL=5      # consecutive_failures
 FAST_MS=50   # a refused connect fails faster than this
 # textfile_interval: long, so that every textfile check below shows the
