@@ -261,6 +261,36 @@ rx_packets() { ip netns exec "$NSR" cat /sys/class/net/"$IFR"/statistics/rx_pack
 tx_dropped() { ip netns exec "$NSG" cat /sys/class/net/"$IFG"/statistics/tx_dropped; }
 udp_rcvbuf_errors() { ip netns exec "$NSR" awk '/^Udp:/ {n++; if (n == 2) print $6}' /proc/net/snmp; }
 
+# nft_limit_up SIZE: nftables' strongest per-source setup, at its earliest
+# hook (netdev ingress): a dynamic set keyed by ip saddr holding SIZE
+# sources, one limit per element, the same limit as every method.
+nft_limit_up() {
+	ip netns exec "$NSR" nft -f - <<-EOF
+	table netdev fgbench {
+		set meter4 {
+			type ipv4_addr
+			size $1
+			flags dynamic,timeout
+			timeout 60s
+		}
+		chain ingress {
+			type filter hook ingress device "$IFR" priority 0; policy accept;
+			ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
+		}
+	}
+	EOF
+}
+
+# ipt_limit_up NAME [HASHLIMIT-OPTION...]: iptables hashlimit per source in
+# its earliest table (raw PREROUTING).
+ipt_limit_up() {
+	local name=$1
+	shift
+	ip netns exec "$NSR" iptables -t raw -A PREROUTING -s 198.18.0.0/15 -m hashlimit \
+		--hashlimit-above "$RATE/sec" --hashlimit-burst "$BURST" \
+		--hashlimit-mode srcip --hashlimit-name "$name" "$@" -j DROP
+}
+
 filter_up() { # method n
 	case $1 in
 	none) ;;
@@ -281,28 +311,10 @@ filter_up() { # method n
 		"$FG" limit set 198.18.0.0/15 "$RATE/s" --burst "$BURST" --pin-dir "$PIN" >/dev/null
 		;;
 	nftables)
-		# The earliest nft hook (netdev ingress), a dynamic set keyed by
-		# ip saddr with one limit per element: nft's strongest setup.
-		ip netns exec "$NSR" nft -f - <<-EOF || return 1
-		table netdev fgbench {
-			set meter4 {
-				type ipv4_addr
-				size 65535
-				flags dynamic,timeout
-				timeout 60s
-			}
-			chain ingress {
-				type filter hook ingress device "$IFR" priority 0; policy accept;
-				ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
-			}
-		}
-		EOF
+		nft_limit_up 65535 || return 1
 		;;
 	iptables)
-		# The earliest iptables table (raw PREROUTING).
-		ip netns exec "$NSR" iptables -t raw -A PREROUTING -s 198.18.0.0/15 -m hashlimit \
-			--hashlimit-above "$RATE/sec" --hashlimit-burst "$BURST" \
-			--hashlimit-mode srcip --hashlimit-name "fgb$$" -j DROP || return 1
+		ipt_limit_up "fgb$$" || return 1
 		;;
 	esac
 }
@@ -432,30 +444,14 @@ nic_filter_up() { # method sources
 			--new-sources "$(nic_new_sources "$2")" --pin-dir "$PIN" >/dev/null || return 1
 		;;
 	nftables)
-		# As in section 2, with a set that holds all of 198.18.0.0/15, so that
-		# 100,000 sources and the flood never meet a full set (section 2's
-		# 65535 would: what nft then does with a new source is not measured).
-		ip netns exec "$NSR" nft -f - <<-EOF2 || return 1
-		table netdev fgbench {
-			set meter4 {
-				type ipv4_addr
-				size 262144
-				flags dynamic,timeout
-				timeout 60s
-			}
-			chain ingress {
-				type filter hook ingress device "$IFR" priority 0; policy accept;
-				ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
-			}
-		}
-		EOF2
+		# A set that holds all of 198.18.0.0/15, so that 100,000 sources and
+		# the flood never meet a full set (section 2's 65535 would: what nft
+		# then does with a new source is not measured).
+		nft_limit_up 262144 || return 1
 		;;
 	iptables)
-		# As in section 2, with a table that holds all of 198.18.0.0/15.
-		ip netns exec "$NSR" iptables -t raw -A PREROUTING -s 198.18.0.0/15 -m hashlimit \
-			--hashlimit-above "$RATE/sec" --hashlimit-burst "$BURST" \
-			--hashlimit-mode srcip --hashlimit-name "fgn$$" \
-			--hashlimit-htable-size 131072 --hashlimit-htable-max 262144 -j DROP || return 1
+		# A table that holds all of 198.18.0.0/15.
+		ipt_limit_up "fgn$$" --hashlimit-htable-size 131072 --hashlimit-htable-max 262144 || return 1
 		;;
 	*) filter_up "$1" "$2" ;;
 	esac
