@@ -131,6 +131,7 @@ DST=198.18.0.1         # receiver
 SRC_BASE=198.19.0.0    # source i = 198.19.0.0 + i
 PORT=9000
 PIN=/sys/fs/bpf/fgbench-$$
+. "$ROOT/tests/bench/lib_live.sh" # setup_veth, the NAPI and veth counters, nft_meter_up
 TMP=$(mktemp -d /tmp/fgbench.XXXXXX)
 SINK_PID=""            # the one background process, while it runs
 ATTACHED=0
@@ -218,48 +219,9 @@ if [ "$SKIP_BREAKER" != 1 ]; then
 fi
 
 # ---------------------------------------------------------------- 2. veth setup
-setup_veth() {
-	ip netns add "$NSG" && ip netns add "$NSR" || return 1
-	ip link add "$IFG" netns "$NSG" type veth peer name "$IFR" netns "$NSR" || return 1
-	ip -n "$NSG" link set lo up && ip -n "$NSR" link set lo up || return 1
-	ip -n "$NSG" addr add 198.18.0.2/15 dev "$IFG" || return 1
-	ip -n "$NSR" addr add "$DST"/15 dev "$IFR" || return 1
-	# Sources 198.19.x.y are on link: no reverse-path drops.
-	ip netns exec "$NSR" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0 "net.ipv4.conf.$IFR.rp_filter=0" || return 1
-	# veth queues a frame for the peer's NAPI only when it is GRO-eligible:
-	# no TSO on the sending end; GRO on the receiving end gives it a NAPI
-	# instance even without XDP, so every method takes the same path.
-	ip netns exec "$NSG" ethtool -K "$IFG" tso off >/dev/null 2>&1 || return 1
-	ip netns exec "$NSR" ethtool -K "$IFR" gro on >/dev/null 2>&1 || return 1
-	ip -n "$NSG" link set "$IFG" up && ip -n "$NSR" link set "$IFR" up || return 1
-	ip netns exec "$NSR" sh -c "echo 1 > /sys/class/net/$IFR/threaded" || return 1
-	MAC_R=$(ip netns exec "$NSR" cat /sys/class/net/"$IFR"/address) || return 1
-	return 0
-}
+# setup_veth, napi_pids, napi_runtime, the veth counters, nft_meter_up:
+# tests/bench/lib_live.sh (sourced above).
 
-# PIDs of the receiving veth's NAPI kthreads (comm "napi/IFR-ID", cut at 15).
-napi_pids() {
-	local p c want="napi/$IFR-"
-	want=${want:0:15}
-	for p in /proc/[0-9]*; do
-		{ read -r c <"$p/comm"; } 2>/dev/null || continue
-		[ "${c:0:${#want}}" = "$want" ] && echo "${p#/proc/}"
-	done
-}
-
-napi_runtime() { # sum of run time, ns, of the given PIDs
-	local p s=0 t
-	for p in "$@"; do
-		read -r t _ <"/proc/$p/schedstat" || return 1
-		s=$((s + t))
-	done
-	echo "$s"
-}
-
-rx_packets() { ip netns exec "$NSR" cat /sys/class/net/"$IFR"/statistics/rx_packets; }
-tx_dropped() { ip netns exec "$NSG" cat /sys/class/net/"$IFG"/statistics/tx_dropped; }
-udp_rcvbuf_errors() { ip netns exec "$NSR" awk '/^Udp:/ {n++; if (n == 2) print $6}' /proc/net/snmp; }
 
 filter_up() { # method n
 	case $1 in
@@ -283,20 +245,7 @@ filter_up() { # method n
 	nftables)
 		# The earliest nft hook (netdev ingress), a dynamic set keyed by
 		# ip saddr with one limit per element: nft's strongest setup.
-		ip netns exec "$NSR" nft -f - <<-EOF || return 1
-		table netdev fgbench {
-			set meter4 {
-				type ipv4_addr
-				size 65535
-				flags dynamic,timeout
-				timeout 60s
-			}
-			chain ingress {
-				type filter hook ingress device "$IFR" priority 0; policy accept;
-				ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
-			}
-		}
-		EOF
+		nft_meter_up 65535 || return 1
 		;;
 	iptables)
 		# The earliest iptables table (raw PREROUTING).
@@ -435,20 +384,7 @@ nic_filter_up() { # method sources
 		# As in section 2, with a set that holds all of 198.18.0.0/15, so that
 		# 100,000 sources and the flood never meet a full set (section 2's
 		# 65535 would: what nft then does with a new source is not measured).
-		ip netns exec "$NSR" nft -f - <<-EOF2 || return 1
-		table netdev fgbench {
-			set meter4 {
-				type ipv4_addr
-				size 262144
-				flags dynamic,timeout
-				timeout 60s
-			}
-			chain ingress {
-				type filter hook ingress device "$IFR" priority 0; policy accept;
-				ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
-			}
-		}
-		EOF2
+		nft_meter_up 262144 || return 1
 		;;
 	iptables)
 		# As in section 2, with a table that holds all of 198.18.0.0/15.
@@ -468,7 +404,6 @@ nic_filter_down() {
 	esac
 }
 
-rx_dropped() { ip netns exec "$NSR" cat /sys/class/net/"$IFR"/statistics/rx_dropped; }
 
 # One run: method, sources (a number or flood), round. Appends a line to $NIC.
 nic_run_case() {
