@@ -38,6 +38,21 @@ napi_pids() {
 	done
 }
 
+# napi_pin CPU [fifo|nice]: pins the receiving veth's NAPI kthreads to CPU,
+# SCHED_FIFO priority 1 or nice -20 when asked; their PIDs in NAPI_PIDS.
+napi_pin() {
+	local p
+	NAPI_PIDS=$(napi_pids)
+	[ -n "$NAPI_PIDS" ] || { echo "no NAPI kthread for $IFR" >&2; return 1; }
+	for p in $NAPI_PIDS; do
+		taskset -pc "$1" "$p" >/dev/null || return 1
+		case ${2:-} in
+		fifo) chrt -f -p 1 "$p" || return 1 ;;
+		nice) renice -n -20 -p "$p" >/dev/null || return 1 ;;
+		esac
+	done
+}
+
 napi_runtime() { # sum of run time, ns, of the given PIDs
 	local p s=0 t
 	for p in "$@"; do

@@ -292,9 +292,8 @@ run_case() {
 	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
 	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
 
-	pids=$(napi_pids)
-	[ -n "$pids" ] || { log "no NAPI kthread for $IFR"; return 1; }
-	for p in $pids; do taskset -pc "$RX_CPU" "$p" >/dev/null; done
+	napi_pin "$RX_CPU" || return 1
+	pids=$NAPI_PIDS
 	p0=$(napi_runtime $pids) r0=$(rx_packets) d0=$(tx_dropped) b0=$(udp_rcvbuf_errors)
 	timeout $((DUR + 20)) ip netns exec "$NSG" "$TOOLS/bench_gen" --ifname "$IFG" \
 		--dst-mac "$MAC_R" --dst-ip "$DST" --src-base "$SRC_BASE" --sources "$n" \
@@ -422,9 +421,8 @@ nic_run_case() {
 	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
 	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
 
-	pids=$(napi_pids)
-	[ -n "$pids" ] || { log "no NAPI kthread for $IFR"; return 1; }
-	for p in $pids; do taskset -pc "$RX_CPU" "$p" >/dev/null; done
+	napi_pin "$RX_CPU" || return 1
+	pids=$NAPI_PIDS
 	p0=$(napi_runtime $pids) r0=$(rx_packets) q0=$(rx_dropped) b0=$(udp_rcvbuf_errors)
 	timeout $((NIC_DUR + 20)) ip netns exec "$NSG" "$TOOLS/bench_live" --ifname "$IFG" \
 		--dst-mac "$MAC_R" --dst-ip "$DST" "${src[@]}" --dport "$PORT" \
