@@ -56,6 +56,13 @@
 #     a random-source flood (floodgate's new-source admission on). Receive
 #     CPU per frame of the NAPI kthread as in section 2, medians and spreads,
 #     ratios within a round; per-source accuracy from bench_sink's counts.
+#  8. Legitimate traffic under attack (tests/bench/attack.sh, two namespaces
+#     of its own like section 7's): short HTTP transactions (build/tests/
+#     bench_http) to tests/tools/http_upstream.py behind the receiving veth
+#     while bench_live floods it from random sources at increasing paced
+#     rates; floodgate, nftables and no filter interleaved; transactions per
+#     second against the attack rate, the rate at which they halve, and a
+#     gnuplot PNG next to the results file (attack.png).
 #
 # Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
 # is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
@@ -81,6 +88,9 @@
 # BENCH_NIC_DURATION and BENCH_NIC_REPS (BENCH_DURATION, BENCH_REPS),
 # BENCH_NIC_NEW_SOURCES floodgate's budget in the flood (1k/s),
 # BENCH_NIC_CHUNK frames per BPF_PROG_TEST_RUN call (1048576).
+# Section 8: BENCH_SKIP_ATTACK=1, the ATK_* knobs of tests/bench/attack.sh
+# (ATK_DURATION, ATK_REPS, ATK_RATES, ATK_METHODS, ...), BENCH_ATTACK_PNG
+# (the plot; default attack.png beside BENCH_OUT).
 # Only section 7, short: BENCH_SKIP_PROG=1 BENCH_SKIP_VETH=1
 # BENCH_SKIP_BREAKER=1 BENCH_SKIP_FAILFAST=1 BENCH_SKIP_DAEMON=1
 # BENCH_DURATION=1 BENCH_REPS=3 tests/bench/run.sh
@@ -109,6 +119,7 @@ SKIP_FAILFAST=${BENCH_SKIP_FAILFAST:-0}
 FF_N=${BENCH_FAILFAST_N:-20}
 FF_CAP_MS=${BENCH_FAILFAST_CAP_MS:-3000}
 SKIP_DAEMON=${BENCH_SKIP_DAEMON:-0}
+SKIP_ATTACK=${BENCH_SKIP_ATTACK:-0}
 SKIP_NIC=${BENCH_SKIP_NIC:-${BENCH_NIC_SKIP:-0}}
 NIC_SOURCES=${BENCH_NIC_SOURCES:-"1 1000 100000 flood"}
 NIC_METHODS=${BENCH_NIC_METHODS:-"xdp-drop src-drop floodgate floodgate-tc gcra-ref nftables iptables"}
@@ -162,6 +173,7 @@ NEED_TOOLS="bench_prog bench_gen bench_sink bench_attach"
 [ "$SKIP_BREAKER" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_breaker bench_observe"
 [ "$SKIP_FAILFAST" = 1 ] || NEED_TOOLS="$NEED_TOOLS connect_time"
 [ "$SKIP_NIC" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_live"
+[ "$SKIP_ATTACK" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_live bench_http"
 [ "$SKIP_NIC" = 1 ] || [ -e "$TOOLS/nic_ref.bpf.o" ] || die "missing $TOOLS/nic_ref.bpf.o: run 'make bench'"
 for t in $NEED_TOOLS; do
 	[ -x "$TOOLS/$t" ] || die "missing $TOOLS/$t: run 'make bench'"
@@ -496,6 +508,15 @@ if [ "$SKIP_DAEMON" != 1 ]; then
 	log "6. floodgated: $DM_TRIPS breaker trips, then 1,000 probed upstreams for ${DM_WINDOW}s (about 1 minute)"
 	FGBD_TRIPS=$DM_TRIPS FGBD_WINDOW_S=$DM_WINDOW timeout 600 "$ROOT/tests/bench/daemon.sh" >"$DM" ||
 		{ DM_ERR="daemon.sh failed (exit $?)"; log "$DM_ERR"; }
+fi
+
+# ---------------------------------------------------------------- 8. under attack
+ATK="$TMP/attack.txt"
+ATK_ERR=""
+if [ "$SKIP_ATTACK" != 1 ]; then
+	log "8. legitimate traffic under attack (tests/bench/attack.sh; about 8 minutes)"
+	ATK_PNG=${BENCH_ATTACK_PNG:-$(dirname "$OUT")/attack.png} timeout 3600 \
+		"$ROOT/tests/bench/attack.sh" >"$ATK" || { ATK_ERR="attack.sh failed (exit $?)"; log "$ATK_ERR"; }
 fi
 
 # ---------------------------------------------------------------- report
@@ -960,6 +981,11 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 			done
 		done
 	fi
+	if [ -s "$ATK" ] && [ -z "$ATK_ERR" ]; then
+		cat "$ATK"
+		echo
+	fi
+	[ -n "$ATK_ERR" ] && bar "8 attack.sh ran" "$ATK_ERR" "FAIL"
 	echo "Bars"
 	cat "$BARS"
 	echo
