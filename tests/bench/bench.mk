@@ -64,3 +64,10 @@ $(OUTPUT)/tests/live_redirect.skel.h: $(OUTPUT)/tests/live_redirect.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name live_redirect > $@
 
 $(OUTPUT)/tests/bench/bench_live.o: $(OUTPUT)/tests/live_redirect.skel.h
+
+# The attack bench (tests/bench/attack.sh, run.sh section 8): bench_http,
+# short HTTP transactions one at a time against tests/tools/http_upstream.py
+# while bench_live floods; gnuplot draws the result.
+TEST_DEB_PKGS += gnuplot-nox
+BENCH_TOOLS += $(OUTPUT)/tests/bench_http
+TEST_TOOLS += $(OUTPUT)/tests/bench_http

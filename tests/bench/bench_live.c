@@ -14,10 +14,14 @@
  * --duration seconds, whichever comes first (a signal stops it too). Each
  * call costs ~30 ms of set-up and tear-down on this kernel whatever its size
  * (measured: 31 calls of 64 frames took a second), so a call carries many
- * frames (default 2^20, ~0.1-0.3 s); there is no pacing. Pinned to one CPU
- * (--cpu), so the program's frame counter is exact. Sources: --src-base + i,
- * i = 0 .. --sources - 1 in turn, or --random (random addresses of
- * 198.18.0.0/15).
+ * frames (default 2^20, ~0.1-0.3 s). Unpaced by default; --pps R paces the
+ * frames inside the program (one every 1e9/R ns, the rest of the runs drop
+ * their frame unsent, so the CPU spins at full load whatever the rate), and
+ * --idle sends nothing at that same load. Pinned to one CPU (--cpu), so the
+ * program's frame counter is exact. Sources: --src-base + i, i = 0 ..
+ * --sources - 1 in turn, or --random (random addresses of 198.18.0.0/15).
+ * --ready FILE is created once the program is loaded, right before the
+ * first call.
  *
  * Prints "key value" lines (sent, elapsed_ns, pps, calls, sources); with
  * --per-source FILE (not with --random) also writes, per source, "index
@@ -170,6 +174,9 @@ static void usage(void)
 		"  --chunk N         frames per BPF_PROG_TEST_RUN call (default 1048576)\n"
 		"  --batch N         frames per batch inside a call (default 64)\n"
 		"  --cpu C           pin to CPU C (default 0; -1: do not pin)\n"
+		"  --pps R           pace: R frames per second (default: unpaced)\n"
+		"  --idle            send nothing, at the same CPU load\n"
+		"  --ready FILE      create FILE right before the first call\n"
 		"  --per-source FILE write index first_ns last_ns sent per source\n");
 }
 
@@ -189,14 +196,17 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "per-source", required_argument, NULL, 'o' },
+		{ "pps", required_argument, NULL, 'P' },
+		{ "idle", no_argument, NULL, 'I' },
+		{ "ready", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *ifname = NULL, *dmac_s = NULL, *dst_s = NULL, *base_s = "198.19.0.0";
-	const char *per_path = NULL;
+	const char *per_path = NULL, *ready_path = NULL;
 	unsigned long long count = 100000000;
-	double duration = 5;
-	unsigned int nsrc = 1, chunk = 1u << 20, batch = 64, dport = 9000, rnd = 0;
+	double duration = 5, pps = 0;
+	unsigned int nsrc = 1, chunk = 1u << 20, batch = 64, dport = 9000, rnd = 0, idle = 0;
 	int cpu = 0, opt, fd, ifindex, prog_fd, ret = 1;
 	__u8 dmac[6], smac[6], frame[FRAME_LEN];
 	struct in_addr dst, base;
@@ -221,6 +231,9 @@ int main(int argc, char **argv)
 		case 'b': batch = strtoul(optarg, NULL, 10); break;
 		case 'C': cpu = atoi(optarg); break;
 		case 'o': per_path = optarg; break;
+		case 'P': pps = atof(optarg); break;
+		case 'I': idle = 1; break;
+		case 'r': ready_path = optarg; break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -228,7 +241,7 @@ int main(int argc, char **argv)
 	    inet_pton(AF_INET, dst_s, &dst) != 1 || inet_pton(AF_INET, base_s, &base) != 1 ||
 	    nsrc < 1 || nsrc > MAX_SOURCES || chunk < 1 || chunk > (1u << 24) || batch < 1 ||
 	    batch > 256 || !dport || dport > 65535 || duration <= 0 || duration > 600 || !count ||
-	    count > (1ULL << 34) || (rnd && per_path)) {
+	    count > (1ULL << 34) || (rnd && per_path) || pps < 0 || pps > 1e9) {
 		usage();
 		return 2;
 	}
@@ -262,6 +275,8 @@ int main(int argc, char **argv)
 	skel->rodata->base = ntohl(base.s_addr);
 	skel->rodata->rand_src = rnd;
 	skel->rodata->csum_rest = csum;
+	skel->rodata->gap_ns = pps > 0 ? (__u64)(1e9 / pps + 0.5) : 0;
+	skel->rodata->idle = idle;
 	/* A mark per 4096 frames, at most 2^22 of them (32 MiB). */
 	bpf_map__set_max_entries(skel->maps.marks, (__u32)(count >> LIVE_MARK_SHIFT) + 2);
 	if (live_redirect__load(skel)) {
@@ -271,6 +286,15 @@ int main(int argc, char **argv)
 	prog_fd = bpf_program__fd(skel->progs.live_redirect);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (ready_path) {
+		FILE *f = fopen(ready_path, "w");
+
+		if (!f || fclose(f)) {
+			fprintf(stderr, "bench_live: cannot create %s: %s\n", ready_path,
+				strerror(errno));
+			goto out;
+		}
+	}
 
 	struct xdp_md ctx = { .data_end = FRAME_LEN };
 	__u64 start = now_ns(), deadline = start + (__u64)(duration * 1e9), t1 = start, sent = 0;

@@ -56,6 +56,13 @@
 #     a random-source flood (floodgate's new-source admission on). Receive
 #     CPU per frame of the NAPI kthread as in section 2, medians and spreads,
 #     ratios within a round; per-source accuracy from bench_sink's counts.
+#  8. Legitimate traffic under attack (tests/bench/attack.sh, two namespaces
+#     of its own like section 7's): short HTTP transactions (build/tests/
+#     bench_http) to tests/tools/http_upstream.py behind the receiving veth
+#     while bench_live floods it from random sources at increasing paced
+#     rates; floodgate, nftables and no filter interleaved; transactions per
+#     second against the attack rate, the rate at which they halve, and a
+#     gnuplot PNG next to the results file (attack.png).
 #
 # Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
 # is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
@@ -81,6 +88,9 @@
 # BENCH_NIC_DURATION and BENCH_NIC_REPS (BENCH_DURATION, BENCH_REPS),
 # BENCH_NIC_NEW_SOURCES floodgate's budget in the flood (1k/s),
 # BENCH_NIC_CHUNK frames per BPF_PROG_TEST_RUN call (1048576).
+# Section 8: BENCH_SKIP_ATTACK=1, the ATK_* knobs of tests/bench/attack.sh
+# (ATK_DURATION, ATK_REPS, ATK_RATES, ATK_METHODS, ...), BENCH_ATTACK_PNG
+# (the plot; default attack.png beside BENCH_OUT).
 # Only section 7, short: BENCH_SKIP_PROG=1 BENCH_SKIP_VETH=1
 # BENCH_SKIP_BREAKER=1 BENCH_SKIP_FAILFAST=1 BENCH_SKIP_DAEMON=1
 # BENCH_DURATION=1 BENCH_REPS=3 tests/bench/run.sh
@@ -109,6 +119,7 @@ SKIP_FAILFAST=${BENCH_SKIP_FAILFAST:-0}
 FF_N=${BENCH_FAILFAST_N:-20}
 FF_CAP_MS=${BENCH_FAILFAST_CAP_MS:-3000}
 SKIP_DAEMON=${BENCH_SKIP_DAEMON:-0}
+SKIP_ATTACK=${BENCH_SKIP_ATTACK:-0}
 SKIP_NIC=${BENCH_SKIP_NIC:-${BENCH_NIC_SKIP:-0}}
 NIC_SOURCES=${BENCH_NIC_SOURCES:-"1 1000 100000 flood"}
 NIC_METHODS=${BENCH_NIC_METHODS:-"xdp-drop src-drop floodgate floodgate-tc gcra-ref nftables iptables"}
@@ -131,6 +142,7 @@ DST=198.18.0.1         # receiver
 SRC_BASE=198.19.0.0    # source i = 198.19.0.0 + i
 PORT=9000
 PIN=/sys/fs/bpf/fgbench-$$
+. "$ROOT/tests/bench/lib_live.sh" # setup_veth, the NAPI and veth counters, nft_meter_up
 TMP=$(mktemp -d /tmp/fgbench.XXXXXX)
 SINK_PID=""            # the one background process, while it runs
 ATTACHED=0
@@ -161,6 +173,7 @@ NEED_TOOLS="bench_prog bench_gen bench_sink bench_attach"
 [ "$SKIP_BREAKER" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_breaker bench_observe"
 [ "$SKIP_FAILFAST" = 1 ] || NEED_TOOLS="$NEED_TOOLS connect_time"
 [ "$SKIP_NIC" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_live"
+[ "$SKIP_ATTACK" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_live bench_http"
 [ "$SKIP_NIC" = 1 ] || [ -e "$TOOLS/nic_ref.bpf.o" ] || die "missing $TOOLS/nic_ref.bpf.o: run 'make bench'"
 for t in $NEED_TOOLS; do
 	[ -x "$TOOLS/$t" ] || die "missing $TOOLS/$t: run 'make bench'"
@@ -218,68 +231,9 @@ if [ "$SKIP_BREAKER" != 1 ]; then
 fi
 
 # ---------------------------------------------------------------- 2. veth setup
-setup_veth() {
-	ip netns add "$NSG" && ip netns add "$NSR" || return 1
-	ip link add "$IFG" netns "$NSG" type veth peer name "$IFR" netns "$NSR" || return 1
-	ip -n "$NSG" link set lo up && ip -n "$NSR" link set lo up || return 1
-	ip -n "$NSG" addr add 198.18.0.2/15 dev "$IFG" || return 1
-	ip -n "$NSR" addr add "$DST"/15 dev "$IFR" || return 1
-	# Sources 198.19.x.y are on link: no reverse-path drops.
-	ip netns exec "$NSR" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
-		net.ipv4.conf.default.rp_filter=0 "net.ipv4.conf.$IFR.rp_filter=0" || return 1
-	# veth queues a frame for the peer's NAPI only when it is GRO-eligible:
-	# no TSO on the sending end; GRO on the receiving end gives it a NAPI
-	# instance even without XDP, so every method takes the same path.
-	ip netns exec "$NSG" ethtool -K "$IFG" tso off >/dev/null 2>&1 || return 1
-	ip netns exec "$NSR" ethtool -K "$IFR" gro on >/dev/null 2>&1 || return 1
-	ip -n "$NSG" link set "$IFG" up && ip -n "$NSR" link set "$IFR" up || return 1
-	ip netns exec "$NSR" sh -c "echo 1 > /sys/class/net/$IFR/threaded" || return 1
-	MAC_R=$(ip netns exec "$NSR" cat /sys/class/net/"$IFR"/address) || return 1
-	return 0
-}
+# setup_veth, napi_pids, napi_runtime, the veth counters, nft_meter_up:
+# tests/bench/lib_live.sh (sourced above).
 
-# PIDs of the receiving veth's NAPI kthreads (comm "napi/IFR-ID", cut at 15).
-napi_pids() {
-	local p c want="napi/$IFR-"
-	want=${want:0:15}
-	for p in /proc/[0-9]*; do
-		{ read -r c <"$p/comm"; } 2>/dev/null || continue
-		[ "${c:0:${#want}}" = "$want" ] && echo "${p#/proc/}"
-	done
-}
-
-napi_runtime() { # sum of run time, ns, of the given PIDs
-	local p s=0 t
-	for p in "$@"; do
-		read -r t _ <"/proc/$p/schedstat" || return 1
-		s=$((s + t))
-	done
-	echo "$s"
-}
-
-rx_packets() { ip netns exec "$NSR" cat /sys/class/net/"$IFR"/statistics/rx_packets; }
-tx_dropped() { ip netns exec "$NSG" cat /sys/class/net/"$IFG"/statistics/tx_dropped; }
-udp_rcvbuf_errors() { ip netns exec "$NSR" awk '/^Udp:/ {n++; if (n == 2) print $6}' /proc/net/snmp; }
-
-# nft_limit_up SIZE: nftables' strongest per-source setup, at its earliest
-# hook (netdev ingress): a dynamic set keyed by ip saddr holding SIZE
-# sources, one limit per element, the same limit as every method.
-nft_limit_up() {
-	ip netns exec "$NSR" nft -f - <<-EOF
-	table netdev fgbench {
-		set meter4 {
-			type ipv4_addr
-			size $1
-			flags dynamic,timeout
-			timeout 60s
-		}
-		chain ingress {
-			type filter hook ingress device "$IFR" priority 0; policy accept;
-			ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
-		}
-	}
-	EOF
-}
 
 # ipt_limit_up NAME [HASHLIMIT-OPTION...]: iptables hashlimit per source in
 # its earliest table (raw PREROUTING).
@@ -311,7 +265,9 @@ filter_up() { # method n
 		"$FG" limit set 198.18.0.0/15 "$RATE/s" --burst "$BURST" --pin-dir "$PIN" >/dev/null
 		;;
 	nftables)
-		nft_limit_up 65535 || return 1
+		# The earliest nft hook (netdev ingress), a dynamic set keyed by
+		# ip saddr with one limit per element: nft's strongest setup.
+		nft_meter_up 65535 || return 1
 		;;
 	iptables)
 		ipt_limit_up "fgb$$" || return 1
@@ -355,9 +311,8 @@ run_case() {
 	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
 	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
 
-	pids=$(napi_pids)
-	[ -n "$pids" ] || { log "no NAPI kthread for $IFR"; return 1; }
-	for p in $pids; do taskset -pc "$RX_CPU" "$p" >/dev/null; done
+	napi_pin "$RX_CPU" || return 1
+	pids=$NAPI_PIDS
 	p0=$(napi_runtime $pids) r0=$(rx_packets) d0=$(tx_dropped) b0=$(udp_rcvbuf_errors)
 	timeout $((DUR + 20)) ip netns exec "$NSG" "$TOOLS/bench_gen" --ifname "$IFG" \
 		--dst-mac "$MAC_R" --dst-ip "$DST" --src-base "$SRC_BASE" --sources "$n" \
@@ -444,10 +399,10 @@ nic_filter_up() { # method sources
 			--new-sources "$(nic_new_sources "$2")" --pin-dir "$PIN" >/dev/null || return 1
 		;;
 	nftables)
-		# A set that holds all of 198.18.0.0/15, so that 100,000 sources and
-		# the flood never meet a full set (section 2's 65535 would: what nft
-		# then does with a new source is not measured).
-		nft_limit_up 262144 || return 1
+		# As in section 2, with a set that holds all of 198.18.0.0/15, so that
+		# 100,000 sources and the flood never meet a full set (section 2's
+		# 65535 would: what nft then does with a new source is not measured).
+		nft_meter_up 262144 || return 1
 		;;
 	iptables)
 		# A table that holds all of 198.18.0.0/15.
@@ -464,7 +419,6 @@ nic_filter_down() {
 	esac
 }
 
-rx_dropped() { ip netns exec "$NSR" cat /sys/class/net/"$IFR"/statistics/rx_dropped; }
 
 # One run: method, sources (a number or flood), round. Appends a line to $NIC.
 nic_run_case() {
@@ -483,9 +437,8 @@ nic_run_case() {
 	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
 	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
 
-	pids=$(napi_pids)
-	[ -n "$pids" ] || { log "no NAPI kthread for $IFR"; return 1; }
-	for p in $pids; do taskset -pc "$RX_CPU" "$p" >/dev/null; done
+	napi_pin "$RX_CPU" || return 1
+	pids=$NAPI_PIDS
 	p0=$(napi_runtime $pids) r0=$(rx_packets) q0=$(rx_dropped) b0=$(udp_rcvbuf_errors)
 	timeout $((NIC_DUR + 20)) ip netns exec "$NSG" "$TOOLS/bench_live" --ifname "$IFG" \
 		--dst-mac "$MAC_R" --dst-ip "$DST" "${src[@]}" --dport "$PORT" \
@@ -559,6 +512,15 @@ if [ "$SKIP_DAEMON" != 1 ]; then
 	log "6. floodgated: $DM_TRIPS breaker trips, then 1,000 probed upstreams for ${DM_WINDOW}s (about 1 minute)"
 	FGBD_TRIPS=$DM_TRIPS FGBD_WINDOW_S=$DM_WINDOW timeout 600 "$ROOT/tests/bench/daemon.sh" >"$DM" ||
 		{ DM_ERR="daemon.sh failed (exit $?)"; log "$DM_ERR"; }
+fi
+
+# ---------------------------------------------------------------- 8. under attack
+ATK="$TMP/attack.txt"
+ATK_ERR=""
+if [ "$SKIP_ATTACK" != 1 ]; then
+	log "8. legitimate traffic under attack (tests/bench/attack.sh; about 8 minutes)"
+	ATK_PNG=${BENCH_ATTACK_PNG:-$(dirname "$OUT")/attack.png} timeout 3600 \
+		"$ROOT/tests/bench/attack.sh" >"$ATK" || { ATK_ERR="attack.sh failed (exit $?)"; log "$ATK_ERR"; }
 fi
 
 # ---------------------------------------------------------------- report
@@ -1023,6 +985,11 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 			done
 		done
 	fi
+	if [ -s "$ATK" ] && [ -z "$ATK_ERR" ]; then
+		cat "$ATK"
+		echo
+	fi
+	[ -n "$ATK_ERR" ] && bar "8 attack.sh ran" "$ATK_ERR" "FAIL"
 	echo "Bars"
 	cat "$BARS"
 	echo

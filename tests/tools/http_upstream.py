@@ -3,6 +3,7 @@
 """http_upstream: a real HTTP/1.0 server whose response status can be switched.
 
     http_upstream.py --port PORT --control FILE --log FILE --ready FILE [--bind ADDR]
+                     [--timeout S]
 
 Listens on ADDR (default "::", dual stack: IPv4 and IPv6; an IPv4 address
 such as 198.18.2.11 listens on that address only, IPv4) port PORT. Every
@@ -14,6 +15,10 @@ write, so the first payload segment starts with "HTTP/1.0 NNN".
 
 "down" in the control file makes the server close each accepted connection
 without answering (an upstream that accepts but does not serve).
+
+--timeout S gives up a connection that sends nothing for S seconds (default:
+wait forever). The server is one thread: under a flood that drops a
+client's packets, a connection whose client is gone would block it for good.
 
 Appends one line per request to the log file: "STATUS METHOD PATH CLIENT".
 Creates the ready file once it listens. Stops on SIGTERM/SIGINT.
@@ -99,6 +104,7 @@ def main():
     ap.add_argument("--control", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--ready", required=True)
+    ap.add_argument("--timeout", type=float, default=None)
     a = ap.parse_args()
 
     def stop(signum, frame):
@@ -107,7 +113,9 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     cls = Server if ":" in a.bind else Server4
-    srv = cls((a.bind, a.port), Handler)
+    # StreamRequestHandler applies its class attribute timeout to each socket.
+    handler = type("Handler", (Handler,), {"timeout": a.timeout})
+    srv = cls((a.bind, a.port), handler)
     srv.control = a.control
     srv.log = a.log
     open(a.log, "a").close()

@@ -19,6 +19,15 @@
  * (sized by user space), so frame k went out between marks[k / EVERY] and
  * marks[k / EVERY + 1]: the per-source send times of the accuracy check, to
  * a fraction of a millisecond, for one clock read per 4096 frames.
+ *
+ * Pacing (gap_ns, for an offered rate below the unpaced one): a frame goes
+ * out only when its time has come, due += gap_ns, else XDP_DROP, which in a
+ * live-frames run only recycles the page; the program spins through dropped
+ * frames until then, at one clock read each. After a stall (the ~30 ms
+ * between calls, a preemption) due catches up by at most PACE_SLACK frames,
+ * so the rate stays even instead of making up the gap in one burst. idle:
+ * every frame is dropped (the generator's CPU as busy as when it sends, and
+ * nothing sent).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,9 +40,12 @@ const volatile __u32 nsrc = 1;	/* sources in turn (not random) */
 const volatile __u32 base;	/* first source, host order */
 const volatile __u32 rand_src;	/* random sources of 198.18.0.0/15 */
 const volatile __u32 csum_rest;	/* sum of the header's 16-bit words, saddr and check zero */
+const volatile __u64 gap_ns;	/* pacing: ns between frames (0: unpaced) */
+const volatile __u32 idle;	/* send nothing */
 
 #define LIVE_MARK_SHIFT 12 /* bench_live.c has the same */
 #define LIVE_MARK_EVERY (1u << LIVE_MARK_SHIFT)
+#define PACE_SLACK 64 /* frames a stall may be made up by, one batch */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -44,6 +56,7 @@ struct {
 
 __u64 frames;
 __u32 next;
+__u64 due;	/* pacing: when the next frame may go */
 
 SEC("xdp")
 int live_redirect(struct xdp_md *ctx)
@@ -55,6 +68,17 @@ int live_redirect(struct xdp_md *ctx)
 
 	if ((void *)(ip + 1) > end)
 		return XDP_ABORTED;
+	if (idle)
+		return XDP_DROP;
+	if (gap_ns) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (now < due)
+			return XDP_DROP;
+		if (due + PACE_SLACK * gap_ns < now)
+			due = now - PACE_SLACK * gap_ns;
+		due += gap_ns;
+	}
 	if (rand_src) {
 		s = 0xc6120000u | (bpf_get_prandom_u32() & 0x1ffffu);
 		if (!(s & 0x1ff00u))
