@@ -175,6 +175,8 @@ static void usage(void)
 		"  --batch N         frames per batch inside a call (default 64)\n"
 		"  --cpu C           pin to CPU C (default 0; -1: do not pin)\n"
 		"  --pps R           pace: R frames per second (default: unpaced)\n"
+		"  --bunch N         with --pps: release frames N at a time (default 1), as a\n"
+		"                    NIC's interrupt coalescing hands them over\n"
 		"  --idle            send nothing, at the same CPU load\n"
 		"  --ready FILE      create FILE right before the first call\n"
 		"  --per-source FILE write index first_ns last_ns sent per source\n");
@@ -198,6 +200,7 @@ int main(int argc, char **argv)
 		{ "per-source", required_argument, NULL, 'o' },
 		{ "pps", required_argument, NULL, 'P' },
 		{ "idle", no_argument, NULL, 'I' },
+		{ "bunch", required_argument, NULL, 'B' },
 		{ "ready", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -207,6 +210,7 @@ int main(int argc, char **argv)
 	unsigned long long count = 100000000;
 	double duration = 5, pps = 0;
 	unsigned int nsrc = 1, chunk = 1u << 20, batch = 64, dport = 9000, rnd = 0, idle = 0;
+	unsigned int bunch = 1;
 	int cpu = 0, opt, fd, ifindex, prog_fd, ret = 1;
 	__u8 dmac[6], smac[6], frame[FRAME_LEN];
 	struct in_addr dst, base;
@@ -233,6 +237,7 @@ int main(int argc, char **argv)
 		case 'o': per_path = optarg; break;
 		case 'P': pps = atof(optarg); break;
 		case 'I': idle = 1; break;
+		case 'B': bunch = strtoul(optarg, NULL, 10); break;
 		case 'r': ready_path = optarg; break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
@@ -241,7 +246,8 @@ int main(int argc, char **argv)
 	    inet_pton(AF_INET, dst_s, &dst) != 1 || inet_pton(AF_INET, base_s, &base) != 1 ||
 	    nsrc < 1 || nsrc > MAX_SOURCES || chunk < 1 || chunk > (1u << 24) || batch < 1 ||
 	    batch > 256 || !dport || dport > 65535 || duration <= 0 || duration > 600 || !count ||
-	    count > (1ULL << 34) || (rnd && per_path) || pps < 0 || pps > 1e9) {
+	    count > (1ULL << 34) || (rnd && per_path) || pps < 0 || pps > 1e9 || bunch < 1 ||
+	    bunch > batch) {
 		usage();
 		return 2;
 	}
@@ -277,6 +283,7 @@ int main(int argc, char **argv)
 	skel->rodata->csum_rest = csum;
 	skel->rodata->gap_ns = pps > 0 ? (__u64)(1e9 / pps + 0.5) : 0;
 	skel->rodata->idle = idle;
+	skel->rodata->bunch = bunch;
 	/* A mark per 4096 frames, at most 2^22 of them (32 MiB). */
 	bpf_map__set_max_entries(skel->maps.marks, (__u32)(count >> LIVE_MARK_SHIFT) + 2);
 	if (live_redirect__load(skel)) {
