@@ -39,7 +39,7 @@ endif
 
 # Debian packages needed to build, test, demo and bench.
 DEB_PKGS := gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libcurl4-openssl-dev \
-	    pkg-config make \
+	    pkg-config make scdoc \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 
 BPF_PROGS := floodgate
