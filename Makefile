@@ -65,11 +65,16 @@ DAEMON_LDLIBS := -lcurl
 
 BINS      := $(OUTPUT)/floodgate $(OUTPUT)/floodgated
 
+# Manual pages, in scdoc beside the program each documents.
+MAN_SRCS  := user/cli/floodgate.8.scd user/daemon/floodgated.8.scd \
+	     user/daemon/floodgated.conf.5.scd
+MANS      := $(patsubst %.scd,$(OUTPUT)/%,$(notdir $(MAN_SRCS)))
+
 .PHONY: all deps test demo bench soak install clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
-all: $(BINS) tests-build
+all: $(BINS) $(MANS) tests-build
 
 $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -87,6 +92,11 @@ $(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(call user_inc,$<) -c $< -o $@
+
+$(foreach s,$(MAN_SRCS),$(eval $(OUTPUT)/$(notdir $(s:.scd=)): $(s) | $(OUTPUT)))
+$(MANS):
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc <$< >$@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -144,13 +154,18 @@ soak: deps
 UNIT_DIR  ?= $(if $(filter /usr/local,$(PREFIX)),/etc/systemd/system,$(PREFIX)/lib/systemd/system)
 CONF_DIR  ?= /etc/floodgate
 
-install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR)
+MAN_DIR   ?= $(PREFIX)/share/man
+
+install: $(BINS) $(MANS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR) \
+		$(DESTDIR)$(MAN_DIR)/man8 $(DESTDIR)$(MAN_DIR)/man5
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
 	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' user/daemon/floodgated.service \
 		> $(DESTDIR)$(UNIT_DIR)/floodgated.service
 	chmod 0644 $(DESTDIR)$(UNIT_DIR)/floodgated.service
 	install -m 0644 user/daemon/floodgated.conf.sample $(DESTDIR)$(CONF_DIR)/floodgated.conf.sample
+	install -m 0644 $(filter %.8,$(MANS)) $(DESTDIR)$(MAN_DIR)/man8/
+	install -m 0644 $(filter %.5,$(MANS)) $(DESTDIR)$(MAN_DIR)/man5/
 
 clean:
 	rm -rf $(OUTPUT)
