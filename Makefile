@@ -155,10 +155,11 @@ UNIT_DIR  ?= $(if $(filter /usr/local,$(PREFIX)),/etc/systemd/system,$(PREFIX)/l
 CONF_DIR  ?= /etc/floodgate
 
 MAN_DIR   ?= $(PREFIX)/share/man
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
 
 install: $(BINS) $(MANS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR) \
-		$(DESTDIR)$(MAN_DIR)/man8 $(DESTDIR)$(MAN_DIR)/man5
+		$(DESTDIR)$(MAN_DIR)/man8 $(DESTDIR)$(MAN_DIR)/man5 $(DESTDIR)$(BASH_COMPLETION_DIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
 	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' user/daemon/floodgated.service \
 		> $(DESTDIR)$(UNIT_DIR)/floodgated.service
@@ -166,6 +167,7 @@ install: $(BINS) $(MANS)
 	install -m 0644 user/daemon/floodgated.conf.sample $(DESTDIR)$(CONF_DIR)/floodgated.conf.sample
 	install -m 0644 $(filter %.8,$(MANS)) $(DESTDIR)$(MAN_DIR)/man8/
 	install -m 0644 $(filter %.5,$(MANS)) $(DESTDIR)$(MAN_DIR)/man5/
+	install -m 0644 user/cli/floodgate.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/floodgate
 
 clean:
 	rm -rf $(OUTPUT)
