@@ -156,10 +156,13 @@ CONF_DIR  ?= /etc/floodgate
 
 MAN_DIR   ?= $(PREFIX)/share/man
 BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+# Alert rules and the Grafana dashboard, for the admin to copy into place.
+SHARE_DIR ?= $(PREFIX)/share/floodgate
 
 install: $(BINS) $(MANS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR) \
-		$(DESTDIR)$(MAN_DIR)/man8 $(DESTDIR)$(MAN_DIR)/man5 $(DESTDIR)$(BASH_COMPLETION_DIR)
+		$(DESTDIR)$(MAN_DIR)/man8 $(DESTDIR)$(MAN_DIR)/man5 $(DESTDIR)$(BASH_COMPLETION_DIR) \
+		$(DESTDIR)$(SHARE_DIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
 	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' user/daemon/floodgated.service \
 		> $(DESTDIR)$(UNIT_DIR)/floodgated.service
@@ -168,6 +171,8 @@ install: $(BINS) $(MANS)
 	install -m 0644 $(filter %.8,$(MANS)) $(DESTDIR)$(MAN_DIR)/man8/
 	install -m 0644 $(filter %.5,$(MANS)) $(DESTDIR)$(MAN_DIR)/man5/
 	install -m 0644 user/cli/floodgate.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/floodgate
+	install -m 0644 user/daemon/floodgate.rules.yml user/daemon/floodgate.dashboard.json \
+		$(DESTDIR)$(SHARE_DIR)/
 
 clean:
 	rm -rf $(OUTPUT)
