@@ -12,6 +12,12 @@ _floodgate_field() {
 	"$@" 2>/dev/null | grep -o "\"$key\": *\"[^\"]*\"" | sed 's/.*: *"//; s/"$//'
 }
 
+# _floodgate_opt TABLES CMD OPT: OPT's line, as CMD (or any command) takes it.
+_floodgate_opt() {
+	awk -v c="${2:-*}" -v o="$3" \
+		'$1 == "opt" && ($2 == c || $2 == "*") && $4 == o { print; exit }' <<<"$1"
+}
+
 _floodgate() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]}
 	local tables cmd="" sub="" w arg i k=0 words="" pass=()
@@ -24,8 +30,8 @@ _floodgate() {
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		if [[ $w == -?* && $w != *=* ]]; then
-			arg=$(awk -v c="${cmd:-*}" -v o="$w" \
-				'$1 == "opt" && ($2 == c || $2 == "*") && $4 == o { print $5; exit }' <<<"$tables")
+			read -ra f <<<"$(_floodgate_opt "$tables" "$cmd" "$w")"
+			arg=${f[4]:-}
 			if [[ -n $arg && $arg != - ]] && ((i + 1 < COMP_CWORD)); then
 				[[ $w == --pin-dir || $w == --socket ]] && pass+=("$w" "${COMP_WORDS[i + 1]}")
 				((i++))
@@ -44,8 +50,7 @@ _floodgate() {
 	# The value of the option before the cursor: an enum's names, a path.
 	w=${COMP_WORDS[COMP_CWORD - 1]}
 	if ((COMP_CWORD > 1)) && [[ $w == -?* && $w != *=* && $cur != -* ]]; then
-		read -ra f <<<"$(awk -v c="${cmd:-*}" -v o="$w" \
-			'$1 == "opt" && ($2 == c || $2 == "*") && $4 == o { print; exit }' <<<"$tables")"
+		read -ra f <<<"$(_floodgate_opt "$tables" "$cmd" "$w")"
 		if ((${#f[@]} > 5)); then
 			mapfile -t COMPREPLY < <(compgen -W "${f[*]:5}" -- "$cur")
 			return 0
