@@ -39,7 +39,7 @@ endif
 
 # Debian packages needed to build, test, demo and bench.
 DEB_PKGS := gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libcurl4-openssl-dev \
-	    pkg-config make \
+	    pkg-config make scdoc \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 
 BPF_PROGS := floodgate
@@ -65,11 +65,16 @@ DAEMON_LDLIBS := -lcurl
 
 BINS      := $(OUTPUT)/floodgate $(OUTPUT)/floodgated
 
+# Manual pages, in scdoc beside the program each documents.
+MAN_SRCS  := user/cli/floodgate.8.scd user/daemon/floodgated.8.scd \
+	     user/daemon/floodgated.conf.5.scd
+MANS      := $(patsubst %.scd,$(OUTPUT)/%,$(notdir $(MAN_SRCS)))
+
 .PHONY: all deps test demo bench soak install clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
-all: $(BINS) tests-build
+all: $(BINS) $(MANS) tests-build
 
 $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
@@ -87,6 +92,11 @@ $(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(call user_inc,$<) -c $< -o $@
+
+$(foreach s,$(MAN_SRCS),$(eval $(OUTPUT)/$(notdir $(s:.scd=)): $(s) | $(OUTPUT)))
+$(MANS):
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc <$< >$@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -144,13 +154,25 @@ soak: deps
 UNIT_DIR  ?= $(if $(filter /usr/local,$(PREFIX)),/etc/systemd/system,$(PREFIX)/lib/systemd/system)
 CONF_DIR  ?= /etc/floodgate
 
-install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR)
+MAN_DIR   ?= $(PREFIX)/share/man
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+# Alert rules and the Grafana dashboard, for the admin to copy into place.
+SHARE_DIR ?= $(PREFIX)/share/floodgate
+
+install: $(BINS) $(MANS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(UNIT_DIR) $(DESTDIR)$(CONF_DIR) \
+		$(DESTDIR)$(MAN_DIR)/man8 $(DESTDIR)$(MAN_DIR)/man5 $(DESTDIR)$(BASH_COMPLETION_DIR) \
+		$(DESTDIR)$(SHARE_DIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
 	sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' user/daemon/floodgated.service \
 		> $(DESTDIR)$(UNIT_DIR)/floodgated.service
 	chmod 0644 $(DESTDIR)$(UNIT_DIR)/floodgated.service
 	install -m 0644 user/daemon/floodgated.conf.sample $(DESTDIR)$(CONF_DIR)/floodgated.conf.sample
+	install -m 0644 $(filter %.8,$(MANS)) $(DESTDIR)$(MAN_DIR)/man8/
+	install -m 0644 $(filter %.5,$(MANS)) $(DESTDIR)$(MAN_DIR)/man5/
+	install -m 0644 user/cli/floodgate.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/floodgate
+	install -m 0644 user/daemon/floodgate.rules.yml user/daemon/floodgate.dashboard.json \
+		$(DESTDIR)$(SHARE_DIR)/
 
 clean:
 	rm -rf $(OUTPUT)

@@ -52,7 +52,7 @@ trap 'rm -f "$LOG"' EXIT
 SUITES=()
 declare -A SUITE_FILE=()
 for t in "$ROOT"/build/tests/test_* "$ROOT"/build/asan/tests/test_* \
-	"$ROOT"/tests/fuzz/test_*.sh "$ROOT"/tests/netns/test_*.sh; do
+	"$ROOT"/tests/fuzz/test_*.sh "$ROOT"/tests/ops/test_*.sh "$ROOT"/tests/netns/test_*.sh; do
 	case $t in
 	*.sh) [ -f "$t" ] || continue; n=$(basename "$t" .sh) ;;
 	*/asan/*) [ -x "$t" ] || continue; n=asan/$(basename "$t") ;;

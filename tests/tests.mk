@@ -104,6 +104,7 @@ include tests/netns/daemon.mk
 include tests/netns/forged.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
+include tests/ops/ops.mk
 
 tests-build: $(TEST_BINS) $(TEST_TOOLS) $(ASAN_TEST_BINS)
 

@@ -312,3 +312,47 @@ TEST(config_map_capacity)
 	}
 	free(text);
 }
+
+/* err from loading "[SECTION]\nKEY = x": a bad value, a missing key, or "unknown key". */
+static void load_one(const char *section, const char *key, char *err, size_t errlen)
+{
+	struct fg_cfg c;
+	char text[256];
+
+	snprintf(text, sizeof(text), "[%s]\n%s = x\n", section, key);
+	err[0] = 0;
+	if (!fg_cfg_load_buf("keys.conf", text, strlen(text), &c, err, errlen))
+		fg_cfg_free(&c);
+}
+
+/* The exported key lists are what the parser takes: each listed key is
+ * known to it, and a key not listed is refused. */
+TEST(config_key_lists)
+{
+	static const struct {
+		const char *section;
+		const char *const *keys;
+	} lists[] = {
+		{ "daemon", fg_cfg_daemon_keys },
+		{ "policy 198.18.0.0/15", fg_cfg_policy_keys },
+	};
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		ASSERT_TRUE(lists[i].keys[0] != NULL, lists[i].section);
+		for (const char *const *k = lists[i].keys; *k; k++) {
+			load_one(lists[i].section, *k, err, sizeof(err));
+			ASSERT_TRUE(!strstr(err, "unknown key"), err);
+		}
+		load_one(lists[i].section, "not_a_key", err, sizeof(err));
+		ASSERT_STRHAS(err, "unknown key", lists[i].section);
+	}
+	for (i = 0; fg_cfg_upstream_key_name(i); i++) {
+		load_one("upstream a", fg_cfg_upstream_key_name(i), err, sizeof(err));
+		ASSERT_TRUE(!strstr(err, "unknown key"), err);
+	}
+	ASSERT_GE(i, 20, "upstream keys");
+	load_one("upstream a", "not_a_key", err, sizeof(err));
+	ASSERT_STRHAS(err, "unknown key", "upstream");
+}

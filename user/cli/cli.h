@@ -52,11 +52,16 @@ struct fg_cmd {
 extern const struct fg_opt fg_common_opts[];
 extern const struct fg_cmd fg_cmd_attach, fg_cmd_detach, fg_cmd_status, fg_cmd_mode,
 	fg_cmd_limit, fg_cmd_top, fg_cmd_stats, fg_cmd_upstream;
+/* Every command, NULL-terminated (floodgate.c). */
+extern const struct fg_cmd *const fg_cmds[];
 
 /* Parse argv (argv[0]: the command's name) and run cmd: its exit code. */
 int fg_cmd_run(const struct fg_cmd *cmd, struct fg_ctx *ctx, int argc, char **argv);
 /* cmd's --help, from its tables. */
 void fg_cmd_help(FILE *out, const struct fg_cmd *cmd);
+
+/* floodgate __complete: the tables as lines (complete.c); its exit code. */
+int fg_complete(FILE *out);
 
 /* Print "floodgate: <msg>" to stderr; returns 1 (the exit code). */
 int fg_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -29,7 +29,7 @@ const struct fg_opt fg_common_opts[] = {
 	FG_OPT_END,
 };
 
-static const struct fg_cmd *const cmds[] = {
+const struct fg_cmd *const fg_cmds[] = {
 	&fg_cmd_attach, &fg_cmd_detach, &fg_cmd_status,   &fg_cmd_mode,
 	&fg_cmd_limit,  &fg_cmd_top,    &fg_cmd_stats,    &fg_cmd_upstream,
 	NULL,
@@ -53,7 +53,7 @@ static void usage(FILE *out)
 		"Usage: floodgate COMMAND [ARGS] [--pin-dir DIR] [--json]\n\n"
 		"floodgate guards services at the kernel's edge: XDP per-source rate limits\n"
 		"and upstream circuit breakers, driven through pinned BPF maps.\n\nCommands:\n");
-	for (const struct fg_cmd *const *c = cmds; *c; c++)
+	for (const struct fg_cmd *const *c = fg_cmds; *c; c++)
 		fprintf(out, "  %-8s %s\n", (*c)->name, (*c)->summary);
 	fprintf(out, "\nRun 'floodgate COMMAND --help' for a command's arguments.\n"
 		     "Example:\n"
@@ -86,7 +86,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (const struct fg_cmd *const *c = cmds; *c; c++)
+	if (!strcmp(argv[1], "__complete"))
+		return fg_complete(stdout);
+	for (const struct fg_cmd *const *c = fg_cmds; *c; c++)
 		/* The command sees argv[0] = its own name, like a program of its own. */
 		if (!strcmp((*c)->name, argv[1]))
 			return fg_cmd_run(*c, &ctx, argc - 1, argv + 1);

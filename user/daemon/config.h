@@ -95,6 +95,13 @@ int fg_cfg_load_buf(const char *name, const char *buf, size_t len, struct fg_cfg
 		    char *err, size_t errlen);
 void fg_cfg_free(struct fg_cfg *c);
 
+/* The keys each section takes, for the manual's test: [daemon] and [policy]
+ * as NULL-terminated lists (the parser refuses any other key), [upstream]'s
+ * by index, NULL past the last ([defaults] takes them all but address). */
+extern const char *const fg_cfg_daemon_keys[];
+extern const char *const fg_cfg_policy_keys[];
+const char *fg_cfg_upstream_key_name(size_t i);
+
 #define FG_DURATION_MAX_NS (366ULL * 24 * 3600 * 1000000000) /* a leap year */
 
 /* Value parsers, exported for tests: "100ms", "5s", "2m", "1h" (at most

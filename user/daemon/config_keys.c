@@ -345,6 +345,11 @@ static const struct upstream_key upstream_keys[] = {
 	U32("successes_to_close", brk.successes_to_close, 1, 1000000),
 };
 
+const char *fg_cfg_upstream_key_name(size_t i)
+{
+	return i < sizeof(upstream_keys) / sizeof(upstream_keys[0]) ? upstream_keys[i].name : NULL;
+}
+
 int cfg_upstream_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_upstream_cfg *u,
 		     int dflt)
 {
@@ -368,9 +373,30 @@ int cfg_upstream_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_ups
 	return cfg_bad(c, e, "unknown key%s", "");
 }
 
+/* The keys of [daemon] and [policy]: a key not listed is refused before the
+ * chains below, and a listed key they do not handle falls to their end (the
+ * unit tests load each listed key), so a list and its chain cannot drift. */
+const char *const fg_cfg_daemon_keys[] = {
+	"pin_dir", "interfaces", "tick", "stale_limit", "probe_mark", "textfile_dir",
+	"textfile_interval", "control_socket", "detach_on_exit", NULL,
+};
+const char *const fg_cfg_policy_keys[] = {
+	"action", "rate", "burst", "new_sources", "per", NULL,
+};
+
+static int listed(const char *const *keys, const char *k)
+{
+	while (*keys && strcmp(*keys, k))
+		keys++;
+	return !!*keys;
+}
+
 int cfg_daemon_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_daemon_cfg *d)
 {
 	const char *k = e->key, *v = e->value;
+
+	if (!listed(fg_cfg_daemon_keys, k))
+		return cfg_bad(c, e, "unknown key%s", "");
 
 	if (!strcmp(k, "pin_dir") || !strcmp(k, "textfile_dir") || !strcmp(k, "control_socket")) {
 		char *dst = !strcmp(k, "pin_dir") ? d->pin_dir
@@ -425,6 +451,8 @@ int cfg_policy_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_polic
 	char msg[FG_ERR_LEN];
 	struct fg_rate r;
 
+	if (!listed(fg_cfg_policy_keys, k))
+		return cfg_bad(c, e, "unknown key%s", "");
 	if (!strcmp(k, "action")) {
 		if (!strcmp(v, "limit"))
 			p->pol.action = FG_ACT_LIMIT;

@@ -21,6 +21,7 @@
 
 #include "attach.h"
 #include "ctl.h"
+#include "cmdline.h"
 #include "daemon.h"
 #include "datapath.h"
 #include "log.h"
@@ -239,19 +240,9 @@ static int run(struct app *a, int sfd)
 /* The command line into a; -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, struct app *a, int *check)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "check-config", no_argument, NULL, 't' },
-		{ "config-test", no_argument, NULL, 't' }, /* keepalived's name */
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:ftvVh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, fg_daemon_shortopts, fg_daemon_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			a->cfg_path = optarg;
