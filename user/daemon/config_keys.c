@@ -101,7 +101,7 @@ int cfg_bad(struct cfg_ctx *c, const struct cfg_entry *e, const char *fmt, const
 	return -EINVAL;
 }
 
-static int pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out)
+int cfg_pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out)
 {
 	int ret = fg_parse_duration(e->value, out);
 
@@ -112,7 +112,7 @@ static int pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out
 	return 0;
 }
 
-static int u32_in(struct cfg_ctx *c, const struct cfg_entry *e, __u32 min, __u32 max, __u32 *out)
+int cfg_u32_in(struct cfg_ctx *c, const struct cfg_entry *e, __u32 min, __u32 max, __u32 *out)
 {
 	char msg[FG_ERR_LEN];
 
@@ -356,11 +356,11 @@ int cfg_upstream_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_ups
 			continue;
 		switch (k->kind) {
 		case KEY_U32:
-			return u32_in(c, e, k->lo, k->hi, field);
+			return cfg_u32_in(c, e, k->lo, k->hi, field);
 		case KEY_PCT:
 			return pct_in(c, e, k->lo, field);
 		case KEY_DURATION:
-			return pos_duration(c, e, field);
+			return cfg_pos_duration(c, e, field);
 		case KEY_FN:
 			return k->fn(c, e, u, dflt);
 		}
@@ -392,11 +392,11 @@ int cfg_daemon_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_daemo
 			snprintf(d->ifaces[d->n_ifaces++], IF_NAMESIZE, "%s", tok);
 		}
 	} else if (!strcmp(k, "tick")) {
-		return pos_duration(c, e, &d->tick_ns);
+		return cfg_pos_duration(c, e, &d->tick_ns);
 	} else if (!strcmp(k, "textfile_interval")) {
-		return pos_duration(c, e, &d->textfile_interval_ns);
+		return cfg_pos_duration(c, e, &d->textfile_interval_ns);
 	} else if (!strcmp(k, "stale_limit")) {
-		return pos_duration(c, e, &d->stale_ns);
+		return cfg_pos_duration(c, e, &d->stale_ns);
 	} else if (!strcmp(k, "probe_mark")) {
 		char *end;
 		unsigned long m;
@@ -441,7 +441,7 @@ int cfg_policy_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_polic
 		if (!p->pol.burst)
 			p->pol.burst = fg_default_burst(&r);
 	} else if (!strcmp(k, "burst")) {
-		return u32_in(c, e, 1, FG_BURST_MAX, &p->pol.burst);
+		return cfg_u32_in(c, e, 1, FG_BURST_MAX, &p->pol.burst);
 	} else if (!strcmp(k, "new_sources")) {
 		if (fg_parse_new_sources(v, &p->pol.new_interval_ns, &p->pol.new_burst, msg,
 					 sizeof(msg)))
