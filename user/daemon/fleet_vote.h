@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Fleet breaker votes, decided locally: pure, no I/O, the clock passed in
+ * (the Redis side is fleet.h). Each sync a node publishes one line per
+ * upstream,
+ *     NAME STATE FAILING OK FAILED
+ * (its breaker state, whether it sees the upstream failing, the outcomes in
+ * its breaker's window), and reads every fresh node's. An upstream opens on
+ * every node (reason fleet) when at least a quorum of the fresh nodes, this
+ * one included, sees it failing. Upstreams match across nodes by name.
+ *
+ * "Failing" is a node's own evidence only: its breaker open on its own
+ * outcomes, or closed with the last outcome a failure and at least
+ * failure_rate (50% when failure_rate is 0) of its window failed. A breaker
+ * the fleet opened, or an operator forced, is no evidence: else the fleet
+ * would keep itself open after the upstream recovered.
+ */
+#ifndef FG_FLEET_VOTE_H
+#define FG_FLEET_VOTE_H
+
+#include <stddef.h>
+#include "daemon.h"
+
+/* Does this node see the upstream failing now (the rule above)? */
+int fg_vote_failing(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now);
+
+/* d's votes now, one line per upstream, NUL-terminated in buf: the length,
+ * or -E2BIG when buf cannot hold them. */
+int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len);
+
+/* A sync's result: start with this node's own votes, add each other fresh
+ * node's published text (len bytes, no NUL needed), then end with the
+ * number of fresh nodes seen (this one included). */
+void fg_fleet_begin(struct fg_daemon *d, __u64 now);
+void fg_fleet_add(struct fg_daemon *d, const char *text, size_t len);
+void fg_fleet_end(struct fg_daemon *d, __u32 nodes, __u64 now);
+
+/* The votes needed with nodes fresh: cfg_quorum, or (0) a majority, at
+ * least 2. */
+__u32 fg_fleet_quorum(__u32 cfg_quorum, __u32 nodes);
+
+/* Should the fleet open upstream u now? Never once the last sync is stale,
+ * nor on a sync older than u's last transition. */
+int fg_fleet_wants_open(const struct fg_daemon *d, const struct fg_ups_rt *u, __u64 now);
+
+/* The last sync is stale (or none came): votes expire, every breaker judges
+ * alone. 1 when the fleet just went down (said once, metrics dirty). */
+int fg_fleet_expire(struct fg_daemon *d, __u64 now);
+
+#endif /* FG_FLEET_VOTE_H */
