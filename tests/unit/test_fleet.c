@@ -73,10 +73,19 @@ TEST(fleet_quorum)
 	ASSERT_EQ(fg_fleet_quorum(4, 3), 4, "configured: as configured");
 }
 
-TEST(fleet_vote_failing)
+static int voting(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now)
+{
+	struct fg_vote v;
+
+	fg_vote_of(b, p, now, &v);
+	return v.vote;
+}
+
+TEST(fleet_vote_of)
 {
 	struct fg_brk_params p;
 	struct fg_transition t;
+	struct fg_vote v;
 	struct fg_brk b;
 	__u64 now = 10 * S;
 
@@ -84,27 +93,49 @@ TEST(fleet_vote_failing)
 	p.consecutive_failures = 10;
 	p.failure_rate_pct = 0;
 	fg_brk_init(&b, now);
-	ASSERT_EQ(fg_vote_failing(&b, &p, now), 0, "fresh: not failing");
-	fg_brk_record(&b, &p, FG_OUT_FAILURE, now, NULL, NULL, NULL, NULL, &t);
-	ASSERT_EQ(fg_vote_failing(&b, &p, now), 1, "one failure of one: failing");
+	ASSERT_EQ(voting(&b, &p, now), 0, "fresh: no vote");
 	fg_brk_record(&b, &p, FG_OUT_SUCCESS, now, NULL, NULL, NULL, NULL, &t);
-	ASSERT_EQ(fg_vote_failing(&b, &p, now), 0, "the last outcome succeeded: not");
-	for (int k = 0; k < 3; k++)
-		fg_brk_record(&b, &p, FG_OUT_SUCCESS, now, NULL, NULL, NULL, NULL, &t);
 	fg_brk_record(&b, &p, FG_OUT_FAILURE, now, NULL, NULL, NULL, NULL, &t);
-	ASSERT_EQ(fg_vote_failing(&b, &p, now), 0, "2 of 6 failed (below 50%): not");
+	fg_brk_record(&b, &p, FG_OUT_FAILURE, now, NULL, NULL, NULL, NULL, &t);
+	fg_vote_of(&b, &p, now, &v);
+	ASSERT_EQ(v.vote, 1, "the last outcome failed: a vote");
+	ASSERT_EQ(v.run, 2, "its run");
+	ASSERT_EQ(v.ok, 1, "its window: ok");
+	ASSERT_EQ(v.failed, 2, "its window: failed");
+	fg_brk_record(&b, &p, FG_OUT_SUCCESS, now, NULL, NULL, NULL, NULL, &t);
+	ASSERT_EQ(voting(&b, &p, now), 0, "the last outcome succeeded: none");
 	fg_brk_open_for(&b, &p, FG_WHY_FLEET, now, NULL, NULL, NULL, NULL, &t);
 	ASSERT_EQ(b.state, FG_BREAKER_OPEN, "opened for the fleet");
-	ASSERT_EQ(fg_vote_failing(&b, &p, now), 0, "opened by the fleet: no evidence");
+	ASSERT_EQ(voting(&b, &p, now), 0, "opened by the fleet: no evidence");
 	fg_brk_init(&b, now);
 	for (int k = 0; k < 10; k++)
 		fg_brk_record(&b, &p, FG_OUT_FAILURE, now, NULL, NULL, NULL, NULL, &t);
 	ASSERT_EQ(b.why, FG_WHY_CONSECUTIVE, "opened on its own");
-	ASSERT_EQ(fg_vote_failing(&b, &p, now), 1, "open on its own outcomes: failing");
+	fg_vote_of(&b, &p, now, &v);
+	ASSERT_EQ(v.vote, 1, "open on its own outcomes: a vote");
+	ASSERT_EQ(v.run, 10, "worth a whole run");
 	fg_brk_tick(&b, &p, now + 60 * S, &t);
-	ASSERT_EQ(fg_vote_failing(&b, &p, now + 60 * S), 0, "half-open: not");
+	ASSERT_EQ(voting(&b, &p, now + 60 * S), 0, "half-open: none");
 	fg_brk_force(&b, FG_FORCE_OPEN, now, &t);
-	ASSERT_EQ(fg_vote_failing(&b, &p, now), 0, "forced: an operator's, not evidence");
+	ASSERT_EQ(voting(&b, &p, now), 0, "forced: an operator's, not evidence");
+}
+
+TEST(fleet_tally)
+{
+	struct fg_brk_params p;
+
+	fg_brk_params_default(&p);
+	p.consecutive_failures = 6;
+	p.failure_rate_pct = 50;
+	p.min_outcomes = 10;
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 6, 0, 0 }, &p, 2), 1, "pooled run");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 5, 0, 0 }, &p, 2), 0, "run short");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 1, 9, 0, 0 }, &p, 2), 0,
+		  "one node alone: no quorum");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 2, 5, 5 }, &p, 2), 1, "pooled rate");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 2, 5, 4 }, &p, 2), 0,
+		  "below min_outcomes");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 3, 2, 8, 4 }, &p, 3), 0, "rate below");
 }
 
 TEST(fleet_quorum_opens_every_node)
@@ -114,19 +145,21 @@ TEST(fleet_quorum_opens_every_node)
 
 	if (node(&a, "a", NULL, now) || node(&b, "b", NULL, now) || node(&c, "c", NULL, now))
 		return;
-	/* web fails on a and b (2 of 3 fresh: the quorum); api only on a. */
-	fail(&a, 0, 2);
-	fail(&b, 0, 2);
-	fail(&a, 1, 2);
+	/* web fails on a and b (2 of 3 fresh: the quorum; 5 + 5 failures in a
+	 * row: the 10 that open), api only on a (9 in a row, no quorum). */
+	fail(&a, 0, 5);
+	fail(&b, 0, 5);
+	fail(&a, 1, 9);
 	fg_daemon_tick(&a, now += 100 * MS);
 	fg_daemon_tick(&b, now);
 	fg_daemon_tick(&c, now);
-	ASSERT_EQ(a.ups[0].brk.state, FG_BREAKER_CLOSED, "2 failures: closed by a's own rule");
+	ASSERT_EQ(a.ups[0].brk.state, FG_BREAKER_CLOSED, "5 failures: closed by a's own rule");
 	sync_from(&a, now, (struct fg_daemon *[]){ &b, &c, NULL });
 	sync_from(&b, now, (struct fg_daemon *[]){ &a, &c, NULL });
 	sync_from(&c, now, (struct fg_daemon *[]){ &a, &b, NULL });
 	ASSERT_EQ(c.fleet.nodes, 3, "3 nodes fresh");
-	ASSERT_EQ(c.ups[0].fleet_failing, 2, "2 see web failing");
+	ASSERT_EQ(c.ups[0].fleet.voters, 2, "2 see web failing");
+	ASSERT_EQ(c.ups[0].fleet.run, 10, "10 failures in a row between them");
 	fg_daemon_tick(&a, now += 100 * MS);
 	fg_daemon_tick(&b, now);
 	fg_daemon_tick(&c, now);
@@ -168,13 +201,13 @@ TEST(fleet_forced_and_guard_win)
 		 "group_max_open = 0%\n", now))
 		return;
 	ASSERT_OK(fg_daemon_force(&b, "web", FG_FORCE_CLOSED, now, err, sizeof(err)), err);
-	fail(&a, 0, 2);
-	fail(&b, 0, 2);
-	fail(&b, 2, 2);
+	fail(&a, 0, 5);
+	fail(&b, 0, 5);
+	fail(&b, 2, 5);
 	fg_daemon_tick(&a, now += 100 * MS);
 	fg_daemon_tick(&b, now);
 	sync_from(&b, now, (struct fg_daemon *[]){ &a, NULL });
-	b.ups[2].fleet_failing = 2; /* as if a had solo too */
+	b.ups[2].fleet = (struct fg_fleet_tally){ 2, 10, 0, 10 }; /* as if a had solo too */
 	fg_daemon_tick(&b, now += 100 * MS);
 	ASSERT_EQ(b.ups[0].brk.state, FG_BREAKER_CLOSED, "forced closed holds");
 	ASSERT_EQ(b.ups[2].brk.state, FG_BREAKER_CLOSED, "group_max_open 0% holds");
@@ -190,8 +223,8 @@ TEST(fleet_stale_votes_expire)
 	if (node(&a, "a", "stale = 1s\n", now) || node(&b, "b", "stale = 1s\n", now) ||
 	    node(&solo, NULL, NULL, now))
 		return;
-	fail(&a, 0, 2);
-	fail(&b, 0, 2);
+	fail(&a, 0, 5);
+	fail(&b, 0, 5);
 	fg_daemon_tick(&a, now += 100 * MS);
 	fg_daemon_tick(&b, now);
 	sync_from(&b, now, (struct fg_daemon *[]){ &a, NULL });
@@ -206,7 +239,7 @@ TEST(fleet_stale_votes_expire)
 	ASSERT_EQ(fg_fleet_expire(&b, now + 2 * S), 0, "said once");
 
 	/* Without [fleet] the votes mean nothing, whatever they say. */
-	solo.ups[0].fleet_failing = 5;
+	solo.ups[0].fleet = (struct fg_fleet_tally){ 5, 50, 0, 50 };
 	solo.fleet.up = 1;
 	solo.fleet.synced_ns = now;
 	ASSERT_TRUE(!fg_fleet_wants_open(&solo, &solo.ups[0], now), "no fleet: never");
@@ -226,15 +259,17 @@ TEST(fleet_votes_text)
 	fail(&a, 1, 3);
 	fg_daemon_tick(&a, now += 100 * MS);
 	ASSERT_TRUE(fg_votes_encode(&a, now, buf, sizeof(buf)) > 0, "encode");
-	ASSERT_STREQ(buf, "web 0 0 0 0\napi 0 1 0 3\n", "one line per upstream");
+	ASSERT_STREQ(buf, "web 0 0 0 0 0\napi 0 1 3 0 3\n", "one line per upstream");
 	ASSERT_EQ(fg_votes_encode(&a, now, small, sizeof(small)), -E2BIG, "too small");
 	/* Lines another node wrote that do not parse, or name unknown
 	 * upstreams, vote nothing; order does not matter. */
 	fg_fleet_begin(&a, now);
-	static const char other[] = "api 0 1 0 3\nbogus\nweb 1 1 0 9 extra\nnope 0 1 0 1\n"
-				    "web 0 2 0 1";
+	static const char other[] = "api 0 1 4 0 4\nbogus\nweb 1 1 10 0 0 extra\n"
+				    "nope 0 1 1 0 1\nweb 0 2 1 0 1";
 	fg_fleet_add(&a, other, strlen(other));
-	ASSERT_EQ(a.ups[1].fleet_failing, 2, "api: a and the other");
-	ASSERT_EQ(a.ups[0].fleet_failing, 1, "web: one vote of 1, one of 2 ignored");
+	ASSERT_EQ(a.ups[1].fleet.voters, 2, "api: a and the other");
+	ASSERT_EQ(a.ups[1].fleet.run, 7, "api: 3 + 4 in a row");
+	ASSERT_EQ(a.ups[1].fleet.failed, 7, "api: windows pooled");
+	ASSERT_EQ(a.ups[0].fleet.voters, 1, "web: one vote of 1, one of 2 ignored");
 	fg_daemon_free(&a);
 }

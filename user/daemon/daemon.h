@@ -58,9 +58,12 @@ struct fg_ups_rt {
 	__s32 probe_streak;        /* > 0: passes in a row, < 0: failures in a row */
 	int missing_logged;        /* entry gone from the map: warned once */
 	int guard_logged;          /* held closed by the group guard: said once */
-	/* Fresh fleet nodes, this one included, that saw it failing at the
-	 * last sync (fleet_vote.h). */
-	__u32 fleet_failing;
+	/* The fleet's votes on it at the last sync (fleet_vote.h). */
+	struct fg_fleet_tally {
+		__u32 voters;      /* fresh nodes, this one included, seeing it fail */
+		__u32 run;         /* their failures in a row, pooled */
+		__u32 ok, failed;  /* the closed nodes' windows, pooled */
+	} fleet;
 	struct fg_ups_metrics m;
 };
 

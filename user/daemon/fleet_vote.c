@@ -11,19 +11,43 @@
 
 #define NS_PER_MS 1000000ULL
 
-int fg_vote_failing(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now)
+void fg_vote_of(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now,
+		struct fg_vote *v)
 {
-	__u32 ok, failed, pct = p->failure_rate_pct ? p->failure_rate_pct : 50;
-
+	memset(v, 0, sizeof(*v));
 	if (b->force != FG_FORCE_AUTO)
+		return;
+	if (b->state == FG_BREAKER_OPEN) {
+		v->vote = b->why == FG_WHY_CONSECUTIVE || b->why == FG_WHY_FAILURE_RATE ||
+			  b->why == FG_WHY_PROBE_FAILED;
+		v->run = v->vote ? p->consecutive_failures : 0;
+		return;
+	}
+	if (b->state != FG_BREAKER_CLOSED)
+		return; /* half-open: its probes decide, alone */
+	v->vote = b->consecutive > 0;
+	v->run = b->consecutive;
+	fg_brk_window(b, p, now, &v->ok, &v->failed);
+}
+
+static void tally_add(struct fg_fleet_tally *t, const struct fg_vote *v)
+{
+	t->voters += !!v->vote;
+	t->run += v->vote ? v->run : 0;
+	t->ok += v->ok;
+	t->failed += v->failed;
+}
+
+int fg_tally_opens(const struct fg_fleet_tally *t, const struct fg_brk_params *p, __u32 quorum)
+{
+	__u32 n = t->ok + t->failed;
+
+	if (t->voters < quorum)
 		return 0;
-	if (b->state == FG_BREAKER_OPEN)
-		return b->why == FG_WHY_CONSECUTIVE || b->why == FG_WHY_FAILURE_RATE ||
-		       b->why == FG_WHY_PROBE_FAILED;
-	if (b->state != FG_BREAKER_CLOSED || !b->consecutive)
-		return 0;
-	fg_brk_window(b, p, now, &ok, &failed);
-	return failed && (__u64)failed * 100 >= (__u64)pct * (ok + failed);
+	if (p->consecutive_failures && t->run >= p->consecutive_failures)
+		return 1;
+	return p->failure_rate_pct && n >= p->min_outcomes &&
+	       (__u64)t->failed * 100 >= (__u64)p->failure_rate_pct * n;
 }
 
 int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
@@ -35,12 +59,12 @@ int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
 	buf[0] = 0;
 	for (int i = 0; i < d->n_ups; i++) {
 		const struct fg_ups_rt *u = &d->ups[i];
-		__u32 ok, failed;
+		struct fg_vote v;
 		int w;
 
-		fg_brk_window(&u->brk, &u->cfg.brk, now, &ok, &failed);
-		w = snprintf(buf + n, len - n, "%s %d %d %u %u\n", u->cfg.name, u->brk.state,
-			     fg_vote_failing(&u->brk, &u->cfg.brk, now), ok, failed);
+		fg_vote_of(&u->brk, &u->cfg.brk, now, &v);
+		w = snprintf(buf + n, len - n, "%s %d %d %u %u %u\n", u->cfg.name, u->brk.state,
+			     v.vote, v.run, v.ok, v.failed);
 		if (w < 0 || (size_t)w >= len - n)
 			return -E2BIG;
 		n += w;
@@ -50,8 +74,14 @@ int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
 
 void fg_fleet_begin(struct fg_daemon *d, __u64 now)
 {
-	for (int i = 0; i < d->n_ups; i++)
-		d->ups[i].fleet_failing = fg_vote_failing(&d->ups[i].brk, &d->ups[i].cfg.brk, now);
+	for (int i = 0; i < d->n_ups; i++) {
+		struct fg_ups_rt *u = &d->ups[i];
+		struct fg_vote v;
+
+		fg_vote_of(&u->brk, &u->cfg.brk, now, &v);
+		memset(&u->fleet, 0, sizeof(u->fleet));
+		tally_add(&u->fleet, &v);
+	}
 }
 
 /* The upstream named name; nodes with the same config list upstreams in the
@@ -74,16 +104,19 @@ void fg_fleet_add(struct fg_daemon *d, const char *text, size_t len)
 		const char *nl = memchr(p, '\n', end - p);
 		size_t n = (nl ? nl : end) - p;
 		char line[128], name[32];
-		unsigned state, failing, ok, failed;
+		unsigned state, vote;
+		struct fg_vote v;
 		struct fg_ups_rt *u;
 
 		if (n < sizeof(line)) {
 			memcpy(line, p, n);
 			line[n] = 0;
 			/* A line that does not parse (another version's?) votes nothing. */
-			if (sscanf(line, "%31s %u %u %u %u", name, &state, &failing, &ok, &failed) == 5 &&
-			    failing == 1 && (u = find(d, name, k)))
-				u->fleet_failing++;
+			if (sscanf(line, "%31s %u %u %u %u %u", name, &state, &vote, &v.run, &v.ok,
+				   &v.failed) == 6 && vote <= 1 && (u = find(d, name, k))) {
+				v.vote = vote;
+				tally_add(&u->fleet, &v);
+			}
 		}
 		p += n + 1;
 	}
@@ -121,7 +154,8 @@ static int fresh(const struct fg_daemon *d, __u64 now)
 int fg_fleet_wants_open(const struct fg_daemon *d, const struct fg_ups_rt *u, __u64 now)
 {
 	return d->cfg.fleet.enabled && fresh(d, now) && d->fleet.synced_ns > u->brk.since_ns &&
-	       u->fleet_failing >= fg_fleet_quorum(d->cfg.fleet.quorum, d->fleet.nodes);
+	       fg_tally_opens(&u->fleet, &u->cfg.brk,
+			      fg_fleet_quorum(d->cfg.fleet.quorum, d->fleet.nodes));
 }
 
 int fg_fleet_expire(struct fg_daemon *d, __u64 now)
@@ -134,7 +168,7 @@ int fg_fleet_expire(struct fg_daemon *d, __u64 now)
 	d->fleet.up = 0;
 	d->fleet.nodes = 0;
 	for (int i = 0; i < d->n_ups; i++)
-		d->ups[i].fleet_failing = 0;
+		memset(&d->ups[i].fleet, 0, sizeof(d->ups[i].fleet));
 	d->metrics_dirty = 1;
 	return 1;
 }

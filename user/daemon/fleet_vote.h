@@ -3,17 +3,22 @@
  * Fleet breaker votes, decided locally: pure, no I/O, the clock passed in
  * (the Redis side is fleet.h). Each sync a node publishes one line per
  * upstream,
- *     NAME STATE FAILING OK FAILED
- * (its breaker state, whether it sees the upstream failing, the outcomes in
- * its breaker's window), and reads every fresh node's. An upstream opens on
- * every node (reason fleet) when at least a quorum of the fresh nodes, this
- * one included, sees it failing. Upstreams match across nodes by name.
+ *     NAME STATE VOTE RUN OK FAILED
+ * (its breaker state; whether it sees the upstream failing; its failures in
+ * a row; the outcomes in its breaker's window), and reads every fresh
+ * node's. Upstreams match across nodes by name.
  *
- * "Failing" is a node's own evidence only: its breaker open on its own
- * outcomes, or closed with the last outcome a failure and at least
- * failure_rate (50% when failure_rate is 0) of its window failed. A breaker
- * the fleet opened, or an operator forced, is no evidence: else the fleet
- * would keep itself open after the upstream recovered.
+ * Each node sees 1/N of an upstream's outcomes, so the fleet judges them
+ * pooled, as one breaker would: an upstream opens on every node (reason
+ * fleet) when the fresh nodes' runs add up to consecutive_failures, or
+ * their windows to failure_rate over at least min_outcomes, and at least a
+ * quorum of them (this one included) see it failing. The quorum is what
+ * keeps a node that alone lost its path from opening the others.
+ *
+ * Only a node's own evidence votes: its breaker open on its own outcomes
+ * (its run counts as consecutive_failures then), or closed with its last
+ * outcome a failure. A breaker the fleet opened, or an operator forced, is
+ * none: else the fleet would hold itself open after the upstream recovered.
  */
 #ifndef FG_FLEET_VOTE_H
 #define FG_FLEET_VOTE_H
@@ -21,8 +26,16 @@
 #include <stddef.h>
 #include "daemon.h"
 
-/* Does this node see the upstream failing now (the rule above)? */
-int fg_vote_failing(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now);
+/* This node's vote on one upstream now (the rule above). */
+struct fg_vote {
+	int vote;          /* it sees the upstream failing */
+	__u32 run;         /* failures in a row, as evidence */
+	__u32 ok, failed;  /* its window, while closed */
+};
+void fg_vote_of(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now,
+		struct fg_vote *v);
+/* Would pooled votes t open a breaker of params p, with quorum votes needed? */
+int fg_tally_opens(const struct fg_fleet_tally *t, const struct fg_brk_params *p, __u32 quorum);
 
 /* d's votes now, one line per upstream, NUL-terminated in buf: the length,
  * or -E2BIG when buf cannot hold them. */
