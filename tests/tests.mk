@@ -103,6 +103,7 @@ include tests/netns/netns.mk
 include tests/netns/breaker.mk
 include tests/netns/daemon.mk
 include tests/netns/forged.mk
+include tests/netns/fleet.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
 
