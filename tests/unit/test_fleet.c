@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "fake_datapath.h"
 #include "fleet_vote.h"
+#include "textfile.h"
 
 #define MS 1000000ULL
 #define S (1000 * MS)
@@ -271,5 +272,47 @@ TEST(fleet_votes_text)
 	ASSERT_EQ(a.ups[1].fleet.run, 7, "api: 3 + 4 in a row");
 	ASSERT_EQ(a.ups[1].fleet.failed, 7, "api: windows pooled");
 	ASSERT_EQ(a.ups[0].fleet.voters, 1, "web: one vote of 1, one of 2 ignored");
+	fg_daemon_free(&a);
+}
+
+TEST(fleet_textfile)
+{
+	struct fg_dp_snapshot s = { 0 };
+	struct fg_daemon a;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	__u64 now = 100 * S;
+
+	if (node(&a, "a", NULL, now))
+		return;
+	fg_fleet_begin(&a, now);
+	fg_fleet_end(&a, 3, now);
+	a.fleet.errors[FG_FLEET_OP_SYNC] = 2;
+	s.now_ns = now + 250 * MS;
+	f = open_memstream(&text, &len);
+	if (!ASSERT_TRUE(f != NULL, "memstream"))
+		return;
+	ASSERT_OK(fg_textfile_render(f, &a, &s), "render");
+	fclose(f);
+	ASSERT_STRHAS(text, "\nfloodgate_fleet_up 1\n", "up");
+	ASSERT_STRHAS(text, "\nfloodgate_fleet_last_sync_age_seconds 0.250000\n", "age");
+	ASSERT_STRHAS(text, "\nfloodgate_fleet_sync_errors_total{op=\"sync\"} 2\n", "errors");
+	ASSERT_STRHAS(text, "\nfloodgate_fleet_sync_errors_total{op=\"connect\"} 0\n", "every op");
+	ASSERT_STRHAS(text, "\nfloodgate_fleet_nodes 3\n", "nodes");
+	free(text);
+	fg_daemon_free(&a);
+
+	/* Without [fleet], no fleet family at all. */
+	if (node(&a, NULL, NULL, now))
+		return;
+	text = NULL;
+	f = open_memstream(&text, &len);
+	if (!ASSERT_TRUE(f != NULL, "memstream"))
+		return;
+	ASSERT_OK(fg_textfile_render(f, &a, &s), "render");
+	fclose(f);
+	ASSERT_TRUE(!strstr(text, "floodgate_fleet_"), "no fleet metrics without [fleet]");
+	free(text);
 	fg_daemon_free(&a);
 }

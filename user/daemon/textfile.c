@@ -297,7 +297,7 @@ int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_sn
 	probe_metrics(f, d);
 	upstream_metrics(f, d);
 	datapath_metrics(f, s);
-	fleet_metrics(f, d, fg_now_ns());
+	fleet_metrics(f, d, s->now_ns);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -305,6 +305,7 @@ void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	d->dp->snapshot(d, s);
+	s->now_ns = fg_now_ns();
 }
 
 
