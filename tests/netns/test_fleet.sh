@@ -13,8 +13,9 @@
 # majority of the fresh nodes, at least 2).
 #
 # Checks:
-#  1. membership: every node's textfile says the fleet is up with N nodes,
-#     and Redis holds the N announcements.
+#  1. membership (Redis with requirepass: AUTH with a password, and with
+#     user and password): every node's textfile says the fleet is up with N
+#     nodes, no AUTH failed, and Redis holds the N announcements.
 #  2. web answers 503 to every node: all open within two syncs and a tick
 #     (+ margin) of the first (the maps' changed_ns, one CLOCK_MONOTONIC for
 #     all), and within the probes that add up to 12 failures, two syncs and
@@ -37,6 +38,7 @@ NS_H=${TAG}h NS_U=${TAG}u
 IF_HU=${TAG}hu IF_U=${TAG}u0
 U4=198.18.20.10 HU4=198.18.20.1
 R4=198.18.30.1 RPORT=6390
+RPW=fleet-$$-$RANDOM # requirepass: node 1 sends AUTH PASSWORD, the others AUTH default PASSWORD
 TICK_MS=100 SYNC_MS=100 STALE_MS=1000 PROBE_MS=100 OPEN_MS=1000 NFAIL=12
 MARGIN_MS=300
 LATE_MS=500 # over the pipeline's own delays, from the switch (check 2)
@@ -125,6 +127,8 @@ now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 write_config() {
 	local i=$1
 	mkdir -p "$TMP/$i/textfile"
+	if [ "$i" = 1 ]; then echo "$RPW"; else echo "default $RPW"; fi >"$TMP/$i/redis.pw"
+	chmod 600 "$TMP/$i/redis.pw"
 	cat >"$TMP/$i/floodgated.conf" <<-EOF
 		; test_fleet.sh: node $i
 		[daemon]
@@ -153,6 +157,7 @@ write_config() {
 
 		[fleet]
 		redis = $R4:$RPORT
+		password_file = $TMP/$i/redis.pw
 		site = t$$
 		node = node$i
 		sync = ${SYNC_MS}ms
@@ -173,7 +178,8 @@ net_node() {
 		ip -n "$ns" route add default via "198.18.1$i.1"
 }
 
-redis_ping() { RSEEN=$(ip netns exec "$NS_H" redis-cli -h $R4 -p $RPORT ping 2>&1); [ "$RSEEN" = PONG ]; }
+rcli() { ip netns exec "$NS_H" redis-cli -h $R4 -p $RPORT -a "$RPW" --no-auth-warning "$@"; }
+redis_ping() { RSEEN=$(rcli ping 2>&1); [ "$RSEEN" = PONG ]; }
 
 setup_topology() {
 	local x i
@@ -202,7 +208,7 @@ setup_topology() {
 		--log "$TMP/requests" --ready "$TMP/status.ready" >>"$TMP/status.out" 2>&1 &
 	SRV_PID=$!
 	ip netns exec "$NS_H" redis-server --save '' --appendonly no --port "$RPORT" --bind "$R4" \
-		--protected-mode no --logfile "$TMP/redis.log" &
+		--requirepass "$RPW" --logfile "$TMP/redis.log" &
 	REDIS_PID=$!
 	t_poll 5000 test -e "$TMP/status.ready" || { t_fail setup "http_upstream: $(cat "$TMP/status.out")"; t_exit; }
 	t_poll 5000 redis_ping || { t_fail setup "redis-server: $RSEEN $(tail -3 "$TMP/redis.log")"; t_exit; }
@@ -231,11 +237,10 @@ check_membership() {
 	t_poll 5000 all_metric floodgate_fleet_nodes "$N"
 	t_is $? fleet_membership "floodgate_fleet_nodes by node:$MSEEN (want $N each, ${POLL_MS} ms)"
 	note "membership: every node saw $N nodes after $POLL_MS ms"
-	all_metric floodgate_fleet_up 1
-	t_is $? fleet_up "floodgate_fleet_up by node:$MSEEN"
-	m=$(ip netns exec "$NS_H" redis-cli -h $R4 -p $RPORT smembers "floodgate:{t$$}:nodes" | sort | tr '\n' ' ')
-	[ "$(wc -w <<<"$m")" = "$N" ] && [ "$(ip netns exec "$NS_H" redis-cli -h $R4 -p $RPORT \
-		pttl "floodgate:{t$$}:node:node1")" -le "$STALE_MS" ]
+	all_metric floodgate_fleet_up 1 && all_metric 'floodgate_fleet_sync_errors_total{op="auth"}' 0
+	t_is $? fleet_up "floodgate_fleet_up, then auth errors, by node:$MSEEN"
+	m=$(rcli smembers "floodgate:{t$$}:nodes" | sort | tr '\n' ' ')
+	[ "$(wc -w <<<"$m")" = "$N" ] && [ "$(rcli pttl "floodgate:{t$$}:node:node1")" -le "$STALE_MS" ]
 	t_is $? fleet_redis_keys "members in Redis: $m (want $N), node1's announcement has a TTL of at most stale"
 	m=$(promtool check metrics <"$(tf_of 1)" 2>&1)
 	t_is $? fleet_textfile_promtool "promtool check metrics: $m"

@@ -57,11 +57,13 @@ static void sync_from(struct fg_daemon *d, __u64 now, struct fg_daemon **others)
 	char buf[4096];
 	__u32 nodes = 1;
 
-	fg_fleet_begin(d, now);
-	for (; *others; others++, nodes++)
+	for (struct fg_daemon **o = others; *o; o++)
+		nodes++;
+	fg_fleet_begin(d, nodes, now);
+	for (; *others; others++)
 		if (ASSERT_TRUE(fg_votes_encode(*others, now, buf, sizeof(buf)) > 0, "encode"))
 			fg_fleet_add(d, buf, strlen(buf));
-	fg_fleet_end(d, nodes, now);
+	fg_fleet_end(d, now);
 }
 
 TEST(fleet_quorum)
@@ -79,7 +81,7 @@ static int voting(const struct fg_brk *b, const struct fg_brk_params *p, __u64 n
 	struct fg_vote v;
 
 	fg_vote_of(b, p, now, &v);
-	return v.vote;
+	return v.own_open || v.run;
 }
 
 TEST(fleet_vote_of)
@@ -99,8 +101,8 @@ TEST(fleet_vote_of)
 	fg_brk_record(&b, &p, FG_OUT_FAILURE, now, NULL, NULL, NULL, NULL, &t);
 	fg_brk_record(&b, &p, FG_OUT_FAILURE, now, NULL, NULL, NULL, NULL, &t);
 	fg_vote_of(&b, &p, now, &v);
-	ASSERT_EQ(v.vote, 1, "the last outcome failed: a vote");
-	ASSERT_EQ(v.run, 2, "its run");
+	ASSERT_EQ(v.own_open, 0, "closed");
+	ASSERT_EQ(v.run, 2, "the last outcomes failed: its run");
 	ASSERT_EQ(v.ok, 1, "its window: ok");
 	ASSERT_EQ(v.failed, 2, "its window: failed");
 	fg_brk_record(&b, &p, FG_OUT_SUCCESS, now, NULL, NULL, NULL, NULL, &t);
@@ -113,8 +115,7 @@ TEST(fleet_vote_of)
 		fg_brk_record(&b, &p, FG_OUT_FAILURE, now, NULL, NULL, NULL, NULL, &t);
 	ASSERT_EQ(b.why, FG_WHY_CONSECUTIVE, "opened on its own");
 	fg_vote_of(&b, &p, now, &v);
-	ASSERT_EQ(v.vote, 1, "open on its own outcomes: a vote");
-	ASSERT_EQ(v.run, 10, "worth a whole run");
+	ASSERT_EQ(v.own_open, 1, "open on its own outcomes: a vote");
 	fg_brk_tick(&b, &p, now + 60 * S, &t);
 	ASSERT_EQ(voting(&b, &p, now + 60 * S), 0, "half-open: none");
 	fg_brk_force(&b, FG_FORCE_OPEN, now, &t);
@@ -129,14 +130,16 @@ TEST(fleet_tally)
 	p.consecutive_failures = 6;
 	p.failure_rate_pct = 50;
 	p.min_outcomes = 10;
-	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 6, 0, 0 }, &p, 2), 1, "pooled run");
-	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 5, 0, 0 }, &p, 2), 0, "run short");
-	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 1, 9, 0, 0 }, &p, 2), 0,
+	/* { voters, run, rate_voters, ok, failed } */
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 6, 0, 0, 0 }, &p, 2), 1, "pooled run");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 5, 0, 0, 0 }, &p, 2), 0, "run short");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 1, 9, 0, 0, 0 }, &p, 2), 0,
 		  "one node alone: no quorum");
-	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 2, 5, 5 }, &p, 2), 1, "pooled rate");
-	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 2, 2, 5, 4 }, &p, 2), 0,
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 0, 0, 2, 5, 5 }, &p, 2), 1, "pooled rate");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 0, 0, 2, 5, 4 }, &p, 2), 0,
 		  "below min_outcomes");
-	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 3, 2, 8, 4 }, &p, 3), 0, "rate below");
+	ASSERT_EQ(fg_tally_opens(&(struct fg_fleet_tally){ 0, 0, 2, 50, 50 }, &p, 3), 0,
+		  "rate: no quorum");
 }
 
 TEST(fleet_quorum_opens_every_node)
@@ -160,7 +163,7 @@ TEST(fleet_quorum_opens_every_node)
 	sync_from(&c, now, (struct fg_daemon *[]){ &a, &b, NULL });
 	ASSERT_EQ(c.fleet.nodes, 3, "3 nodes fresh");
 	ASSERT_EQ(c.ups[0].fleet.voters, 2, "2 see web failing");
-	ASSERT_EQ(c.ups[0].fleet.run, 10, "10 failures in a row between them");
+	ASSERT_EQ(c.ups[0].fleet.run, 10, "10 failures in a row between them (shares of 5)");
 	fg_daemon_tick(&a, now += 100 * MS);
 	fg_daemon_tick(&b, now);
 	fg_daemon_tick(&c, now);
@@ -191,6 +194,40 @@ TEST(fleet_quorum_opens_every_node)
 	fg_daemon_free(&c);
 }
 
+/* A node that alone lost its path (its run long, then its breaker open) and
+ * one stray failure on another: its share caps what it counts, no open. */
+TEST(fleet_lone_path_and_a_stray_failure)
+{
+	struct fg_daemon a, b, c;
+	__u64 now = 100 * S;
+
+	if (node(&a, "a", NULL, now) || node(&b, "b", NULL, now) || node(&c, "c", NULL, now))
+		return;
+	fail(&a, 0, 9);
+	fail(&b, 0, 1);
+	fg_daemon_tick(&a, now += 100 * MS);
+	fg_daemon_tick(&b, now);
+	sync_from(&c, now, (struct fg_daemon *[]){ &a, &b, NULL });
+	ASSERT_EQ(c.ups[0].fleet.voters, 2, "two in a failure run");
+	ASSERT_EQ(c.ups[0].fleet.run, 6, "a counts its share, 5, b its 1");
+	fg_daemon_tick(&c, now += 100 * MS);
+	ASSERT_EQ(c.ups[0].brk.state, FG_BREAKER_CLOSED, "c stays closed");
+	fail(&a, 0, 1);
+	fg_daemon_tick(&a, now);
+	ASSERT_EQ(a.ups[0].brk.state, FG_BREAKER_OPEN, "a opens on its own");
+	sync_from(&c, now, (struct fg_daemon *[]){ &a, &b, NULL });
+	fg_daemon_tick(&c, now += 100 * MS);
+	ASSERT_EQ(c.ups[0].brk.state, FG_BREAKER_CLOSED, "open a and b's one failure: closed");
+	fail(&b, 0, 4);
+	fg_daemon_tick(&b, now);
+	sync_from(&c, now, (struct fg_daemon *[]){ &a, &b, NULL });
+	fg_daemon_tick(&c, now += 100 * MS);
+	ASSERT_EQ(c.ups[0].brk.state, FG_BREAKER_OPEN, "b's run reaches its share: the fleet opens");
+	fg_daemon_free(&a);
+	fg_daemon_free(&b);
+	fg_daemon_free(&c);
+}
+
 TEST(fleet_forced_and_guard_win)
 {
 	struct fg_daemon a, b;
@@ -208,7 +245,7 @@ TEST(fleet_forced_and_guard_win)
 	fg_daemon_tick(&a, now += 100 * MS);
 	fg_daemon_tick(&b, now);
 	sync_from(&b, now, (struct fg_daemon *[]){ &a, NULL });
-	b.ups[2].fleet = (struct fg_fleet_tally){ 2, 10, 0, 10 }; /* as if a had solo too */
+	b.ups[2].fleet = (struct fg_fleet_tally){ 2, 10, 0, 0, 0 }; /* as if a had solo too */
 	fg_daemon_tick(&b, now += 100 * MS);
 	ASSERT_EQ(b.ups[0].brk.state, FG_BREAKER_CLOSED, "forced closed holds");
 	ASSERT_EQ(b.ups[2].brk.state, FG_BREAKER_CLOSED, "group_max_open 0% holds");
@@ -240,7 +277,7 @@ TEST(fleet_stale_votes_expire)
 	ASSERT_EQ(fg_fleet_expire(&b, now + 2 * S), 0, "said once");
 
 	/* Without [fleet] the votes mean nothing, whatever they say. */
-	solo.ups[0].fleet = (struct fg_fleet_tally){ 5, 50, 0, 50 };
+	solo.ups[0].fleet = (struct fg_fleet_tally){ 5, 50, 0, 0, 0 };
 	solo.fleet.up = 1;
 	solo.fleet.synced_ns = now;
 	ASSERT_TRUE(!fg_fleet_wants_open(&solo, &solo.ups[0], now), "no fleet: never");
@@ -260,18 +297,18 @@ TEST(fleet_votes_text)
 	fail(&a, 1, 3);
 	fg_daemon_tick(&a, now += 100 * MS);
 	ASSERT_TRUE(fg_votes_encode(&a, now, buf, sizeof(buf)) > 0, "encode");
-	ASSERT_STREQ(buf, "web 0 0 0 0 0\napi 0 1 3 0 3\n", "one line per upstream");
+	ASSERT_STREQ(buf, "web 0 0 0 0 0\napi 0 0 3 0 3\n", "one line per upstream");
 	ASSERT_EQ(fg_votes_encode(&a, now, small, sizeof(small)), -E2BIG, "too small");
 	/* Lines another node wrote that do not parse, or name unknown
 	 * upstreams, vote nothing; order does not matter. */
-	fg_fleet_begin(&a, now);
-	static const char other[] = "api 0 1 4 0 4\nbogus\nweb 1 1 10 0 0 extra\n"
-				    "nope 0 1 1 0 1\nweb 0 2 1 0 1";
+	fg_fleet_begin(&a, 2, now);
+	static const char other[] = "api 0 0 4 0 4\nbogus\nweb 1 1 0 0 0 extra\n"
+				    "nope 0 0 1 0 1\nweb 0 2 1 0 1";
 	fg_fleet_add(&a, other, strlen(other));
 	ASSERT_EQ(a.ups[1].fleet.voters, 2, "api: a and the other");
-	ASSERT_EQ(a.ups[1].fleet.run, 7, "api: 3 + 4 in a row");
-	ASSERT_EQ(a.ups[1].fleet.failed, 7, "api: windows pooled");
-	ASSERT_EQ(a.ups[0].fleet.voters, 1, "web: one vote of 1, one of 2 ignored");
+	ASSERT_EQ(a.ups[1].fleet.run, 7, "api: 3 + 4 in a row (shares of 5)");
+	ASSERT_EQ(a.ups[0].fleet.voters, 1, "web: one vote (open), one with OPEN 2 ignored");
+	ASSERT_EQ(a.ups[0].fleet.run, 5, "an open node: its whole share");
 	fg_daemon_free(&a);
 }
 
@@ -286,8 +323,8 @@ TEST(fleet_textfile)
 
 	if (node(&a, "a", NULL, now))
 		return;
-	fg_fleet_begin(&a, now);
-	fg_fleet_end(&a, 3, now);
+	fg_fleet_begin(&a, 3, now);
+	fg_fleet_end(&a, now);
 	a.fleet.errors[FG_FLEET_OP_SYNC] = 2;
 	s.now_ns = now + 250 * MS;
 	f = open_memstream(&text, &len);

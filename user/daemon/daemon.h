@@ -60,9 +60,10 @@ struct fg_ups_rt {
 	int guard_logged;          /* held closed by the group guard: said once */
 	/* The fleet's votes on it at the last sync (fleet_vote.h). */
 	struct fg_fleet_tally {
-		__u32 voters;      /* fresh nodes, this one included, seeing it fail */
-		__u32 run;         /* their failures in a row, pooled */
-		__u32 ok, failed;  /* the closed nodes' windows, pooled */
+		__u32 voters;      /* fresh nodes, this one included, in a failure run */
+		__u32 run;         /* their runs, pooled (each at most its share) */
+		__u32 rate_voters; /* nodes whose window is at failure_rate */
+		__u32 ok, failed;  /* their windows, pooled */
 	} fleet;
 	struct fg_ups_metrics m;
 };
@@ -79,6 +80,7 @@ struct fg_fleet_view {
 	int up;
 	__u64 synced_ns;           /* the last sync that succeeded; 0: none yet */
 	__u32 nodes;               /* fresh nodes it saw, this one included */
+	__u32 quorum;              /* votes needed among them */
 	__u64 errors[FG_FLEET_OP_MAX];
 };
 

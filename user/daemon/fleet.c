@@ -210,17 +210,24 @@ static void synced(struct fg_fleet *f, struct fg_daemon *d, const redisReply *r,
 		fail(f, d, FG_FLEET_OP_SYNC, "unexpected reply", now);
 		return;
 	}
-	fg_fleet_begin(d, now);
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
-		const redisReply *n = r->element[i], *v = r->element[i + 1];
+	for (int pass = 0; pass < 2; pass++) {
+		/* First count the other nodes (the quorum depends on it), then
+		 * add their votes. */
+		if (pass)
+			fg_fleet_begin(d, nodes, now);
+		for (size_t i = 0; i + 1 < r->elements; i += 2) {
+			const redisReply *n = r->element[i], *v = r->element[i + 1];
 
-		if (n->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-		    !strcmp(n->str, f->cfg.node))
-			continue;
-		fg_fleet_add(d, v->str, v->len);
-		nodes++;
+			if (n->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+			    !strcmp(n->str, f->cfg.node))
+				continue;
+			if (pass)
+				fg_fleet_add(d, v->str, v->len);
+			else
+				nodes++;
+		}
 	}
-	fg_fleet_end(d, nodes, now);
+	fg_fleet_end(d, now);
 	if (f->failing)
 		pr_info("fleet: Redis answers again (after %d failed attempt(s))\n", f->failing);
 	f->failing = 0;

@@ -17,37 +17,39 @@ void fg_vote_of(const struct fg_brk *b, const struct fg_brk_params *p, __u64 now
 	memset(v, 0, sizeof(*v));
 	if (b->force != FG_FORCE_AUTO)
 		return;
-	if (b->state == FG_BREAKER_OPEN) {
-		v->vote = b->why == FG_WHY_CONSECUTIVE || b->why == FG_WHY_FAILURE_RATE ||
-			  b->why == FG_WHY_PROBE_FAILED;
-		v->run = v->vote ? p->consecutive_failures : 0;
-		return;
-	}
+	if (b->state == FG_BREAKER_OPEN)
+		v->own_open = b->why == FG_WHY_CONSECUTIVE || b->why == FG_WHY_FAILURE_RATE ||
+			      b->why == FG_WHY_PROBE_FAILED;
 	if (b->state != FG_BREAKER_CLOSED)
 		return; /* half-open: its probes decide, alone */
-	v->vote = b->consecutive > 0;
 	v->run = b->consecutive;
 	fg_brk_window(b, p, now, &v->ok, &v->failed);
 }
 
-static void tally_add(struct fg_fleet_tally *t, const struct fg_vote *v)
+/* One node's vote v into t, judged by this node's params p and quorum q. */
+static void tally_add(struct fg_fleet_tally *t, const struct fg_vote *v,
+		      const struct fg_brk_params *p, __u32 q)
 {
-	t->voters += !!v->vote;
-	t->run += v->vote ? v->run : 0;
-	t->ok += v->ok;
-	t->failed += v->failed;
+	__u32 cf = p->consecutive_failures, share = (cf + q - 1) / q, n = v->ok + v->failed;
+
+	if (v->own_open || v->run) {
+		t->voters++;
+		t->run += v->own_open || v->run > share ? share : v->run;
+	}
+	if (p->failure_rate_pct &&
+	    (v->own_open || (n && (__u64)v->failed * 100 >= (__u64)p->failure_rate_pct * n))) {
+		t->rate_voters++;
+		t->ok += v->ok;
+		t->failed += v->failed;
+	}
 }
 
 int fg_tally_opens(const struct fg_fleet_tally *t, const struct fg_brk_params *p, __u32 quorum)
 {
-	__u32 n = t->ok + t->failed;
-
-	if (t->voters < quorum)
-		return 0;
-	if (p->consecutive_failures && t->run >= p->consecutive_failures)
+	if (p->consecutive_failures && t->voters >= quorum && t->run >= p->consecutive_failures)
 		return 1;
-	return p->failure_rate_pct && n >= p->min_outcomes &&
-	       (__u64)t->failed * 100 >= (__u64)p->failure_rate_pct * n;
+	return p->failure_rate_pct && t->rate_voters >= quorum &&
+	       t->ok + t->failed >= p->min_outcomes;
 }
 
 int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
@@ -64,7 +66,7 @@ int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
 
 		fg_vote_of(&u->brk, &u->cfg.brk, now, &v);
 		w = snprintf(buf + n, len - n, "%s %d %d %u %u %u\n", u->cfg.name, u->brk.state,
-			     v.vote, v.run, v.ok, v.failed);
+			     v.own_open, v.run, v.ok, v.failed);
 		if (w < 0 || (size_t)w >= len - n)
 			return -E2BIG;
 		n += w;
@@ -72,15 +74,23 @@ int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
 	return n;
 }
 
-void fg_fleet_begin(struct fg_daemon *d, __u64 now)
+void fg_fleet_begin(struct fg_daemon *d, __u32 nodes, __u64 now)
 {
+	if (!d->fleet.up)
+		pr_info("fleet: up, %u node(s) fresh\n", nodes);
+	else if (nodes != d->fleet.nodes)
+		pr_info("fleet: %u node(s) fresh (were %u)\n", nodes, d->fleet.nodes);
+	if (!d->fleet.up || nodes != d->fleet.nodes)
+		d->metrics_dirty = 1;
+	d->fleet.nodes = nodes;
+	d->fleet.quorum = fg_fleet_quorum(d->cfg.fleet.quorum, nodes);
 	for (int i = 0; i < d->n_ups; i++) {
 		struct fg_ups_rt *u = &d->ups[i];
 		struct fg_vote v;
 
 		fg_vote_of(&u->brk, &u->cfg.brk, now, &v);
 		memset(&u->fleet, 0, sizeof(u->fleet));
-		tally_add(&u->fleet, &v);
+		tally_add(&u->fleet, &v, &u->cfg.brk, d->fleet.quorum);
 	}
 }
 
@@ -104,7 +114,7 @@ void fg_fleet_add(struct fg_daemon *d, const char *text, size_t len)
 		const char *nl = memchr(p, '\n', end - p);
 		size_t n = (nl ? nl : end) - p;
 		char line[128], name[32];
-		unsigned state, vote;
+		unsigned state, own_open;
 		struct fg_vote v;
 		struct fg_ups_rt *u;
 
@@ -112,27 +122,20 @@ void fg_fleet_add(struct fg_daemon *d, const char *text, size_t len)
 			memcpy(line, p, n);
 			line[n] = 0;
 			/* A line that does not parse (another version's?) votes nothing. */
-			if (sscanf(line, "%31s %u %u %u %u %u", name, &state, &vote, &v.run, &v.ok,
-				   &v.failed) == 6 && vote <= 1 && (u = find(d, name, k))) {
-				v.vote = vote;
-				tally_add(&u->fleet, &v);
+			if (sscanf(line, "%31s %u %u %u %u %u", name, &state, &own_open, &v.run,
+				   &v.ok, &v.failed) == 6 && own_open <= 1 && (u = find(d, name, k))) {
+				v.own_open = own_open;
+				tally_add(&u->fleet, &v, &u->cfg.brk, d->fleet.quorum);
 			}
 		}
 		p += n + 1;
 	}
 }
 
-void fg_fleet_end(struct fg_daemon *d, __u32 nodes, __u64 now)
+void fg_fleet_end(struct fg_daemon *d, __u64 now)
 {
-	if (!d->fleet.up)
-		pr_info("fleet: up, %u node(s) fresh\n", nodes);
-	else if (nodes != d->fleet.nodes)
-		pr_info("fleet: %u node(s) fresh (were %u)\n", nodes, d->fleet.nodes);
-	if (!d->fleet.up || nodes != d->fleet.nodes)
-		d->metrics_dirty = 1;
 	d->fleet.up = 1;
 	d->fleet.synced_ns = now;
-	d->fleet.nodes = nodes;
 }
 
 __u32 fg_fleet_quorum(__u32 cfg_quorum, __u32 nodes)
@@ -154,8 +157,7 @@ static int fresh(const struct fg_daemon *d, __u64 now)
 int fg_fleet_wants_open(const struct fg_daemon *d, const struct fg_ups_rt *u, __u64 now)
 {
 	return d->cfg.fleet.enabled && fresh(d, now) && d->fleet.synced_ns > u->brk.since_ns &&
-	       fg_tally_opens(&u->fleet, &u->cfg.brk,
-			      fg_fleet_quorum(d->cfg.fleet.quorum, d->fleet.nodes));
+	       fg_tally_opens(&u->fleet, &u->cfg.brk, d->fleet.quorum);
 }
 
 int fg_fleet_expire(struct fg_daemon *d, __u64 now)
