@@ -45,6 +45,19 @@ static int node(struct fg_daemon *d, const char *name, const char *extra, __u64 
 	return 0;
 }
 
+/* Nodes a, b and c of one fleet, and their end. */
+static int three(struct fg_daemon *a, struct fg_daemon *b, struct fg_daemon *c, __u64 now)
+{
+	return node(a, "a", NULL, now) || node(b, "b", NULL, now) || node(c, "c", NULL, now);
+}
+
+static void free_three(struct fg_daemon *a, struct fg_daemon *b, struct fg_daemon *c)
+{
+	fg_daemon_free(a);
+	fg_daemon_free(b);
+	fg_daemon_free(c);
+}
+
 static void fail(struct fg_daemon *d, int i, int n)
 {
 	for (int k = 0; k < n; k++)
@@ -147,7 +160,7 @@ TEST(fleet_quorum_opens_every_node)
 	struct fg_daemon a, b, c;
 	__u64 now = 100 * S;
 
-	if (node(&a, "a", NULL, now) || node(&b, "b", NULL, now) || node(&c, "c", NULL, now))
+	if (three(&a, &b, &c, now))
 		return;
 	/* web fails on a and b (2 of 3 fresh: the quorum; 5 + 5 failures in a
 	 * row: the 10 that open), api only on a (9 in a row, no quorum). */
@@ -189,9 +202,7 @@ TEST(fleet_quorum_opens_every_node)
 	sync_from(&c, now, (struct fg_daemon *[]){ &a, &b, NULL });
 	fg_daemon_tick(&c, now += 100 * MS);
 	ASSERT_EQ(c.ups[0].brk.state, FG_BREAKER_CLOSED, "fleet-opened peers are no quorum");
-	fg_daemon_free(&a);
-	fg_daemon_free(&b);
-	fg_daemon_free(&c);
+	free_three(&a, &b, &c);
 }
 
 /* A node that alone lost its path (its run long, then its breaker open) and
@@ -201,7 +212,7 @@ TEST(fleet_lone_path_and_a_stray_failure)
 	struct fg_daemon a, b, c;
 	__u64 now = 100 * S;
 
-	if (node(&a, "a", NULL, now) || node(&b, "b", NULL, now) || node(&c, "c", NULL, now))
+	if (three(&a, &b, &c, now))
 		return;
 	fail(&a, 0, 9);
 	fail(&b, 0, 1);
@@ -223,9 +234,7 @@ TEST(fleet_lone_path_and_a_stray_failure)
 	sync_from(&c, now, (struct fg_daemon *[]){ &a, &b, NULL });
 	fg_daemon_tick(&c, now += 100 * MS);
 	ASSERT_EQ(c.ups[0].brk.state, FG_BREAKER_OPEN, "b's run reaches its share: the fleet opens");
-	fg_daemon_free(&a);
-	fg_daemon_free(&b);
-	fg_daemon_free(&c);
+	free_three(&a, &b, &c);
 }
 
 TEST(fleet_forced_and_guard_win)
