@@ -39,6 +39,7 @@ endif
 
 # Debian packages needed to build, test, demo and bench.
 DEB_PKGS := gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libinih-dev libcurl4-openssl-dev \
+	    libhiredis-dev \
 	    pkg-config make scdoc \
 	    iproute2 nftables iptables iputils-ping util-linux procps
 
@@ -56,12 +57,13 @@ CLI_SRCS  := $(sort $(wildcard user/cli/*.c))
 CLI_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CLI_SRCS))
 
 # The daemon but its main, as a library the tests link too; probes need
-# libcurl (multi interface).
+# libcurl (multi interface), fleet mode libhiredis (floodgated only: the
+# tests that link the daemon's library link it too).
 DAEMON_MAIN := $(OUTPUT)/user/daemon/floodgated.o
 DAEMON_LIB_SRCS := $(filter-out user/daemon/floodgated.c,$(sort $(wildcard user/daemon/*.c)))
 DAEMON_LIB_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(DAEMON_LIB_SRCS))
 DAEMON_LIB  := $(OUTPUT)/libfloodgated.a
-DAEMON_LDLIBS := -lcurl
+DAEMON_LDLIBS := -lcurl -lhiredis
 
 BINS      := $(OUTPUT)/floodgate $(OUTPUT)/floodgated
 

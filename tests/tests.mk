@@ -36,6 +36,7 @@ TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_br
 		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
 		  $(OUTPUT)/tests/unit/fake_datapath.o \
 		  $(OUTPUT)/tests/unit/test_names.o $(OUTPUT)/tests/unit/test_options.o \
+		  $(OUTPUT)/tests/unit/test_fleet.o \
 		  $(OUTPUT)/user/cli/options.o $(TEST_HARNESS)
 # The CLI's option parser, tested from its own object (the CLI has no library).
 $(OUTPUT)/tests/unit/test_options.o: INCLUDES += -Iuser/cli
@@ -102,6 +103,7 @@ include tests/netns/netns.mk
 include tests/netns/breaker.mk
 include tests/netns/daemon.mk
 include tests/netns/forged.mk
+include tests/netns/fleet.mk
 include tests/bench/bench.mk
 include tests/fuzz/fuzz.mk
 include tests/ops/ops.mk

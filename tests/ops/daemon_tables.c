@@ -3,7 +3,7 @@
  * floodgated's tables as lines, for tests/ops/test_docs.sh (what the
  * manuals must name, read from the code):
  *   opt --long|-s     every command-line option
- *   key SECTION KEY   every config key: daemon, upstream, policy
+ *   key SECTION KEY   every config key: daemon, upstream, policy, fleet
  */
 #include <stdio.h>
 
@@ -23,5 +23,7 @@ int main(void)
 		printf("key upstream %s\n", fg_cfg_upstream_key_name(i));
 	for (const char *const *k = fg_cfg_policy_keys; *k; k++)
 		printf("key policy %s\n", *k);
+	for (const char *const *k = fg_cfg_fleet_keys; *k; k++)
+		printf("key fleet %s\n", *k);
 	return ferror(stdout) ? 1 : 0;
 }

@@ -185,6 +185,22 @@ TEST(config_bad)
 		{ "[policy 198.18.0.0/16]\nrate = 1/s\nnew_sources = lots\n", ":3: [policy 198.18.0.0/16] new_sources: invalid new-source budget 'lots': expected a RATE (1k/s) or off" },
 		{ "[policy 198.18.0.0/16]\nrate = 1/s\nper = prefix\nnew_sources = 1/s\n", "new_sources applies to per = source" },
 		{ "[policy ::ffff:198.18.0.0/112]\nrate = 1/s\n", "IPv4-mapped; write it as IPv4 (198.18.0.0/16)" },
+		/* [fleet] */
+		{ "[fleet]\nsite = a\n", ":1: [fleet]: missing key 'redis'" },
+		{ "[fleet]\nredis = redis.example:6379\n", ":2: [fleet] redis: invalid address 'redis.example:6379'" },
+		{ "[fleet]\nredis = 198.18.5.1\n", "a host name is not taken" },
+		{ "[fleet]\nredis = 198.18.5.1:0\n", "port must be 1..65535" },
+		{ "[fleet]\nredis = unix:run/redis.sock\n", ":2: [fleet] redis: invalid socket 'unix:run/redis.sock'" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\npassword_file = secret\n", ":3: [fleet] password_file: invalid path 'secret'" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\nsite = eu west\n", ":3: [fleet] site: invalid name 'eu west'" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\nnode = a/b\n", ":3: [fleet] node: invalid name 'a/b'" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\nsync = 0ms\n", ":3: [fleet] sync: invalid duration '0ms'" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\nsync = 5ms\n", ":1: [fleet]: sync must be at least 10ms" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\nsync = 1s\nstale = 1500ms\n", ":1: [fleet]: stale must be at least two syncs (sync 1000 ms, stale 1500 ms)" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\nquorum = 1\n", ":3: [fleet] quorum: invalid quorum '1': expected an integer 2..1000" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\nquorum = most\n", ":3: [fleet] quorum: invalid quorum 'most'" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\ntimeout = 1s\n", ":3: [fleet] timeout: unknown key" },
+		{ "[fleet]\nredis = 198.18.5.1:6379\n[fleet]\nsite = b\n", ":3: [fleet]: section repeated (first on line 1)" },
 	};
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -195,6 +211,50 @@ TEST(config_bad)
 			continue;
 		ASSERT_STRHAS(err, cases[i].msg, cases[i].text);
 		ASSERT_STRHAS(err, "/tmp/fgcfg-", "names the file");
+	}
+}
+
+TEST(config_fleet)
+{
+	char err[256] = "";
+	struct fg_cfg c;
+
+	/* Without [fleet] the daemon runs alone. */
+	if (ASSERT_OK(load("[daemon]\ntick = 100ms\n", &c, err, sizeof(err)), err)) {
+		ASSERT_EQ(c.fleet.enabled, 0, "no [fleet]: fleet off");
+		fg_cfg_free(&c);
+	}
+	if (ASSERT_OK(load("[fleet]\nredis = 198.18.5.1:6379\n", &c, err, sizeof(err)), err)) {
+		ASSERT_EQ(c.fleet.enabled, 1, "enabled");
+		ASSERT_STREQ(c.fleet.host, "198.18.5.1", "host");
+		ASSERT_EQ(c.fleet.port, 6379, "port");
+		ASSERT_STREQ(c.fleet.site, "default", "site default");
+		ASSERT_TRUE(c.fleet.node[0] != 0, "node defaults to the host name");
+		ASSERT_EQ(c.fleet.sync_ns, 100000000ULL, "sync default 100ms");
+		ASSERT_EQ(c.fleet.stale_ns, 3000000000ULL, "stale default 3s");
+		ASSERT_EQ(c.fleet.quorum, 0, "quorum default: majority");
+		ASSERT_STREQ(c.fleet.password_file, "", "no AUTH by default");
+		fg_cfg_free(&c);
+	}
+	if (ASSERT_OK(load("[fleet]\nredis = [2001:db8::5]:6380\nsite = eu-1\nnode = edge-7\n"
+			   "sync = 50ms\nstale = 1s\nquorum = 3\npassword_file = /etc/fg/redis.pw\n",
+			   &c, err, sizeof(err)), err)) {
+		ASSERT_STREQ(c.fleet.host, "2001:db8::5", "IPv6 host");
+		ASSERT_EQ(c.fleet.port, 6380, "port");
+		ASSERT_STREQ(c.fleet.site, "eu-1", "site");
+		ASSERT_STREQ(c.fleet.node, "edge-7", "node");
+		ASSERT_EQ(c.fleet.sync_ns, 50000000ULL, "sync");
+		ASSERT_EQ(c.fleet.stale_ns, 1000000000ULL, "stale");
+		ASSERT_EQ(c.fleet.quorum, 3, "quorum");
+		ASSERT_STREQ(c.fleet.password_file, "/etc/fg/redis.pw", "password_file");
+		fg_cfg_free(&c);
+	}
+	if (ASSERT_OK(load("[fleet]\nredis = unix:/run/redis/redis.sock\nquorum = auto\n", &c,
+			   err, sizeof(err)), err)) {
+		ASSERT_EQ(c.fleet.unix_socket, 1, "unix socket");
+		ASSERT_STREQ(c.fleet.path, "/run/redis/redis.sock", "path");
+		ASSERT_EQ(c.fleet.quorum, 0, "quorum auto");
+		fg_cfg_free(&c);
 	}
 }
 
@@ -335,6 +395,7 @@ TEST(config_key_lists)
 	} lists[] = {
 		{ "daemon", fg_cfg_daemon_keys },
 		{ "policy 198.18.0.0/15", fg_cfg_policy_keys },
+		{ "fleet", fg_cfg_fleet_keys },
 	};
 	char err[256];
 	size_t i;

@@ -112,6 +112,18 @@ int fg_brk_record(struct fg_brk *b, const struct fg_brk_params *p, enum fg_outco
 	}
 }
 
+int fg_brk_open_for(struct fg_brk *b, const struct fg_brk_params *p, enum fg_brk_reason why,
+		    __u64 now, fg_rand_fn rnd, void *rctx, int (*may_open)(void *ctx), void *octx,
+		    struct fg_transition *t)
+{
+	if (b->force != FG_FORCE_AUTO || b->state != FG_BREAKER_CLOSED ||
+	    (may_open && !may_open(octx)))
+		return 0;
+	b->reopens = 0;
+	trip(b, p, why, now, rnd, rctx, t);
+	return 1;
+}
+
 int fg_brk_tick(struct fg_brk *b, const struct fg_brk_params *p, __u64 now,
 		struct fg_transition *t)
 {

@@ -29,6 +29,15 @@ typedef __u32 (*fg_rand_fn)(void *ctx);
 int fg_brk_record(struct fg_brk *b, const struct fg_brk_params *p, enum fg_outcome o,
 		  __u64 now, fg_rand_fn rnd, void *rctx, int (*may_open)(void *ctx),
 		  void *octx, struct fg_transition *t);
+/*
+ * Open a closed breaker for a reason from outside its own outcomes (why:
+ * FG_WHY_FLEET): as a trip on its own, with the open timeout's jitter and
+ * the group guard's veto; never a forced one, never out of half-open (local
+ * probes decide there). Returns 1 and fills t when it opened.
+ */
+int fg_brk_open_for(struct fg_brk *b, const struct fg_brk_params *p, enum fg_brk_reason why,
+		    __u64 now, fg_rand_fn rnd, void *rctx, int (*may_open)(void *ctx), void *octx,
+		    struct fg_transition *t);
 /* Let time pass: open -> half-open once the open timeout is over. */
 int fg_brk_tick(struct fg_brk *b, const struct fg_brk_params *p, __u64 now,
 		struct fg_transition *t);

@@ -170,7 +170,7 @@ static int whole_check(struct cfg_ctx *c, struct fg_cfg *out)
 	for (int i = 0; i < out->n_pols; i++)
 		if ((err = policy_check(c, &out->pols[i])))
 			return err;
-	return 0;
+	return cfg_fleet_check(c, &out->fleet);
 }
 
 int cfg_interpret(struct cfg_ctx *c, const struct cfg_entry *entries, int n, struct fg_cfg *out)
@@ -181,6 +181,7 @@ int cfg_interpret(struct cfg_ctx *c, const struct cfg_entry *entries, int n, str
 
 	cfg_upstream_defaults(&dflt);
 	cfg_daemon_defaults(&out->daemon);
+	cfg_fleet_defaults(&out->fleet);
 	/* [defaults] first, wherever it is in the file. */
 	for (int i = 0; i < n; i++)
 		if (!strcmp(entries[i].section, "defaults") &&
@@ -201,9 +202,11 @@ int cfg_interpret(struct cfg_ctx *c, const struct cfg_entry *entries, int n, str
 			err = upstream_entry(c, e, arg, &dflt, out);
 		else if (cfg_section_is(e->section, "policy", &arg))
 			err = policy_entry(c, e, arg, out);
+		else if (!strcmp(e->section, "fleet"))
+			err = cfg_fleet_key(c, e, &out->fleet);
 		else
 			err = cfg_bad(c, e, "unknown section: expected [daemon], [defaults], "
-				      "[upstream NAME] or [policy PREFIX]%s", "");
+				      "[upstream NAME], [policy PREFIX] or [fleet]%s", "");
 	}
 	return err ?: whole_check(c, out);
 }

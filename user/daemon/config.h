@@ -7,6 +7,7 @@
  *   [defaults]          any upstream key, inherited by every [upstream NAME]
  *   [upstream NAME]     address and breaker / probe settings
  *   [policy PREFIX]     rate limits (action, rate, burst, per, new_sources)
+ *   [fleet]             Redis shared by the boxes of a site (fleet mode)
  */
 #ifndef FG_CONFIG_H
 #define FG_CONFIG_H
@@ -80,8 +81,27 @@ struct fg_daemon_cfg {
 	int detach_on_exit;
 };
 
+/*
+ * [fleet]: where the site's Redis is and how often to sync with it. Redis
+ * is named by an IP address (or a unix socket), never a host name: a DNS
+ * lookup would block the loop that ticks the breakers.
+ */
+struct fg_fleet_cfg {
+	int enabled;              /* the file has a [fleet] section */
+	int line;                 /* of its header */
+	int unix_socket;          /* redis = unix:/path */
+	char host[48];            /* IPv4 or IPv6 address, as hiredis takes it */
+	__u16 port;
+	char path[108];           /* sun_path's size */
+	char password_file[256];  /* "" (no AUTH), else "PASSWORD" or "USER PASSWORD" */
+	char site[32], node[32];
+	__u64 sync_ns, stale_ns;
+	__u32 quorum;             /* 0: a majority of the fresh nodes, at least 2 */
+};
+
 struct fg_cfg {
 	struct fg_daemon_cfg daemon;
+	struct fg_fleet_cfg fleet;
 	struct fg_upstream_cfg *ups;
 	int n_ups;
 	struct fg_policy_cfg *pols;
@@ -100,6 +120,7 @@ void fg_cfg_free(struct fg_cfg *c);
  * by index, NULL past the last ([defaults] takes them all but address). */
 extern const char *const fg_cfg_daemon_keys[];
 extern const char *const fg_cfg_policy_keys[];
+extern const char *const fg_cfg_fleet_keys[];
 const char *fg_cfg_upstream_key_name(size_t i);
 
 #define FG_DURATION_MAX_NS (366ULL * 24 * 3600 * 1000000000) /* a leap year */

@@ -31,6 +31,9 @@ int cfg_bad(struct cfg_ctx *c, const struct cfg_entry *e, const char *fmt, const
 /* Is section "KIND ARG"? *arg: ARG, leading spaces skipped. */
 int cfg_section_is(const char *section, const char *kind, const char **arg);
 
+/* Is k in the NULL-ended list keys? */
+int cfg_key_listed(const char *const *keys, const char *k);
+
 /* config.c: the entries, read and checked for repeats, into out. */
 int cfg_interpret(struct cfg_ctx *c, const struct cfg_entry *e, int n, struct fg_cfg *out);
 
@@ -41,5 +44,13 @@ int cfg_upstream_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_ups
 		     int dflt);
 int cfg_daemon_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_daemon_cfg *d);
 int cfg_policy_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_policy_cfg *p);
+/* Value checks the key files share: a positive duration; a u32 in [min, max]. */
+int cfg_pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out);
+int cfg_u32_in(struct cfg_ctx *c, const struct cfg_entry *e, __u32 min, __u32 max, __u32 *out);
+
+/* config_fleet.c: [fleet]'s defaults, keys, and the section as a whole. */
+void cfg_fleet_defaults(struct fg_fleet_cfg *f);
+int cfg_fleet_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_fleet_cfg *f);
+int cfg_fleet_check(struct cfg_ctx *c, struct fg_fleet_cfg *f);
 
 #endif /* FG_CONFIG_ENTRIES_H */

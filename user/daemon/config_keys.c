@@ -101,7 +101,7 @@ int cfg_bad(struct cfg_ctx *c, const struct cfg_entry *e, const char *fmt, const
 	return -EINVAL;
 }
 
-static int pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out)
+int cfg_pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out)
 {
 	int ret = fg_parse_duration(e->value, out);
 
@@ -112,7 +112,7 @@ static int pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out
 	return 0;
 }
 
-static int u32_in(struct cfg_ctx *c, const struct cfg_entry *e, __u32 min, __u32 max, __u32 *out)
+int cfg_u32_in(struct cfg_ctx *c, const struct cfg_entry *e, __u32 min, __u32 max, __u32 *out)
 {
 	char msg[FG_ERR_LEN];
 
@@ -361,11 +361,11 @@ int cfg_upstream_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_ups
 			continue;
 		switch (k->kind) {
 		case KEY_U32:
-			return u32_in(c, e, k->lo, k->hi, field);
+			return cfg_u32_in(c, e, k->lo, k->hi, field);
 		case KEY_PCT:
 			return pct_in(c, e, k->lo, field);
 		case KEY_DURATION:
-			return pos_duration(c, e, field);
+			return cfg_pos_duration(c, e, field);
 		case KEY_FN:
 			return k->fn(c, e, u, dflt);
 		}
@@ -384,7 +384,7 @@ const char *const fg_cfg_policy_keys[] = {
 	"action", "rate", "burst", "new_sources", "per", NULL,
 };
 
-static int listed(const char *const *keys, const char *k)
+int cfg_key_listed(const char *const *keys, const char *k)
 {
 	while (*keys && strcmp(*keys, k))
 		keys++;
@@ -395,7 +395,7 @@ int cfg_daemon_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_daemo
 {
 	const char *k = e->key, *v = e->value;
 
-	if (!listed(fg_cfg_daemon_keys, k))
+	if (!cfg_key_listed(fg_cfg_daemon_keys, k))
 		return cfg_bad(c, e, "unknown key%s", "");
 
 	if (!strcmp(k, "pin_dir") || !strcmp(k, "textfile_dir") || !strcmp(k, "control_socket")) {
@@ -418,11 +418,11 @@ int cfg_daemon_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_daemo
 			snprintf(d->ifaces[d->n_ifaces++], IF_NAMESIZE, "%s", tok);
 		}
 	} else if (!strcmp(k, "tick")) {
-		return pos_duration(c, e, &d->tick_ns);
+		return cfg_pos_duration(c, e, &d->tick_ns);
 	} else if (!strcmp(k, "textfile_interval")) {
-		return pos_duration(c, e, &d->textfile_interval_ns);
+		return cfg_pos_duration(c, e, &d->textfile_interval_ns);
 	} else if (!strcmp(k, "stale_limit")) {
-		return pos_duration(c, e, &d->stale_ns);
+		return cfg_pos_duration(c, e, &d->stale_ns);
 	} else if (!strcmp(k, "probe_mark")) {
 		char *end;
 		unsigned long m;
@@ -451,7 +451,7 @@ int cfg_policy_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_polic
 	char msg[FG_ERR_LEN];
 	struct fg_rate r;
 
-	if (!listed(fg_cfg_policy_keys, k))
+	if (!cfg_key_listed(fg_cfg_policy_keys, k))
 		return cfg_bad(c, e, "unknown key%s", "");
 	if (!strcmp(k, "action")) {
 		if (!strcmp(v, "limit"))
@@ -469,7 +469,7 @@ int cfg_policy_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_polic
 		if (!p->pol.burst)
 			p->pol.burst = fg_default_burst(&r);
 	} else if (!strcmp(k, "burst")) {
-		return u32_in(c, e, 1, FG_BURST_MAX, &p->pol.burst);
+		return cfg_u32_in(c, e, 1, FG_BURST_MAX, &p->pol.burst);
 	} else if (!strcmp(k, "new_sources")) {
 		if (fg_parse_new_sources(v, &p->pol.new_interval_ns, &p->pol.new_burst, msg,
 					 sizeof(msg)))

@@ -58,7 +58,30 @@ struct fg_ups_rt {
 	__s32 probe_streak;        /* > 0: passes in a row, < 0: failures in a row */
 	int missing_logged;        /* entry gone from the map: warned once */
 	int guard_logged;          /* held closed by the group guard: said once */
+	/* The fleet's votes on it at the last sync (fleet_vote.h). */
+	struct fg_fleet_tally {
+		__u32 voters;      /* fresh nodes, this one included, in a failure run */
+		__u32 run;         /* their runs, pooled (each at most its share) */
+		__u32 rate_voters; /* nodes whose window is at failure_rate */
+		__u32 ok, failed;  /* their windows, pooled */
+	} fleet;
 	struct fg_ups_metrics m;
+};
+
+/* What the fleet client did, by operation (metrics). */
+enum fg_fleet_op { FG_FLEET_OP_CONNECT = 0, FG_FLEET_OP_AUTH, FG_FLEET_OP_SYNC, FG_FLEET_OP_MAX };
+
+/*
+ * The fleet as the last sync saw it ([fleet]; fleet.h talks to Redis,
+ * fleet_vote.h decides). up: that sync is younger than stale, so its votes
+ * count; else each breaker judges alone.
+ */
+struct fg_fleet_view {
+	int up;
+	__u64 synced_ns;           /* the last sync that succeeded; 0: none yet */
+	__u32 nodes;               /* fresh nodes it saw, this one included */
+	__u32 quorum;              /* votes needed among them */
+	__u64 errors[FG_FLEET_OP_MAX];
 };
 
 struct fg_dp_ops;
@@ -85,6 +108,7 @@ struct fg_daemon {
 	__u32 repin_failed_id;
 	int pins_gone_logged;
 	int lock_failed_logged;    /* the pin dir could not be locked: said once */
+	struct fg_fleet_view fleet;
 };
 
 /* What u's entry says besides its breaker, for fg_entry_merge and

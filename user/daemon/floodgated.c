@@ -5,6 +5,7 @@
  * it is not (or reuses the pinned maps and links), then loops:
  *   every tick        heartbeat, passive outcomes, breaker transitions
  *   as probes are due TCP connect / HTTP GET probes (probe.c)
+ *   every [fleet] sync  votes to and from the site's Redis (fleet.c)
  *   every textfile_interval  floodgate.prom (textfile.c); also in the loop
  *                     right after a transition, a force or a reload
  *   on demand         control socket (ctl.c), SIGHUP reload, SIGTERM exit
@@ -24,6 +25,7 @@
 #include "cmdline.h"
 #include "daemon.h"
 #include "datapath.h"
+#include "fleet.h"
 #include "log.h"
 #include "parse.h"
 #include "pins.h"
@@ -37,6 +39,7 @@ struct app {
 	const char *cfg_path;
 	struct fg_daemon d;
 	struct fg_prober *prober;
+	struct fg_fleet *fleet;    /* idle without [fleet] */
 	struct fg_ctl ctl;
 	int reopen_ctl;
 	int textfile_failing;  /* writes failed in a row: warned once */
@@ -203,12 +206,12 @@ static void reopen_ctl(struct app *a)
 
 static int run(struct app *a, int sfd)
 {
-	struct pollfd fds[1 + 1 + FG_CTL_MAX_CLIENTS];
+	struct pollfd fds[1 + 1 + FG_CTL_MAX_CLIENTS + 1];
 	__u64 now = fg_now_ns(), next_tick = now, next_tf = now + NS_PER_MS * 1000;
 
 	for (;;) {
 		__u64 next;
-		int n;
+		int n, nf;
 
 		now = fg_now_ns();
 		if (now >= next_tick) {
@@ -222,13 +225,19 @@ static int run(struct app *a, int sfd)
 			write_textfile(a);
 			next_tf = now + a->d.cfg.daemon.textfile_interval_ns;
 		}
+		/* Fleet work is due (a sync, a retry, a deadline) or not: it never
+		 * waits for Redis, so the tick above stays on time. */
+		fg_fleet_run(a->fleet, &a->d, 0, fg_now_ns());
 		next = next_tick < next_tf ? next_tick : next_tf;
 		now = fg_now_ns();
 
 		fds[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		n = 1 + fg_ctl_pollfds(&a->ctl, fds + 1, FG_CTL_MAX_CLIENTS + 1);
-		fg_prober_wait(a->prober, &a->d, fds, n,
+		nf = fg_fleet_pollfd(a->fleet, &fds[n], &next);
+		fg_prober_wait(a->prober, &a->d, fds, n + nf,
 			       next > now ? (int)((next - now + NS_PER_MS - 1) / NS_PER_MS) : 0);
+		if (nf && fds[n].revents)
+			fg_fleet_run(a->fleet, &a->d, fds[n].revents, fg_now_ns());
 		if ((fds[0].revents & POLLIN) && handle_signals(a, sfd))
 			return 0;
 		fg_ctl_serve(&a->ctl, fds + 1, n - 1, &a->d);
@@ -326,6 +335,11 @@ static int start(struct app *a, struct fg_cfg *cfg)
 		return -1;
 	}
 	fg_prober_sync(a->prober, &a->d, fg_now_ns());
+	a->fleet = fg_fleet_new();
+	if (!a->fleet) {
+		pr_warn("out of memory\n");
+		return -1;
+	}
 	pr_info("running: %d upstreams, %d policies, tick %llu ms, control socket %s, "
 		"textfile %s/" FG_TEXTFILE_NAME "\n",
 		a->d.n_ups, a->d.cfg.n_pols, (unsigned long long)(a->d.cfg.daemon.tick_ns / NS_PER_MS),
@@ -381,6 +395,7 @@ int main(int argc, char **argv)
 			detach_all(&a.d.cfg.daemon);
 	}
 	fg_prober_free(a.prober);
+	fg_fleet_free(a.fleet);
 	fg_ctl_close(&a.ctl);
 	fg_daemon_free(&a.d);
 	close(sfd);

@@ -259,6 +259,34 @@ static void datapath_metrics(FILE *f, const struct fg_dp_snapshot *s)
 	}
 }
 
+/* [fleet] only: whether the votes count, how old they are, what failed. */
+static void fleet_metrics(FILE *f, const struct fg_daemon *d, __u64 now)
+{
+	static const char *const ops[FG_FLEET_OP_MAX] = { "connect", "auth", "sync" };
+
+	if (!d->cfg.fleet.enabled)
+		return;
+	family(f, "floodgate_fleet_up", "gauge",
+	       "1 while the last sync with the fleet's Redis is younger than stale (its votes "
+	       "count), else 0 (every breaker judges alone).");
+	fprintf(f, "floodgate_fleet_up %d\n", d->fleet.up);
+	if (d->fleet.synced_ns) {
+		family(f, "floodgate_fleet_last_sync_age_seconds", "gauge",
+		       "Time since the last sync with the fleet's Redis that succeeded.");
+		fprintf(f, "floodgate_fleet_last_sync_age_seconds %.6f\n",
+			now > d->fleet.synced_ns ? (now - d->fleet.synced_ns) / 1e9 : 0.0);
+	}
+	family(f, "floodgate_fleet_sync_errors_total", "counter",
+	       "Requests to the fleet's Redis that failed (error, no answer within half of "
+	       "stale, connection lost), by operation.");
+	for (int i = 0; i < FG_FLEET_OP_MAX; i++)
+		fprintf(f, "floodgate_fleet_sync_errors_total{op=\"%s\"} %llu\n", ops[i],
+			(unsigned long long)d->fleet.errors[i]);
+	family(f, "floodgate_fleet_nodes", "gauge",
+	       "Fresh fleet nodes the last sync saw, this one included (0 while down).");
+	fprintf(f, "floodgate_fleet_nodes %u\n", d->fleet.nodes);
+}
+
 int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_snapshot *s)
 {
 	family(f, "floodgate_build_info", "gauge", "floodgated's version; always 1.");
@@ -269,6 +297,7 @@ int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_sn
 	probe_metrics(f, d);
 	upstream_metrics(f, d);
 	datapath_metrics(f, s);
+	fleet_metrics(f, d, s->now_ns);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -276,6 +305,7 @@ void fg_textfile_snapshot(const struct fg_daemon *d, struct fg_dp_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
 	d->dp->snapshot(d, s);
+	s->now_ns = fg_now_ns();
 }
 
 

@@ -23,6 +23,7 @@ struct fg_dp_snapshot {
 	__u64 flow_capacity; /* 0: unknown */
 	int have_heartbeat;
 	__u64 heartbeat_age_ns;
+	__u64 now_ns;        /* when it was taken (the fleet's sync age) */
 };
 
 /* Fill s from d's datapath (d->dp->snapshot). */

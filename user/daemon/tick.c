@@ -3,12 +3,14 @@
  * The daemon's tick (fg_daemon_tick): replaced pins followed, heartbeat,
  * pending-SYN sweep, every upstream's entry and counters read, its outcomes
  * (counter deltas, connect timeouts, probe results) fed to its breaker
- * under the group guard, and its entry written when it changed.
+ * under the group guard, the fleet's votes (fleet_vote.h), and its entry
+ * written when it changed.
  */
 #include <string.h>
 
 #include "breaker_machine.h"
 #include "datapath.h"
+#include "fleet_vote.h"
 #include "log.h"
 #include "outcomes.h"
 #include "pins.h"
@@ -113,6 +115,19 @@ static void decide(struct fg_daemon *d, struct fg_ups_rt *u, const __u64 *c, __u
 		fg_daemon_note(d, u, &t, now, "");
 }
 
+/* A quorum of the fleet saw it failing (fleet_vote.h): open it here too,
+ * under the same group guard; forced and half-open breakers stay. */
+static void fleet_decide(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now)
+{
+	struct guard_ctx g = { d, u };
+	struct fg_transition t;
+
+	if (fg_fleet_wants_open(d, u, now) &&
+	    fg_brk_open_for(&u->brk, &u->cfg.brk, FG_WHY_FLEET, now, fg_daemon_rand, d, may_open,
+			    &g, &t))
+		fg_daemon_note(d, u, &t, now, "");
+}
+
 /* One upstream's part of a tick: entry is what the map holds (NULL: gone),
  * c its counters (NULL: unread); 1 when its entry was inserted. */
 static int tick_upstream(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_upstream *entry,
@@ -126,6 +141,7 @@ static int tick_upstream(struct fg_daemon *d, struct fg_ups_rt *u, const struct 
 			"restoring it from the config\n", u->cfg.name);
 	}
 	decide(d, u, c, now);
+	fleet_decide(d, u, now);
 	return d->dp->write_entry(d, u, now, entry) > 0;
 }
 
@@ -137,6 +153,7 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 
 	d->dp->follow_pins(d, now);
 	d->dp->heartbeat(d, now);
+	fg_fleet_expire(d, now); /* here, so a stuck fleet link cannot keep old votes */
 	if (d->n_ups) {
 		d->dp->sweep_pending(d, now);
 		ret = d->dp->read_upstreams(d, entry, c);

@@ -42,6 +42,7 @@ void fg_brk_move(struct fg_brk *b, enum fg_breaker to, enum fg_brk_reason why, _
 	t->why = why;
 	b->state = to;
 	b->since_ns = now;
+	b->why = why;
 	b->consecutive = 0;
 	b->half_open_ok = 0;
 	memset(b->slots, 0, sizeof(b->slots)); /* the window starts over */

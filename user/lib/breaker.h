@@ -25,6 +25,7 @@ enum fg_brk_reason {
 	FG_WHY_RECOVERED,     /* S successes while half-open */
 	FG_WHY_FORCED,        /* an operator forced the state */
 	FG_WHY_AUTO,          /* handed back: closed, to decide afresh */
+	FG_WHY_FLEET,         /* a quorum of the fleet's nodes saw it failing */
 	FG_WHY_MAX,
 };
 
@@ -50,6 +51,7 @@ struct fg_brk {
 	__u32 reopens;           /* consecutive re-opens, drives the backoff */
 	__u32 half_open_ok;      /* successes while half-open */
 	__u64 since_ns;          /* entered the current state */
+	enum fg_brk_reason why;  /* ... for this reason (FG_WHY_NONE: restored) */
 	__u64 open_until_ns;     /* open: when to try half-open */
 	struct {
 		__u64 start_ns;

@@ -34,7 +34,7 @@ FG_NAMES(fg_force_names, FG_FORCE_MAX, FORCES);
 	X(FG_WHY_NONE, "none") X(FG_WHY_CONSECUTIVE, "consecutive_failures")            \
 	X(FG_WHY_FAILURE_RATE, "failure_rate") X(FG_WHY_TIMEOUT, "open_timeout")        \
 	X(FG_WHY_PROBE_FAILED, "half_open_failure") X(FG_WHY_RECOVERED, "recovered")    \
-	X(FG_WHY_FORCED, "forced") X(FG_WHY_AUTO, "auto")
+	X(FG_WHY_FORCED, "forced") X(FG_WHY_AUTO, "auto") X(FG_WHY_FLEET, "fleet")
 FG_NAMES(fg_brk_reason_names, FG_WHY_MAX, REASONS);
 
 #define MODES(X) X(FG_MODE_ENFORCE, "enforce") X(FG_MODE_MONITOR, "monitor")
