@@ -43,3 +43,24 @@ $(OUTPUT)/tests/bench/bench_observe.o: $(OUTPUT)/tests/observe_old.skel.h
 $(OUTPUT)/tests/bench_observe: $(OUTPUT)/tests/bench/bench_observe.o $(OUTPUT)/tests/bpf/pkt.o $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# The NIC-like path (run.sh section 7): bench_live, a live-frames generator
+# (BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES running
+# tests/bench/progs/live_redirect.bpf.c, which redirects into a veth), and
+# the reference programs of tests/bench/progs/nic_ref.bpf.c (a read-the-
+# source-and-drop floor, a minimal GCRA limiter) that bench_attach --ref
+# attaches on the receiving side.
+BENCH_TOOLS += $(OUTPUT)/tests/bench_live $(OUTPUT)/tests/nic_ref.bpf.o
+TEST_TOOLS += $(OUTPUT)/tests/bench_live $(OUTPUT)/tests/nic_ref.bpf.o
+
+$(OUTPUT)/tests/live_redirect.bpf.o $(OUTPUT)/tests/nic_ref.bpf.o: \
+		$(OUTPUT)/tests/%.bpf.o: tests/bench/progs/%.bpf.c vmlinux.h | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(OUTPUT)/tests/live_redirect.skel.h: $(OUTPUT)/tests/live_redirect.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name live_redirect > $@
+
+$(OUTPUT)/tests/bench/bench_live.o: $(OUTPUT)/tests/live_redirect.skel.h

@@ -14,6 +14,12 @@
  *       policy, every map pinned under DIR by its name (config_map as
  *       "config", so 'floodgate stats --pin-dir DIR' reads them), program
  *       NAME attached.
+ *   bench_attach --ifname IF --hook xdp --pin-dir DIR --ref --obj FILE --prog NAME
+ *                [--limit PREFIX RATE BURST]
+ *       a reference program of tests/bench/progs/nic_ref.bpf.c (no floodgate
+ *       maps): its maps pinned under DIR by their names, and the limit, an
+ *       IPv4 prefix, written into its ref_policy map (interval and
+ *       (burst - 1) x interval).
  *
  * Run it in the interface's namespace with nsenter --net (so bpffs stays
  * visible). The link is pinned as DIR/link.
@@ -67,11 +73,48 @@ static int set_limit(int policy_fd, const char *prefix, const char *rate, const 
 	return bpf_map_update_elem(policy_fd, &key, &pol, BPF_ANY) ? -errno : 0;
 }
 
+/* The reference limiter's policy (nic_ref.bpf.c): IPv4 only. */
+struct ref_lpm_key {
+	__u32 prefixlen;
+	__u32 addr;
+};
+
+struct ref_policy {
+	__u64 interval_ns;
+	__u64 tolerance_ns;
+};
+
+static int set_ref_limit(int policy_fd, const char *prefix, const char *rate, const char *burst)
+{
+	struct fg_lpm_key key;
+	struct ref_lpm_key rk;
+	struct ref_policy pol;
+	struct fg_rate r;
+	char err[FG_ERR_LEN];
+	__u32 b;
+
+	if (fg_parse_prefix(prefix, &key, err, sizeof(err)) ||
+	    fg_parse_rate(rate, &r, err, sizeof(err)) ||
+	    fg_parse_u32(burst, "burst", 1, FG_BURST_MAX, &b, err, sizeof(err))) {
+		fprintf(stderr, "bench_attach: %s\n", err);
+		return -EINVAL;
+	}
+	if (key.prefixlen < FG_V4_MAPPED_PREFIX) {
+		fprintf(stderr, "bench_attach: the reference limiter takes IPv4 prefixes only\n");
+		return -EINVAL;
+	}
+	rk.prefixlen = key.prefixlen - FG_V4_MAPPED_PREFIX;
+	memcpy(&rk.addr, key.addr + 12, 4);
+	pol.interval_ns = r.interval_ns;
+	pol.tolerance_ns = (__u64)(b - 1) * r.interval_ns;
+	return bpf_map_update_elem(policy_fd, &rk, &pol, BPF_ANY) ? -errno : 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_attach --ifname IF --hook xdp|tc --pin-dir DIR\n"
-		"                    (--drop | --obj FILE --prog NAME [--limit PREFIX RATE BURST])\n");
+		"                    (--drop | [--ref] --obj FILE --prog NAME [--limit PREFIX RATE BURST])\n");
 }
 
 int main(int argc, char **argv)
@@ -84,12 +127,13 @@ int main(int argc, char **argv)
 		{ "obj", required_argument, NULL, 'o' },
 		{ "prog", required_argument, NULL, 'p' },
 		{ "limit", no_argument, NULL, 'l' },
+		{ "ref", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *ifname = NULL, *hook = NULL, *dir = NULL, *obj_path = NULL, *prog_name = NULL;
 	const char *const names[] = { "config_map", "policy", "buckets", "stats" };
-	int opt, drop = 0, limit = 0, tc, ifindex, prog_fd, link_fd, ret = 1;
+	int opt, drop = 0, limit = 0, ref = 0, tc, ifindex, prog_fd, link_fd, ret = 1;
 	struct bpf_object *obj = NULL;
 	struct bpf_map *map;
 	char path[4096];
@@ -103,13 +147,14 @@ int main(int argc, char **argv)
 		case 'o': obj_path = optarg; break;
 		case 'p': prog_name = optarg; break;
 		case 'l': limit = 1; break;
+		case 'r': ref = 1; break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
 	/* --limit takes three values: the positional arguments left. */
 	if (!ifname || !hook || !dir || (strcmp(hook, "xdp") && strcmp(hook, "tc")) ||
 	    drop == !!obj_path || (obj_path && !prog_name) || (limit && argc - optind != 3) ||
-	    (!limit && optind != argc)) {
+	    (!limit && optind != argc) || (ref && !obj_path)) {
 		usage();
 		return 2;
 	}
@@ -131,6 +176,38 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 1;
 		}
+	} else if (ref) {
+		struct bpf_program *prog;
+		struct bpf_map *pm;
+
+		obj = bpf_object__open_file(obj_path, NULL);
+		if (!obj || bpf_object__load(obj)) {
+			fprintf(stderr, "bench_attach: Failed to load %s: %s\n", obj_path,
+				strerror(errno));
+			goto out;
+		}
+		prog = bpf_object__find_program_by_name(obj, prog_name);
+		pm = bpf_object__find_map_by_name(obj, "ref_policy");
+		if (!prog || !pm) {
+			fprintf(stderr, "bench_attach: %s has no program %s or no map ref_policy\n",
+				obj_path, prog_name);
+			goto out;
+		}
+		bpf_object__for_each_map(map, obj) {
+			const char *name = bpf_map__name(map);
+
+			if (name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			if (bpf_map__pin(map, path))
+				goto out;
+		}
+		if (limit && set_ref_limit(bpf_map__fd(pm), argv[optind], argv[optind + 1],
+					   argv[optind + 2])) {
+			fprintf(stderr, "bench_attach: Failed to write the reference policy\n");
+			goto out;
+		}
+		prog_fd = bpf_program__fd(prog);
 	} else {
 		struct bpf_program *prog;
 		struct fg_config cfg;

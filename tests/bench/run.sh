@@ -43,6 +43,19 @@
 #     closed again through the daemon's control socket); b. scale: the daemon
 #     with 1,000 upstreams TCP-probed every 1 s: its CPU (utime + stime,
 #     /proc/PID/stat) over a BENCH_DAEMON_WINDOW s window and its peak RSS.
+#  7. NIC-like receive path (section 2's namespaces and veth; section 2 stays
+#     the "container veth" case, where veth copies every frame into a page
+#     before XDP runs): build/tests/bench_live, a live-frames generator
+#     (BPF_PROG_TEST_RUN, BPF_F_TEST_XDP_LIVE_FRAMES, batch 64, a program
+#     that sets the source and redirects out of the generator's veth, pinned
+#     to CPU 0), so the receiving veth gets xdp_frames: XDP with no skb and no
+#     copy, as from a NIC. In interleaved rounds: XDP_DROP, a read-the-source
+#     -and-drop floor, floodgate XDP, floodgate --hook tc, a minimal GCRA
+#     reference (tests/bench/progs/nic_ref.bpf.c), nftables netdev ingress
+#     and iptables hashlimit, same limit; at 1, 1,000 and 100,000 sources and
+#     a random-source flood (floodgate's new-source admission on). Receive
+#     CPU per frame of the NAPI kthread as in section 2, medians and spreads,
+#     ratios within a round; per-source accuracy from bench_sink's counts.
 #
 # Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
 # is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
@@ -61,7 +74,16 @@
 # connect() cap for drop and dead (3000), BENCH_DAEMON_TRIPS breaker trips
 # (20), BENCH_DAEMON_WINDOW seconds of the 1,000-upstream window (30),
 # BENCH_SKIP_PROG=1, BENCH_SKIP_VETH=1, BENCH_SKIP_BREAKER=1,
-# BENCH_SKIP_FAILFAST=1, BENCH_SKIP_DAEMON=1, BENCH_OUT.
+# BENCH_SKIP_FAILFAST=1, BENCH_SKIP_DAEMON=1, BENCH_OUT. Section 7:
+# BENCH_SKIP_NIC=1 (or BENCH_NIC_SKIP=1), BENCH_NIC_SOURCES ("1 1000 100000
+# flood"), BENCH_NIC_METHODS ("xdp-drop src-drop floodgate floodgate-tc
+# gcra-ref nftables iptables"; tc-drop and none are known too),
+# BENCH_NIC_DURATION and BENCH_NIC_REPS (BENCH_DURATION, BENCH_REPS),
+# BENCH_NIC_NEW_SOURCES floodgate's budget in the flood (1k/s),
+# BENCH_NIC_CHUNK frames per BPF_PROG_TEST_RUN call (1048576).
+# Only section 7, short: BENCH_SKIP_PROG=1 BENCH_SKIP_VETH=1
+# BENCH_SKIP_BREAKER=1 BENCH_SKIP_FAILFAST=1 BENCH_SKIP_DAEMON=1
+# BENCH_DURATION=1 BENCH_REPS=3 tests/bench/run.sh
 set -u
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -87,6 +109,14 @@ SKIP_FAILFAST=${BENCH_SKIP_FAILFAST:-0}
 FF_N=${BENCH_FAILFAST_N:-20}
 FF_CAP_MS=${BENCH_FAILFAST_CAP_MS:-3000}
 SKIP_DAEMON=${BENCH_SKIP_DAEMON:-0}
+SKIP_NIC=${BENCH_SKIP_NIC:-${BENCH_NIC_SKIP:-0}}
+NIC_SOURCES=${BENCH_NIC_SOURCES:-"1 1000 100000 flood"}
+NIC_METHODS=${BENCH_NIC_METHODS:-"xdp-drop src-drop floodgate floodgate-tc gcra-ref nftables iptables"}
+NIC_DUR=${BENCH_NIC_DURATION:-$DUR}
+NIC_REPS=${BENCH_NIC_REPS:-$REPS}
+NIC_NEW=${BENCH_NIC_NEW_SOURCES:-1k/s}
+NIC_CHUNK=${BENCH_NIC_CHUNK:-1048576}
+NIC_COUNT=$((20000000 * NIC_DUR)) # above the ~16 Mpps one CPU generates
 DM_TRIPS=${BENCH_DAEMON_TRIPS:-20}
 DM_WINDOW=${BENCH_DAEMON_WINDOW:-30}
 GEN_CPU=0
@@ -130,6 +160,8 @@ trap 'exit 130' INT TERM HUP
 NEED_TOOLS="bench_prog bench_gen bench_sink bench_attach"
 [ "$SKIP_BREAKER" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_breaker bench_observe"
 [ "$SKIP_FAILFAST" = 1 ] || NEED_TOOLS="$NEED_TOOLS connect_time"
+[ "$SKIP_NIC" = 1 ] || NEED_TOOLS="$NEED_TOOLS bench_live"
+[ "$SKIP_NIC" = 1 ] || [ -e "$TOOLS/nic_ref.bpf.o" ] || die "missing $TOOLS/nic_ref.bpf.o: run 'make bench'"
 for t in $NEED_TOOLS; do
 	[ -x "$TOOLS/$t" ] || die "missing $TOOLS/$t: run 'make bench'"
 done
@@ -361,6 +393,154 @@ if [ "${BENCH_SKIP_VETH:-0}" != 1 ]; then
 			for m in $METHODS; do
 				run_case "$m" "$n" "$rep" || die "run $m/$n/$rep failed"
 				log "  round $rep: $(tail -n1 "$E2E")"
+			done
+		done
+	done
+fi
+
+# ---------------------------------------------------------------- 7. NIC-like path
+# Live frames (bench_live: BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES,
+# a program that sets the source and redirects out of the generator's veth)
+# reach the receiving veth as xdp_frames: its XDP runs with no skb and no
+# page copy, as a NIC driver's does; TC and netfilter methods get the skb
+# veth builds from the frame. Same namespaces, veth and receive-CPU metric as
+# section 2. Sources: NIC_BASE + i, or (flood) random addresses of
+# 198.18.0.0/15 outside 198.18.0.0/24.
+NIC_BASE=198.18.1.0    # 100,000 sources end at 198.19.135.159: all in the /15
+NIC_FLOOD_SOURCES=131072
+
+# floodgate's new-source budget: known sources get buckets at once (a budget
+# of at least their number per second, burst as many); the flood runs on
+# BENCH_NIC_NEW_SOURCES (floodgate's default 1k/s).
+nic_new_sources() { # sources
+	if [ "$1" = flood ]; then echo "$NIC_NEW"; else echo "$(($1 > 1000 ? $1 : 1000))/s"; fi
+}
+
+nic_filter_up() { # method sources
+	case $1 in
+	src-drop | gcra-ref)
+		local prog=xdp_src_drop lim=()
+		[ "$1" = gcra-ref ] && prog=xdp_gcra_ref lim=(--limit 198.18.0.0/15 "$RATE/s" "$BURST")
+		nsenter --net=/run/netns/"$NSR" "$TOOLS/bench_attach" --ifname "$IFR" --hook xdp \
+			--pin-dir "$PIN-ref" --ref --obj "$TOOLS/nic_ref.bpf.o" --prog "$prog" "${lim[@]}" || return 1
+		;;
+	floodgate | floodgate-tc)
+		nsenter --net=/run/netns/"$NSR" "$FG" attach "$IFR" --pin-dir "$PIN" \
+			$([ "$1" = floodgate-tc ] && echo --hook tc) ${BENCH_FG_ATTACH_ARGS:-} >/dev/null || return 1
+		ATTACHED=1
+		"$FG" limit set 198.18.0.0/15 "$RATE/s" --burst "$BURST" \
+			--new-sources "$(nic_new_sources "$2")" --pin-dir "$PIN" >/dev/null || return 1
+		;;
+	nftables)
+		# As in section 2, with a set that holds all of 198.18.0.0/15: a full
+		# set makes 'update' fail, and the rule then passes the packet.
+		ip netns exec "$NSR" nft -f - <<-EOF2 || return 1
+		table netdev fgbench {
+			set meter4 {
+				type ipv4_addr
+				size 262144
+				flags dynamic,timeout
+				timeout 60s
+			}
+			chain ingress {
+				type filter hook ingress device "$IFR" priority 0; policy accept;
+				ip saddr 198.18.0.0/15 update @meter4 { ip saddr limit rate over $RATE/second burst $BURST packets } counter drop
+			}
+		}
+		EOF2
+		;;
+	iptables)
+		# As in section 2, with a table that holds all of 198.18.0.0/15.
+		ip netns exec "$NSR" iptables -t raw -A PREROUTING -s 198.18.0.0/15 -m hashlimit \
+			--hashlimit-above "$RATE/sec" --hashlimit-burst "$BURST" \
+			--hashlimit-mode srcip --hashlimit-name "fgn$$" \
+			--hashlimit-htable-size 131072 --hashlimit-htable-max 262144 -j DROP || return 1
+		;;
+	*) filter_up "$1" "$2" ;;
+	esac
+}
+
+nic_filter_down() {
+	case $1 in
+	src-drop | gcra-ref) rm -rf "$PIN-ref" ;;
+	*) filter_down "$1" ;;
+	esac
+}
+
+rx_dropped() { ip netns exec "$NSR" cat /sys/class/net/"$IFR"/statistics/rx_dropped; }
+
+# One run: method, sources (a number or flood), round. Appends a line to $NIC.
+nic_run_case() {
+	local m=$1 n=$2 rep=$3 base="$TMP/nic-$1-$2-$3" pids p0 p1 r0 r1 q0 q1 b0 b1 sp
+	local sbase=$NIC_BASE sn=$2 src=(--src-base "$NIC_BASE" --sources "$2" --per-source "$base.gen")
+	if [ "$n" = flood ]; then
+		sbase=198.18.0.0 sn=$NIC_FLOOD_SOURCES src=(--random)
+	fi
+	nic_filter_up "$m" "$n" || { log "$m: setup failed"; return 1; }
+	rm -f "$base.ready"
+	timeout $((NIC_DUR + 20)) ip netns exec "$NSR" "$TOOLS/bench_sink" --port "$PORT" \
+		--src-base "$sbase" --sources "$sn" --max-time $((NIC_DUR + 15)) --cpu "$GEN_CPU" \
+		--out "$base.sink" --ready "$base.ready" >"$base.sinkres" &
+	sp=$!
+	SINK_PID=$sp
+	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
+	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
+
+	pids=$(napi_pids)
+	[ -n "$pids" ] || { log "no NAPI kthread for $IFR"; return 1; }
+	for p in $pids; do taskset -pc "$RX_CPU" "$p" >/dev/null; done
+	p0=$(napi_runtime $pids) r0=$(rx_packets) q0=$(rx_dropped) b0=$(udp_rcvbuf_errors)
+	timeout $((NIC_DUR + 20)) ip netns exec "$NSG" "$TOOLS/bench_live" --ifname "$IFG" \
+		--dst-mac "$MAC_R" --dst-ip "$DST" "${src[@]}" --dport "$PORT" \
+		--duration "$NIC_DUR" --count "$NIC_COUNT" --chunk "$NIC_CHUNK" --cpu "$GEN_CPU" \
+		>"$base.genres" || { log "bench_live failed"; return 1; }
+	sleep 0.3 # let the receiver drain its ring and socket
+	p1=$(napi_runtime $pids) r1=$(rx_packets) q1=$(rx_dropped) b1=$(udp_rcvbuf_errors)
+	[ "$(napi_pids | sort | xargs)" = "$(echo "$pids" | sort | xargs)" ] ||
+		log "warning: NAPI kthreads changed during the run ($(echo $pids))"
+	kill -TERM "$sp" 2>/dev/null
+	wait "$sp"
+	SINK_PID=""
+	local fdrops
+	fdrops=$(filter_drops "$m" 2>/dev/null)
+	nic_filter_down "$m" || { log "$m: teardown failed"; return 1; }
+
+	local sent el rec acc="nan nan 0"
+	sent=$(kv sent "$base.genres") el=$(kv elapsed_ns "$base.genres") rec=$(kv received "$base.sinkres")
+	# Accuracy: delivered vs burst + rate x (last - first), per source, over
+	# the sources that reached the limiter at least twice that often (below
+	# it, a limit passes all): what the generator sent of each, times the
+	# share of frames the receiving ring took (sources go round-robin, so the
+	# ring refuses each one's frames alike).
+	local took
+	took=$(awk -v r=$((r1 - r0)) -v q=$((q1 - q0)) 'BEGIN {print (r + q) ? r / (r + q) : 0}')
+	case $m:$n in *-drop:* | none:* | *:flood) ;; *)
+		acc=$(awk -v rate="$RATE" -v burst="$BURST" -v took="$took" '
+			FNR == NR { first[$1] = $2; last[$1] = $3; sent[$1] = $4; next }
+			($1 in first) && first[$1] > 0 {
+				want = burst + rate * (last[$1] - first[$1]) / 1e9
+				if (sent[$1] * took < 2 * want) next
+				e = ($2 - want) / want * 100
+				if (e < 0) ae = -e; else ae = e
+				if (!k || ae > max) { max = ae; worst = e }
+				sum += e; k++
+			}
+			END { if (k) printf "%.3f %.3f %d", worst, sum / k, k; else printf "nan nan 0" }' \
+			"$base.gen" "$base.sink") ;;
+	esac
+	echo "$m $n $rep $sent $el $((r1 - r0)) $((q1 - q0)) ${rec:-0} $((p1 - p0)) $((b1 - b0)) ${fdrops:-0} $acc" >>"$NIC"
+}
+
+NIC="$TMP/nic.txt"
+: >"$NIC"
+if [ "$SKIP_NIC" != 1 ]; then
+	[ -n "${MAC_R:-}" ] || setup_veth || die "veth setup failed"
+	log "7. NIC-like path (live frames): $NIC_REPS rounds x {$NIC_SOURCES} sources x {$NIC_METHODS}, ${NIC_DUR}s each"
+	for ((rep = 1; rep <= NIC_REPS; rep++)); do
+		for n in $NIC_SOURCES; do
+			for m in $NIC_METHODS; do
+				nic_run_case "$m" "$n" "$rep" || die "NIC-like run $m/$n/$rep failed"
+				log "  round $rep: $(tail -n1 "$NIC")"
 			done
 		done
 	done
@@ -741,6 +921,111 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		fi
 		[ -n "$DM_ERR" ] && bar "6 daemon.sh ran" "$DM_ERR" "FAIL"
 	fi
+	if [ -s "$NIC" ]; then
+		echo "7. NIC-like receive path: live frames into a veth (xdp_frames: no skb, no page copy"
+		echo "   before XDP, as a NIC driver hands them), limit $RATE/s burst $BURST per source, 60-byte"
+		echo "   UDP, ${NIC_DUR}s per run; medians of $NIC_REPS interleaved rounds, ratios taken within a round"
+		echo
+		printf '   %-13s %7s %8s %8s %7s %9s %8s %13s %8s %8s %9s\n' "method" "sources" "offered" "rx" \
+			"refused" "passed" "rx ns/" "(min-max)" "vs" "vs" "accuracy"
+		printf '   %-13s %7s %8s %8s %7s %9s %8s %13s %8s %8s %9s\n' "" "" "Mpps" "Mpps" "" "pps" "pkt" \
+			"" "XDP_DROP" "flood." "worst"
+		: >"$TMP/nic_summary.txt"
+		# Within-round ratio of method a over method b at sources n (b at sources nb), median.
+		nic_ratio() { # a n b nb
+			awk -v a="$1" -v n="$2" -v b="$3" -v nb="$4" '$6 > 0 && ($2 == n || $2 == nb) {
+					c[$1 " " $2 " " $3] = $9 / $6; r[$3] = 1 }
+				END {for (k in r) {x = a " " n " " k; y = b " " nb " " k
+					if ((x in c) && (y in c)) print c[x] / c[y]}}' "$NIC" | sort -g
+		}
+		for n in $NIC_SOURCES; do
+			for m in $NIC_METHODS; do
+				nsel() { awk -v m="$m" -v n="$n" "\$1 == m && \$2 == n && \$6 > 0 {print $1}" "$NIC" | median; }
+				off=$(nsel '$4 / $5 * 1e3')
+				rxm=$(nsel '$6 / $5 * 1e3')
+				ref=$(nsel '$7 / ($6 + $7) * 100')
+				pas=$(nsel '$8 * 1e9 / $5')
+				cpu=$(nsel '$9 / $6')
+				spread=$(awk -v m="$m" -v n="$n" '$1 == m && $2 == n && $6 > 0 {print $9 / $6}' "$NIC" |
+					sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {if (NR) printf "%.0f-%.0f", lo, hi}')
+				vd=$(nic_ratio "$m" "$n" xdp-drop "$n" | median)
+				vf=$(nic_ratio "$m" "$n" floodgate "$n" | median)
+				acc=$(awk -v m="$m" -v n="$n" '$1 == m && $2 == n && $12 != "nan" {
+						e = $12 < 0 ? -$12 : $12; if (!k++ || e > w) {w = e; s = $12}}
+					END {if (k) printf "%+.2f%%", s; else print "-"}' "$NIC")
+				fmt_x() { awk -v r="$1" 'BEGIN {if (r == "nan" || r == "") print "-"; else printf "%.2fx", r}'; }
+				printf '   %-13s %7s %8.2f %8.2f %6.1f%% %9.0f %8.1f %13s %8s %8s %9s\n' "$m" "$n" "$off" \
+					"$rxm" "$ref" "$pas" "$cpu" "($spread)" "$(fmt_x "$vd")" "$(fmt_x "$vf")" "$acc"
+				echo "$m $n $cpu $acc" >>"$TMP/nic_summary.txt"
+			done
+		done
+		echo
+		echo "   offered: frames the generator's program redirected per second (bench_live: one"
+		echo "   BPF_PROG_TEST_RUN call per $NIC_CHUNK frames, flag BPF_F_TEST_XDP_LIVE_FRAMES, batches of 64,"
+		echo "   pinned to CPU $GEN_CPU; each call also costs ~30 ms of set-up, in the average). rx: frames"
+		echo "   the receiving veth's NAPI took; refused: frames its ring (256) had no room for, of those"
+		echo "   offered. passed: datagrams delivered to bench_sink's socket. rx ns/pkt: run time of the"
+		echo "   receiving veth's threaded-NAPI kthread (pinned to CPU $RX_CPU) per frame it took, as in"
+		echo "   section 2: XDP, and for the TC and netfilter methods the skb veth builds from the"
+		echo "   frame, GRO, TC, netfilter, and for passed packets IP and UDP delivery. vs XDP_DROP /"
+		echo "   vs flood.: that figure over xdp-drop's / floodgate's in the same round, median."
+		echo "   accuracy: worst source's delivered count against burst + rate x (last - first send"
+		echo "   time, from the generator's clock marks), over all rounds and the sources whose frames"
+		echo "   reached the limiter (sent x rx / (rx + refused)) at least twice as often as the limit"
+		echo "   admits; '-' when none did (at 100,000 sources each source gets less than its limit"
+		echo "   and all of it passes; on a busy receiver, too few frames get through the ring)."
+		echo "   Sources: 198.18.1.0 + i in turn; flood: random addresses of 198.18.0.0/15"
+		echo "   ($NIC_FLOOD_SOURCES of them, a fresh draw per frame)."
+		echo "   xdp-drop: a 2-instruction XDP_DROP program, the floor. src-drop: reads the ethertype"
+		echo "   and the IPv4 source, drops (tests/bench/progs/nic_ref.bpf.c): the floor of any limiter."
+		echo "   floodgate: 'floodgate attach${BENCH_FG_ATTACH_ARGS:+ $BENCH_FG_ATTACH_ARGS}', 'floodgate limit set 198.18.0.0/15 $RATE/s --burst $BURST"
+		echo "   --new-sources B' with B = max(1k/s, sources/s) for known sources (every source gets its"
+		echo "   bucket at once) and $NIC_NEW for the flood (new-source admission: unknown sources past the"
+		echo "   budget share one overflow bucket). floodgate-tc: the same with 'attach --hook tc'."
+		echo "   gcra-ref: a minimal GCRA limiter (nic_ref.bpf.c: LPM policy lookup, LRU_HASH TAT,"
+		echo "   precise clock, compare-and-swap; nothing else), same limit. nftables: netdev ingress,"
+		echo "   a dynamic set of 262144 elements keyed by ip saddr, 'limit rate over', drop. iptables:"
+		echo "   raw PREROUTING hashlimit --hashlimit-above, srcip, htable-size 131072, max 262144."
+		echo "   Every figure includes delivering what a method passes (IP, UDP, the socket): at 1,000"
+		echo "   sources that is up to sources x (burst + rate x duration) packets per run, and the"
+		echo "   fewer frames a busy receiver takes, the larger their share; the flood bar's known-source"
+		echo "   cost carries it too."
+		lost=$(awk '{s += $7} END {print s + 0}' "$NIC")
+		rcvbuf=$(awk '{s += $10} END {print s + 0}' "$NIC")
+		echo "   Frames refused at the ring over all runs: $lost; receive socket buffer overflows: $rcvbuf."
+		echo
+		for n in $NIC_SOURCES; do
+			[ "$n" = flood ] && continue
+			for peer in nftables iptables xdp-drop; do
+				rr=$(nic_ratio floodgate "$n" "$peer" "$n")
+				[ -n "$rr" ] || continue
+				r=$(echo "$rr" | median)
+				range=$(echo "$rr" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')
+				lim=0.2
+				[ "$peer" = xdp-drop ] && lim=2.5
+				case $n in 1 | 1000) ;; *) lim="" ;; esac # bars at 1 and 1,000 sources only
+				bar "7 rx CPU/pkt floodgate XDP $([ -n "$lim" ] && echo "<= ${lim}x" || echo "/") $peer, $n source(s)" \
+					"$(printf %.2f "$r")x ($range)" \
+					"$([ -n "$lim" ] && pass_fail "$r" "$lim" || echo "info")"
+			done
+		done
+		for known in 1000 1; do
+			rr=$(nic_ratio floodgate flood floodgate "$known")
+			[ -n "$rr" ] || continue
+			r=$(echo "$rr" | median)
+			range=$(echo "$rr" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')
+			bar "7 random-source flood (admission) <= 1.5x known, $known src" \
+				"$(printf %.2f "$r")x ($range)" "$(pass_fail "$r" 1.5)"
+		done
+		for fm in floodgate floodgate-tc gcra-ref; do
+			for n in $NIC_SOURCES; do
+				acc=$(awk -v n="$n" -v fm="$fm" '$1 == fm && $2 == n {print $4}' "$TMP/nic_summary.txt")
+				[ -n "$acc" ] && [ "$acc" != "-" ] || continue
+				bar "7 $fm per-source accuracy within +-2%, $n source(s)" "worst source $acc" \
+					"$(awk -v a="${acc%\%}" 'BEGIN {e = a < 0 ? -a : a; print (e <= 2) ? "PASS" : "FAIL"}')"
+			done
+		done
+	fi
 	echo "Bars"
 	cat "$BARS"
 	echo
@@ -748,6 +1033,12 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo "Raw veth runs: method sources round sent elapsed_ns veth_rx delivered napi_ns"
 		echo "ring_refused rcvbuf_errors filter_drops accuracy_worst_% accuracy_mean_%"
 		sed 's/^/  /' "$E2E"
+		echo
+	fi
+	if [ -s "$NIC" ]; then
+		echo "Raw NIC-like runs: method sources round sent elapsed_ns veth_rx ring_refused delivered"
+		echo "napi_ns rcvbuf_errors filter_drops accuracy_worst_% accuracy_mean_% sources_judged"
+		sed 's/^/  /' "$NIC"
 		echo
 	fi
 	echo "(whole bench: $((SECONDS - START)) s)"
