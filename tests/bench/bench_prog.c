@@ -68,6 +68,7 @@
 
 struct opts {
 	int ref_fd; /* xdp_gcra_ref, or -1 */
+	int vs_fd;  /* --vs: another floodgate object's xdp_ingress, or -1 */
 	int runs;
 	int repeat;
 	__u32 sources;
@@ -158,25 +159,33 @@ static __u64 stat_sum(int stats_fd, __u32 idx)
 	return s;
 }
 
+/* A program measured beside floodgate in the hot cases, by its tag. */
+struct other {
+	const char *tag;
+	int fd;
+};
+
 /* 1a: hot source, repeat per call: the drop path (over its limit after the
  * first packet), or with want XDP_PASS_RC the pass path (a limit it never
- * reaches: every packet takes the GCRA compare-and-swap). With ref_fd >= 0,
- * the reference limiter runs interleaved too, on the same packet. */
-static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int ref_fd, int stats_fd,
-		     const char *name, void *pkt, int len, __u32 want)
+ * reaches: every packet takes the GCRA compare-and-swap). The others (the
+ * reference limiter, a --vs object) run interleaved too, on the same packet,
+ * from their own first packet. */
+static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, const struct other *ot,
+		     int n_ot, int stats_fd, const char *name, void *pkt, int len, __u32 want)
 {
-	double fg[MAX_RUNS], fl[MAX_RUNS], rf[MAX_RUNS], fgk[MAX_RUNS], flk[MAX_RUNS],
-		rfk[MAX_RUNS];
+	double fg[MAX_RUNS], fl[MAX_RUNS], fgk[MAX_RUNS], flk[MAX_RUNS];
+	double ow[2][MAX_RUNS], ok[2][MAX_RUNS];
 	__u32 rv = 0, counted = want == XDP_DROP_RC ? FG_R_LIMIT_DROP : FG_R_LIMIT_PASS;
 	__u64 drops0;
 
 	/* First packet creates the bucket (passes); everything after is over. */
-	if (run_once(fg_fd, pkt, len, 1, &rv, NULL) < 0 || rv != XDP_PASS_RC ||
-	    (ref_fd >= 0 && (run_once(ref_fd, pkt, len, 1, &rv, NULL) < 0 || rv != XDP_PASS_RC))) {
-		fprintf(stderr, "bench_prog: %s: first packet: rc %u, expected XDP_PASS\n", name,
-			rv);
-		return -1;
-	}
+	for (int i = -1; i < n_ot; i++)
+		if (run_once(i < 0 ? fg_fd : ot[i].fd, pkt, len, 1, &rv, NULL) < 0 ||
+		    rv != XDP_PASS_RC) {
+			fprintf(stderr, "bench_prog: %s: %s first packet: rc %u, expected XDP_PASS\n",
+				name, i < 0 ? "floodgate" : ot[i].tag, rv);
+			return -1;
+		}
 	drops0 = stat_sum(stats_fd, counted);
 	for (int r = 0; r < o->runs; r++) {
 		long a = run_once(pass_fd, pkt, len, o->repeat, &rv, &fl[r]);
@@ -190,14 +199,14 @@ static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int ref_fd, i
 				       want), -1;
 		flk[r] = a;
 		fgk[r] = b;
-		if (ref_fd < 0)
-			continue;
-		long c = run_once(ref_fd, pkt, len, o->repeat, &rv, &rf[r]);
+		for (int i = 0; i < n_ot; i++) {
+			long c = run_once(ot[i].fd, pkt, len, o->repeat, &rv, &ow[i][r]);
 
-		if (c < 0 || rv != want)
-			return fprintf(stderr, "bench_prog: %s: reference rc %u, expected %u\n",
-				       name, rv, want), -1;
-		rfk[r] = c;
+			if (c < 0 || rv != want)
+				return fprintf(stderr, "bench_prog: %s: %s rc %u, expected %u\n",
+					       name, ot[i].tag, rv, want), -1;
+			ok[i][r] = c;
+		}
 	}
 	__u64 drops = stat_sum(stats_fd, counted) - drops0;
 	double mf = median(fg, o->runs), mp = median(fl, o->runs);
@@ -212,13 +221,14 @@ static int bench_hot(const struct opts *o, int fg_fd, int pass_fd, int ref_fd, i
 	       (unsigned long long)drops);
 	printf("%s_expected_%s %llu\n", name, want == XDP_DROP_RC ? "drops" : "passes",
 	       (unsigned long long)o->runs * o->repeat);
-	if (ref_fd >= 0) {
-		double mr = median(rf, o->runs), mrk = median(rfk, o->runs);
+	for (int i = 0; i < n_ot; i++) {
+		double mw = median(ow[i], o->runs), mk = median(ok[i], o->runs);
+		const char *t = ot[i].tag;
 
-		printf("%s_ref_ns %.2f\n", name, mr);
-		printf("%s_ref_kernel_ns %.0f\n", name, mrk);
-		printf("%s_vs_ref %.2f\n", name, mf / mr);
-		printf("%s_vs_ref_kernel %.2f\n", name, mfk / mrk);
+		printf("%s_%s_ns %.2f\n", name, t, mw);
+		printf("%s_%s_kernel_ns %.0f\n", name, t, mk);
+		printf("%s_vs_%s %.2f\n", name, t, mf / mw);
+		printf("%s_vs_%s_kernel %.2f\n", name, t, mfk / mk);
 	}
 	return 0;
 }
@@ -348,9 +358,9 @@ out:
 	return err;
 }
 
-/* The reference's policy for an IPv4 prefix: rate with its default burst,
- * or with rate NULL set_generous()'s limit. */
-static int set_ref_limit(int ref_policy_fd, const char *prefix, const char *rate)
+/* The reference's policy for an IPv4 prefix: rate and burst (0: the rate's
+ * default), or with rate NULL set_generous()'s limit. */
+static int set_ref_limit(int ref_policy_fd, const char *prefix, const char *rate, __u32 burst)
 {
 	struct { __u32 prefixlen, addr; } key;
 	struct { __u64 interval_ns, tolerance_ns; } pol = { 1, 999999999 };
@@ -365,7 +375,7 @@ static int set_ref_limit(int ref_policy_fd, const char *prefix, const char *rate
 	memcpy(&key.addr, k.addr + 12, 4);
 	if (rate) {
 		pol.interval_ns = r.interval_ns;
-		pol.tolerance_ns = (__u64)(fg_default_burst(&r) - 1) * r.interval_ns;
+		pol.tolerance_ns = (__u64)((burst ? burst : fg_default_burst(&r)) - 1) * r.interval_ns;
 	}
 	if (bpf_map_update_elem(ref_policy_fd, &key, &pol, BPF_ANY))
 		return fprintf(stderr, "bench_prog: Failed to write the reference policy: %s\n",
@@ -415,7 +425,7 @@ static int bench_many_ref(const struct opts *o, const struct fg_maps *fm, int fg
 	/* The hot cases' /16s at 1000/s now; a new generation re-reads them. */
 	if (set_limit(m.policy, "198.18.0.0/16", "1000/s", 0) ||
 	    set_limit(m.policy, "198.19.0.0/16", "1000/s", 0) ||
-	    set_ref_limit(ref_policy_fd, "198.18.0.0/15", "1000/s") ||
+	    set_ref_limit(ref_policy_fd, "198.18.0.0/15", "1000/s", 0) ||
 	    bpf_map_lookup_elem(m.config, &zero, &cfg))
 		return -EINVAL;
 	cfg.policy_gen++;
@@ -574,7 +584,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_prog [--runs N] [--repeat R] [--sources M] [--passes P] [--cpu C]\n"
-		"                  [--obj FILE] [--ref FILE] [--skip-many] [--skip-hot]\n"
+		"                  [--obj FILE] [--vs FILE] [--ref FILE] [--skip-many] [--skip-hot]\n"
 		"                  [--skip-unknown]\n"
 		"  --runs       interleaved runs for the hot-source cases (default 9)\n"
 		"  --repeat     repetitions per run for the hot-source cases (default 1000000)\n"
@@ -584,6 +594,8 @@ static void usage(void)
 		"  --obj        measure this BPF object (program xdp_ingress, maps config_map,\n"
 		"               policy, buckets, stats) instead of the built-in skeleton:\n"
 		"               how a datapath variant is compared\n"
+		"  --vs         another floodgate object (as --obj), measured interleaved\n"
+		"               with the first in the hot cases (*_alt_*): before and after\n"
 		"  --ref        the minimal reference limiter's object (program xdp_gcra_ref,\n"
 		"               maps ref_policy, ref_buckets; default nic_ref.bpf.o beside\n"
 		"               this program; \"none\": no reference figures)\n"
@@ -600,6 +612,39 @@ static struct bpf_map *find_map(struct bpf_object *obj, const char *name)
 	if (!m)
 		fprintf(stderr, "bench_prog: the object has no map '%s'\n", name);
 	return m;
+}
+
+/* A floodgate object's program and maps, its config and the policies the
+ * cases expect. */
+static int fg_setup(struct bpf_object *obj, int *prog_fd, struct fg_maps *m,
+		    struct bpf_map **buckets, struct fg_config *cfg)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, "xdp_ingress");
+	struct bpf_map *config = find_map(obj, "config_map"), *policy = find_map(obj, "policy");
+	struct bpf_map *stats = find_map(obj, "stats");
+	__u32 zero = 0;
+
+	*buckets = find_map(obj, "buckets");
+	if (!prog || !config || !policy || !*buckets || !stats) {
+		fprintf(stderr, "bench_prog: program xdp_ingress or a map is missing\n");
+		return -1;
+	}
+	*prog_fd = bpf_program__fd(prog);
+	m->config = bpf_map__fd(config);
+	m->policy = bpf_map__fd(policy);
+	m->buckets = bpf_map__fd(*buckets);
+	m->stats = bpf_map__fd(stats);
+	fg_config_defaults(cfg);
+	if (bpf_map_update_elem(m->config, &zero, cfg, BPF_ANY)) {
+		fprintf(stderr, "bench_prog: Failed to write config: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Hot sources at 1/s burst 1: over after their first packet. The 1M
+	 * sources at 1000/s, per source (a /64 each). */
+	return set_limit(m->policy, "198.18.0.0/16", "1/s", 1) ||
+	       set_generous(m->policy, "198.19.0.0/16") ||
+	       set_limit(m->policy, "2001:db8:ffff::/48", "1/s", 1) ||
+	       set_limit(m->policy, "2001:db8::/32", "1000/s", 0) ? -1 : 0;
 }
 
 /* The reference limiter: path, else nic_ref.bpf.o beside this program;
@@ -651,27 +696,26 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "obj", required_argument, NULL, 'o' },
 		{ "ref", required_argument, NULL, 'f' },
+		{ "vs", required_argument, NULL, 'v' },
 		{ "skip-many", no_argument, NULL, 'S' },
 		{ "skip-hot", no_argument, NULL, 'H' },
 		{ "skip-unknown", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct opts o = { .ref_fd = -1, .runs = 9, .repeat = 1000000, .sources = 1000000, .passes = 5,
+	struct opts o = { .ref_fd = -1, .vs_fd = -1, .runs = 9, .repeat = 1000000, .sources = 1000000, .passes = 5,
 			  .cpu = 1 };
 	struct floodgate *fg = NULL;
 	struct xdp_pass *xp = NULL;
 	struct bpf_object *obj = NULL, *alt = NULL;
-	struct bpf_program *prog;
-	struct bpf_map *bm[4];
-	const char *obj_path = NULL, *ref_path = NULL;
-	struct bpf_object *ref = NULL;
+	struct bpf_map *buckets;
+	const char *obj_path = NULL, *ref_path = NULL, *vs_path = NULL;
+	struct bpf_object *ref = NULL, *vs = NULL;
 	int ref_policy_fd = -1, ref_buckets_fd = -1;
 	struct fg_config cfg;
 	struct fg_maps m;
 	__u8 pkt[128];
-	int opt, len, skip_many = 0, skip_hot = 0, skip_unknown = 0, ret = 1;
-	__u32 zero = 0;
+	int opt, len, fg_fd, skip_many = 0, skip_hot = 0, skip_unknown = 0, ret = 1;
 
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
@@ -682,6 +726,7 @@ int main(int argc, char **argv)
 		case 'c': o.cpu = atoi(optarg); break;
 		case 'o': obj_path = optarg; break;
 		case 'f': ref_path = optarg; break;
+		case 'v': vs_path = optarg; break;
 		case 'S': skip_many = 1; break;
 		case 'H': skip_hot = 1; break;
 		case 'U': skip_unknown = 1; break;
@@ -720,58 +765,59 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_prog: Failed to load BPF programs: %s\n", strerror(errno));
 		goto out;
 	}
-	prog = bpf_object__find_program_by_name(obj, "xdp_ingress");
-	bm[0] = find_map(obj, "config_map");
-	bm[1] = find_map(obj, "policy");
-	bm[2] = find_map(obj, "buckets");
-	bm[3] = find_map(obj, "stats");
-	if (!prog || !bm[0] || !bm[1] || !bm[2] || !bm[3]) {
-		fprintf(stderr, "bench_prog: program xdp_ingress or a map is missing\n");
+	if (fg_setup(obj, &fg_fd, &m, &buckets, &cfg))
 		goto out;
-	}
-	m.config = bpf_map__fd(bm[0]);
-	m.policy = bpf_map__fd(bm[1]);
-	m.buckets = bpf_map__fd(bm[2]);
-	m.stats = bpf_map__fd(bm[3]);
+	if (vs_path) {
+		struct fg_maps vm;
+		struct bpf_map *vb;
 
-	fg_config_defaults(&cfg);
-	if (bpf_map_update_elem(m.config, &zero, &cfg, BPF_ANY)) {
-		fprintf(stderr, "bench_prog: Failed to write config: %s\n", strerror(errno));
-		goto out;
+		vs = bpf_object__open_file(vs_path, NULL);
+		if (!vs || bpf_object__load(vs)) {
+			fprintf(stderr, "bench_prog: Failed to load %s: %s\n", vs_path,
+				strerror(errno));
+			goto out;
+		}
+		if (fg_setup(vs, &o.vs_fd, &vm, &vb, &cfg))
+			goto out;
 	}
-	/* Hot sources at 1/s burst 1: over after their first packet. The 1M
-	 * sources at 1000/s, per source (a /64 each). */
-	if (set_limit(m.policy, "198.18.0.0/16", "1/s", 1) || set_generous(m.policy, "198.19.0.0/16") ||
-	    set_limit(m.policy, "2001:db8:ffff::/48", "1/s", 1) ||
-	    set_limit(m.policy, "2001:db8::/32", "1000/s", 0))
-		goto out;
 	if (load_ref(ref_path, &ref, &o.ref_fd, &ref_policy_fd, &ref_buckets_fd) ||
-	    (ref && set_ref_limit(ref_policy_fd, "198.19.0.0/16", NULL)))
+	    (ref && (set_ref_limit(ref_policy_fd, "198.18.0.0/16", "1/s", 1) ||
+		     set_ref_limit(ref_policy_fd, "198.19.0.0/16", NULL, 0))))
 		goto out;
 	printf("cfg_object %s\n", obj_path ? obj_path : "built-in");
 	printf("cfg_ref %s\n", ref ? bpf_object__name(ref) : "none");
+	printf("cfg_vs %s\n", vs_path ? vs_path : "none");
 	printf("cfg_v6_prefix %u\n", cfg.v6_prefix);
 	printf("cfg_runs %d\n", o.runs);
 	printf("cfg_repeat %d\n", o.repeat);
 	printf("cfg_passes %d\n", o.passes);
 
-	int fg_fd = bpf_program__fd(prog);
 	int pass_fd = bpf_program__fd(xp->progs.xdp_pass);
+	/* The reference is IPv4-only: the IPv6 case has only the --vs object. */
+	struct other ot[2];
+	int n4 = 0, n6 = 0;
+
+	if (o.vs_fd >= 0)
+		ot[n4++] = (struct other){ "alt", o.vs_fd }, n6 = 1;
+	if (o.ref_fd >= 0)
+		ot[n4++] = (struct other){ "ref", o.ref_fd };
 
 	len = build_udp(pkt, sizeof(pkt), "198.18.7.7");
-	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, -1, m.stats, "hot_v4", pkt, len, XDP_DROP_RC))
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, ot, n4, m.stats, "hot_v4", pkt, len,
+				   XDP_DROP_RC))
 		goto out;
 	len = build_udp(pkt, sizeof(pkt), "2001:db8:ffff:1::7");
-	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, -1, m.stats, "hot_v6", pkt, len, XDP_DROP_RC))
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, ot, n6, m.stats, "hot_v6", pkt, len,
+				   XDP_DROP_RC))
 		goto out;
 	len = build_udp(pkt, sizeof(pkt), "198.19.7.7");
-	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, o.ref_fd, m.stats, "hot_pass_v4", pkt,
-				   len, XDP_PASS_RC))
+	if (!skip_hot && bench_hot(&o, fg_fd, pass_fd, ot, n4, m.stats, "hot_pass_v4", pkt, len,
+				   XDP_PASS_RC))
 		goto out;
 	o.policy_fd = m.policy;
 	if (!skip_unknown && bench_unknown(&o, fg_fd, m.stats, m.buckets))
 		goto out;
-	if (!skip_many && bench_many(&o, &m, fg_fd, pass_fd, bm[2]))
+	if (!skip_many && bench_many(&o, &m, fg_fd, pass_fd, buckets))
 		goto out;
 	if (!skip_many && ref && bench_many_ref(&o, &m, fg_fd, pass_fd, ref_policy_fd,
 						ref_buckets_fd))
@@ -781,6 +827,7 @@ out:
 	floodgate__destroy(fg);
 	bpf_object__close(alt);
 	bpf_object__close(ref);
+	bpf_object__close(vs);
 	xdp_pass__destroy(xp);
 	return ret;
 }
