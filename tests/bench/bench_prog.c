@@ -293,7 +293,7 @@ static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
 {
 	int stats_fd = fm->stats;
 	struct fg_maps m = *fm;
-	double fk[MAX_RUNS], fw[MAX_RUNS], pk[MAX_RUNS], pw[MAX_RUNS], wk, ww;
+	double fk[MAX_RUNS], fw[MAX_RUNS], pk[MAX_RUNS], pw[MAX_RUNS], vk[MAX_RUNS], wk, ww;
 	__u64 entries = 0, cap = 0, mem = 0, bad, bad_fg = 0, bad_pass = 0, new0, new1;
 	__u32 n = o->sources, *perm;
 	__u8 pkt[128];
@@ -310,6 +310,8 @@ static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
 	shuffle(perm, n);
 	new0 = stat_sum(stats_fd, FG_C_NEW_SOURCE);
 	err = pass_many(fg_fd, pkt, len, perm, n, XDP_PASS_RC, &wk, &ww, &bad);
+	if (!err && o->vs_fd >= 0)
+		err = pass_many(o->vs_fd, pkt, len, perm, n, XDP_PASS_RC, &vk[0], &ww, &bad);
 	if (err)
 		goto out;
 	new1 = stat_sum(stats_fd, FG_C_NEW_SOURCE);
@@ -337,6 +339,12 @@ static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
 		if (err)
 			goto out;
 		bad_fg += bad;
+		if (o->vs_fd < 0)
+			continue;
+		err = pass_many(o->vs_fd, pkt, len, perm, n, XDP_PASS_RC, &vk[r], &ww, &bad);
+		if (err)
+			goto out;
+		bad_fg += bad;
 	}
 	new1 = stat_sum(stats_fd, FG_C_NEW_SOURCE);
 	double mfk = median(fk, o->passes), mpk = median(pk, o->passes);
@@ -351,6 +359,10 @@ static int bench_many(const struct opts *o, const struct fg_maps *fm, int fg_fd,
 	printf("many_wall_ratio %.2f\n", mfw / mpw);
 	printf("many_measured_new_sources %llu\n", (unsigned long long)(new1 - new0));
 	printf("many_not_passed %llu\n", (unsigned long long)(bad_fg + bad_pass));
+	if (o->vs_fd >= 0) {
+		printf("many_alt_ns %.1f\n", median(vk, o->passes));
+		printf("many_vs_alt %.2f\n", mfk / median(vk, o->passes));
+	}
 out:
 	if (err)
 		fprintf(stderr, "bench_prog: 1M sources: %s\n", strerror(-err));
@@ -595,7 +607,8 @@ static void usage(void)
 		"               policy, buckets, stats) instead of the built-in skeleton:\n"
 		"               how a datapath variant is compared\n"
 		"  --vs         another floodgate object (as --obj), measured interleaved\n"
-		"               with the first in the hot cases (*_alt_*): before and after\n"
+		"               with the first in the hot cases and 1b (*_alt_*): before\n"
+		"               and after\n"
 		"  --ref        the minimal reference limiter's object (program xdp_gcra_ref,\n"
 		"               maps ref_policy, ref_buckets; default nic_ref.bpf.o beside\n"
 		"               this program; \"none\": no reference figures)\n"
@@ -612,6 +625,18 @@ static struct bpf_map *find_map(struct bpf_object *obj, const char *name)
 	if (!m)
 		fprintf(stderr, "bench_prog: the object has no map '%s'\n", name);
 	return m;
+}
+
+/* A BPF object opened and loaded, or NULL (said). */
+static struct bpf_object *open_load(const char *path)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+
+	if (obj && !bpf_object__load(obj))
+		return obj;
+	fprintf(stderr, "bench_prog: Failed to load %s: %s\n", path, strerror(errno));
+	bpf_object__close(obj);
+	return NULL;
 }
 
 /* A floodgate object's program and maps, its config and the policies the
@@ -670,11 +695,9 @@ static int load_ref(const char *path, struct bpf_object **obj, int *prog_fd, int
 		snprintf(buf, sizeof(buf), "%s/nic_ref.bpf.o", self);
 		path = buf;
 	}
-	*obj = bpf_object__open_file(path, NULL);
-	if (!*obj || bpf_object__load(*obj)) {
-		fprintf(stderr, "bench_prog: Failed to load %s: %s\n", path, strerror(errno));
+	*obj = open_load(path);
+	if (!*obj)
 		return -1;
-	}
 	prog = bpf_object__find_program_by_name(*obj, "xdp_gcra_ref");
 	pol = find_map(*obj, "ref_policy");
 	bk = find_map(*obj, "ref_buckets");
@@ -750,12 +773,9 @@ int main(int argc, char **argv)
 
 	xp = xdp_pass__open_and_load();
 	if (obj_path) {
-		alt = bpf_object__open_file(obj_path, NULL);
-		if (!alt || bpf_object__load(alt)) {
-			fprintf(stderr, "bench_prog: Failed to load %s: %s\n", obj_path,
-				strerror(errno));
+		alt = open_load(obj_path);
+		if (!alt)
 			goto out;
-		}
 		obj = alt;
 	} else {
 		fg = floodgate__open_and_load();
@@ -771,13 +791,8 @@ int main(int argc, char **argv)
 		struct fg_maps vm;
 		struct bpf_map *vb;
 
-		vs = bpf_object__open_file(vs_path, NULL);
-		if (!vs || bpf_object__load(vs)) {
-			fprintf(stderr, "bench_prog: Failed to load %s: %s\n", vs_path,
-				strerror(errno));
-			goto out;
-		}
-		if (fg_setup(vs, &o.vs_fd, &vm, &vb, &cfg))
+		vs = open_load(vs_path);
+		if (!vs || fg_setup(vs, &o.vs_fd, &vm, &vb, &cfg))
 			goto out;
 	}
 	if (load_ref(ref_path, &ref, &o.ref_fd, &ref_policy_fd, &ref_buckets_fd) ||
