@@ -437,7 +437,8 @@ static int bench_many_ref(const struct opts *o, const struct fg_maps *fm, int fg
 	/* The hot cases' /16s at 1000/s now; a new generation re-reads them. */
 	if (set_limit(m.policy, "198.18.0.0/16", "1000/s", 0) ||
 	    set_limit(m.policy, "198.19.0.0/16", "1000/s", 0) ||
-	    set_ref_limit(ref_policy_fd, "198.18.0.0/15", "1000/s", 0) ||
+	    set_ref_limit(ref_policy_fd, "198.18.0.0/16", "1000/s", 0) ||
+	    set_ref_limit(ref_policy_fd, "198.19.0.0/16", "1000/s", 0) ||
 	    bpf_map_lookup_elem(m.config, &zero, &cfg))
 		return -EINVAL;
 	cfg.policy_gen++;
