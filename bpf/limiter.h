@@ -46,21 +46,46 @@ static __always_inline __u32 fg_bucket_reason(struct fg_bucket *b, __u64 now)
 }
 
 /*
+ * The precise clock, remembered per CPU (clock_seen): every later packet on
+ * this CPU knows that now is at least that.
+ */
+static __always_inline __u64 fg_now(__u64 *seen)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (seen)
+		*seen = now;
+	return now;
+}
+
+/*
  * A known source over its limit is proven so with the coarse clock first:
- * bpf_ktime_get_ns() costs ~25 ns in a VM (kvm-clock), the coarse clock a
- * few. CLOCK_MONOTONIC_COARSE never runs ahead of the precise clock and lags
+ * bpf_ktime_get_ns() costs ~25 ns in a VM (kvm-clock), the coarse clock
+ * ~10. CLOCK_MONOTONIC_COARSE never runs ahead of the precise clock and lags
  * it by at most one tick (4 ms at HZ=250), so with this slack a packet judged
  * over here is over by the precise clock as well; anything closer to the
  * edge takes the exact path.
+ *
+ * A bucket whose TAT is within its tolerance of the last precise reading on
+ * this CPU cannot be over (now is later), so the pass path skips that proof
+ * and reads one clock. The bound picks the path, never the verdict: what
+ * is not proven over is judged by fg_gcra_admit() on the precise clock.
  */
 #define FG_COARSE_SLACK_NS 8000000ULL
 
-static __always_inline int fg_surely_over(const struct fg_bucket *b)
+static __always_inline __u32 fg_known(struct fg_bucket *b)
 {
-	__u64 late = bpf_ktime_get_coarse_ns() + FG_COARSE_SLACK_NS;
-	__u64 tat = READ_ONCE(b->tat);
+	__u32 zero = 0;
+	__u64 *seen = bpf_map_lookup_elem(&clock_seen, &zero);
+	__u64 tol = (__u64)(b->burst - 1) * b->interval_ns, tat = READ_ONCE(b->tat);
 
-	return tat > late && tat - late > (__u64)(b->burst - 1) * b->interval_ns;
+	if (!seen || tat > *seen + tol) {
+		__u64 late = bpf_ktime_get_coarse_ns() + FG_COARSE_SLACK_NS;
+
+		if (tat > late && tat - late > tol)
+			return FG_R_LIMIT_DROP;
+	}
+	return fg_bucket_reason(b, fg_now(seen));
 }
 
 static __always_inline int fg_is_v4_mapped(const __u8 *a)
@@ -256,11 +281,8 @@ static __always_inline __u32 fg_limit(const struct fg_pkt *p, const struct fg_co
 
 	fg_source_key(&key, p, cfg);
 	b = bpf_map_lookup_elem(&buckets, &key);
-	if (b && b->policy_gen == cfg->policy_gen) {
-		if (fg_surely_over(b))
-			return FG_R_LIMIT_DROP;
-		return fg_bucket_reason(b, bpf_ktime_get_ns());
-	}
+	if (b && b->policy_gen == cfg->policy_gen)
+		return fg_known(b);
 	return fg_limit_slow(p, cfg, &key, b);
 }
 

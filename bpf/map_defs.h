@@ -99,6 +99,18 @@ struct {
 	__type(value, struct fg_flow);
 } flows SEC(".maps");
 
+/*
+ * The last precise clock reading of this CPU's limiter: a lower bound of
+ * now, which tells a packet that cannot be over its limit without reading a
+ * clock (limiter.h). A cache, never pinned: a fresh load starts from 0.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} clock_seen SEC(".maps");
+
 static __always_inline void fg_count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &idx);
