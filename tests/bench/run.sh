@@ -298,18 +298,25 @@ filter_down() {
 	esac
 }
 
+# sink_up BASE SRC_BASE SOURCES SECONDS: bench_sink on the receiver, counting
+# per source what is delivered (into BASE.sink), until it says it is ready
+# (up to 5 s); its PID in SINK_PID.
+sink_up() {
+	rm -f "$1.ready"
+	timeout $(($4 + 20)) ip netns exec "$NSR" "$TOOLS/bench_sink" --port "$PORT" \
+		--src-base "$2" --sources "$3" --max-time $(($4 + 15)) --cpu "$GEN_CPU" \
+		--out "$1.sink" --ready "$1.ready" >"$1.sinkres" &
+	SINK_PID=$!
+	for ((i = 0; i < 100; i++)); do [ -e "$1.ready" ] && break; sleep 0.05; done
+	[ -e "$1.ready" ] || { log "sink did not start"; return 1; }
+}
+
 # One run: method, sources, round. Appends a line to $E2E.
 run_case() {
 	local m=$1 n=$2 rep=$3 base="$TMP/$1-$2-$3" pids p0 p1 r0 r1 d0 d1 b0 b1 sp
 	filter_up "$m" "$n" || { log "$m: setup failed"; return 1; }
-	rm -f "$base.ready"
-	timeout $((DUR + 20)) ip netns exec "$NSR" "$TOOLS/bench_sink" --port "$PORT" \
-		--src-base "$SRC_BASE" --sources "$n" --max-time $((DUR + 15)) --cpu "$GEN_CPU" \
-		--out "$base.sink" --ready "$base.ready" >"$base.sinkres" &
-	sp=$!
-	SINK_PID=$sp
-	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
-	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
+	sink_up "$base" "$SRC_BASE" "$n" "$DUR" || return 1
+	sp=$SINK_PID
 
 	napi_pin "$RX_CPU" || return 1
 	pids=$NAPI_PIDS
@@ -428,14 +435,8 @@ nic_run_case() {
 		sbase=198.18.0.0 sn=$NIC_FLOOD_SOURCES src=(--random)
 	fi
 	nic_filter_up "$m" "$n" || { log "$m: setup failed"; return 1; }
-	rm -f "$base.ready"
-	timeout $((NIC_DUR + 20)) ip netns exec "$NSR" "$TOOLS/bench_sink" --port "$PORT" \
-		--src-base "$sbase" --sources "$sn" --max-time $((NIC_DUR + 15)) --cpu "$GEN_CPU" \
-		--out "$base.sink" --ready "$base.ready" >"$base.sinkres" &
-	sp=$!
-	SINK_PID=$sp
-	for ((i = 0; i < 100; i++)); do [ -e "$base.ready" ] && break; sleep 0.05; done
-	[ -e "$base.ready" ] || { log "sink did not start"; return 1; }
+	sink_up "$base" "$sbase" "$sn" "$NIC_DUR" || return 1
+	sp=$SINK_PID
 
 	napi_pin "$RX_CPU" || return 1
 	pids=$NAPI_PIDS
