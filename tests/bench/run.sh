@@ -142,6 +142,7 @@ DST=198.18.0.1         # receiver
 SRC_BASE=198.19.0.0    # source i = 198.19.0.0 + i
 PORT=9000
 PIN=/sys/fs/bpf/fgbench-$$
+. "$ROOT/tests/lib/check.sh" # t_poll
 . "$ROOT/tests/bench/lib_live.sh" # setup_veth, the NAPI and veth counters, nft_meter_up
 TMP=$(mktemp -d /tmp/fgbench.XXXXXX)
 SINK_PID=""            # the one background process, while it runs
@@ -307,16 +308,39 @@ sink_up() {
 		--src-base "$2" --sources "$3" --max-time $(($4 + 15)) --cpu "$GEN_CPU" \
 		--out "$1.sink" --ready "$1.ready" >"$1.sinkres" &
 	SINK_PID=$!
-	for ((i = 0; i < 100; i++)); do [ -e "$1.ready" ] && break; sleep 0.05; done
-	[ -e "$1.ready" ] || { log "sink did not start"; return 1; }
+	t_poll 5000 test -e "$1.ready" || { log "sink did not start"; return 1; }
+}
+
+# rx_settled: after the generator stopped, until the receiver has drained
+# its ring (rx_packets still over 50 ms) and the sink's socket (nothing
+# queued), up to 2 s.
+rx_settled() {
+	local a b q
+	b=$(rx_packets)
+	for ((i = 0; i < 40; i++)); do
+		sleep 0.05
+		a=$b b=$(rx_packets)
+		q=$(ip netns exec "$NSR" ss -Hun "sport = :$PORT" | awk '{s += $2} END {print s + 0}')
+		[ "$a" = "$b" ] && [ "$q" = 0 ] && return 0
+	done
+	log "warning: the receiver was still busy 2 s after the generator stopped"
+}
+
+# sink_down NAPI_PIDS: the run's end: the NAPI kthreads measured must be the
+# ones that ran, and the sink stops, reporting what it received.
+sink_down() {
+	[ "$(napi_pids | sort | xargs)" = "$(echo "$1" | sort | xargs)" ] ||
+		log "warning: NAPI kthreads changed during the run ($(echo $1))"
+	kill -TERM "$SINK_PID" 2>/dev/null
+	wait "$SINK_PID"
+	SINK_PID=""
 }
 
 # One run: method, sources, round. Appends a line to $E2E.
 run_case() {
-	local m=$1 n=$2 rep=$3 base="$TMP/$1-$2-$3" pids p0 p1 r0 r1 d0 d1 b0 b1 sp
+	local m=$1 n=$2 rep=$3 base="$TMP/$1-$2-$3" pids p0 p1 r0 r1 d0 d1 b0 b1
 	filter_up "$m" "$n" || { log "$m: setup failed"; return 1; }
 	sink_up "$base" "$SRC_BASE" "$n" "$DUR" || return 1
-	sp=$SINK_PID
 
 	napi_pin "$RX_CPU" || return 1
 	pids=$NAPI_PIDS
@@ -326,13 +350,9 @@ run_case() {
 		--dport "$PORT" "${PACE[@]}" --duration "$DUR" \
 		--count "$MAXCOUNT" --cpu "$GEN_CPU" \
 		--per-source "$base.gen" >"$base.genres" || { log "bench_gen failed"; return 1; }
-	sleep 0.3 # let the receiver drain its ring and socket
+	rx_settled
 	p1=$(napi_runtime $pids) r1=$(rx_packets) d1=$(tx_dropped) b1=$(udp_rcvbuf_errors)
-	[ "$(napi_pids | sort | xargs)" = "$(echo "$pids" | sort | xargs)" ] ||
-		log "warning: NAPI kthreads changed during the run ($(echo $pids))"
-	kill -TERM "$sp" 2>/dev/null
-	wait "$sp"
-	SINK_PID=""
+	sink_down "$pids"
 	local fdrops
 	fdrops=$(filter_drops "$m")
 	filter_down "$m" || { log "$m: teardown failed"; return 1; }
@@ -429,14 +449,13 @@ nic_filter_down() {
 
 # One run: method, sources (a number or flood), round. Appends a line to $NIC.
 nic_run_case() {
-	local m=$1 n=$2 rep=$3 base="$TMP/nic-$1-$2-$3" pids p0 p1 r0 r1 q0 q1 b0 b1 sp
+	local m=$1 n=$2 rep=$3 base="$TMP/nic-$1-$2-$3" pids p0 p1 r0 r1 q0 q1 b0 b1
 	local sbase=$NIC_BASE sn=$2 src=(--src-base "$NIC_BASE" --sources "$2" --per-source "$base.gen")
 	if [ "$n" = flood ]; then
 		sbase=198.18.0.0 sn=$NIC_FLOOD_SOURCES src=(--random)
 	fi
 	nic_filter_up "$m" "$n" || { log "$m: setup failed"; return 1; }
 	sink_up "$base" "$sbase" "$sn" "$NIC_DUR" || return 1
-	sp=$SINK_PID
 
 	napi_pin "$RX_CPU" || return 1
 	pids=$NAPI_PIDS
@@ -445,13 +464,9 @@ nic_run_case() {
 		--dst-mac "$MAC_R" --dst-ip "$DST" "${src[@]}" --dport "$PORT" \
 		--duration "$NIC_DUR" --count "$NIC_COUNT" --chunk "$NIC_CHUNK" --cpu "$GEN_CPU" \
 		>"$base.genres" || { log "bench_live failed"; return 1; }
-	sleep 0.3 # let the receiver drain its ring and socket
+	rx_settled
 	p1=$(napi_runtime $pids) r1=$(rx_packets) q1=$(rx_dropped) b1=$(udp_rcvbuf_errors)
-	[ "$(napi_pids | sort | xargs)" = "$(echo "$pids" | sort | xargs)" ] ||
-		log "warning: NAPI kthreads changed during the run ($(echo $pids))"
-	kill -TERM "$sp" 2>/dev/null
-	wait "$sp"
-	SINK_PID=""
+	sink_down "$pids"
 	local fdrops
 	fdrops=$(filter_drops "$m" 2>/dev/null)
 	nic_filter_down "$m" || { log "$m: teardown failed"; return 1; }
