@@ -8,6 +8,8 @@ FG_LIB_PROC=1
 # ours PID: a child of this shell. alive PID: one that has not exited.
 ours() { [ -n "$1" ] && [ "$(ps -o ppid= -p "$1" 2>/dev/null | tr -d ' ')" = "$$" ]; }
 alive() { ours "$1" && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]; }
+# gone PID: not alive (exited, or a zombie waiting to be reaped): for t_poll.
+gone() { ! alive "$1"; }
 # stop_pid PID [SIG]: CONT (it may be stopped), SIG (TERM), up to 2 s, then
 # KILL; reaps it.
 stop_pid() { stop_pids -"${2:-TERM}" "$1"; }

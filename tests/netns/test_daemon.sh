@@ -459,15 +459,11 @@ check_restart() {
 	# What a daemon killed mid-write leaves: the next one sweeps it (checked in 5).
 	: >"$TMP/textfile/.floodgate.prom.K9left"
 	spawn_daemon
-	RESTART_MS=""
-	for ((i = 0; i < 300; i++)); do
-		if daemon_running "$from"; then
-			T_RUN=$(mono_ns)
-			RESTART_MS=$(ms $((T_RUN - T_KILL)))
-			break
-		fi
-		sleep 0.01
-	done
+	RESTART_MS="" T_UP=""
+	if t_poll 3000 daemon_running "$from"; then
+		T_UP=$(mono_ns)
+		RESTART_MS=$(ms $((T_UP - T_KILL)))
+	fi
 	F_RESTART=$RESTART_MS
 	REQ0=$(requests web)
 	r=$(cct "$U4" "$PORT")
@@ -479,7 +475,7 @@ check_restart() {
 	t_is $? restart_runs "daemon running again ${RESTART_MS:-never} ms after kill -9 (want < $STALE_MS ms)"
 	{ fast_refused "$r" && [ "$(requests web)" = "$REQ0" ]; }
 	t_is $? restart_still_refuses "client connect: $r (want refused < $FAST_MS ms), requests at web +$(($(requests web) - REQ0)) (want 0)"
-	end_watch "${T_RUN:-}"
+	end_watch "${T_UP:-}"
 	w=$W cover=$COVER_MS
 	note "web in the map across kill -9 and restart: $w, watched until $cover ms after the restart; changed_ns $([ "$c2" = "$OPEN2_NS" ] && echo unchanged || echo "changed ($OPEN2_NS -> $c2)")"
 	{ [ "$(kv "$w" states)" = open ] && [ "$cover" -ge 100 ] && [ "$c2" = "$OPEN2_NS" ]; }
@@ -655,10 +651,7 @@ check_sigterm() {
 	st=$(ustate web)
 	T_TERM=$(mono_ns)
 	kill -TERM "$DPID"
-	for ((i = 0; i < 200; i++)); do
-		alive "$DPID" || break
-		sleep 0.01
-	done
+	t_poll 2000 gone "$DPID"
 	wait "$DPID"
 	rc=$?
 	DPID=""
