@@ -35,28 +35,17 @@
 #include <linux/udp.h>
 
 #include "bench/bench_util.h"
+#include "bench/gen_target.h"
 #include "bpf/pkt.h"
 
 #define FRAME_LEN 60
 #define MAX_BATCH 256
-#define MAX_SOURCES (1u << 17) /* 198.18.0.0/15 has 131072 addresses */
 
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
 	stop = 1;
-}
-
-static int parse_mac(const char *s, __u8 *mac)
-{
-	unsigned int b[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (__u8)b[i];
-	return 0;
 }
 
 static void build_frame(__u8 *f, const __u8 *dmac, const __u8 *smac, __u32 saddr,
@@ -90,188 +79,208 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_gen --ifname IF --dst-mac MAC --dst-ip A [options]\n"
-		"  --src-base A      first source address (default 198.19.0.0)\n"
-		"  --sources N       distinct sources, round-robin (default 1)\n"
-		"  --dport P         UDP destination port (default 9000)\n"
-		"  --count N         stop after N frames (default 10000000)\n"
-		"  --duration S      stop after S seconds (default 5)\n"
+		GEN_TARGET_USAGE("10000000")
 		"  --pps N           pace to N frames/s (default: as fast as possible)\n"
-		"  --batch N         frames per sendmmsg (default 64)\n"
-		"  --cpu C           pin to CPU C (default 0; -1: do not pin)\n"
-		"  --per-source FILE write index first_ns last_ns sent per source\n");
+		"  --batch N         frames per sendmmsg (default 64)\n");
+}
+
+struct gen {
+	struct gen_target t;
+	unsigned long long pps;
+	unsigned int batch;
+};
+
+/* 0, or the exit status of a usage error (2) or --help (0 with done set). */
+static int parse_args(int argc, char **argv, struct gen *g, int *done)
+{
+	static const struct option lo[] = {
+		GEN_TARGET_OPTIONS,
+		{ "pps", required_argument, NULL, 'r' },
+		{ "batch", required_argument, NULL, 'b' },
+		{},
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		if (gen_target_opt(&g->t, opt, optarg))
+			continue;
+		if (opt == 'r')
+			g->pps = strtoull(optarg, NULL, 10);
+		else if (opt == 'b')
+			g->batch = strtoul(optarg, NULL, 10);
+		else {
+			usage();
+			*done = 1;
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (gen_target_check("bench_gen", &g->t) || g->batch < 1 || g->batch > MAX_BATCH) {
+		usage();
+		*done = 1;
+		return 2;
+	}
+	return 0;
+}
+
+/* A send-only packet socket (protocol 0: it sees no traffic) aimed at t. */
+static int open_socket(const struct gen_target *t, struct sockaddr_ll *sll)
+{
+	int one = 1, fd = socket(AF_PACKET, SOCK_RAW, 0);
+
+	if (fd < 0) {
+		fprintf(stderr, "bench_gen: Failed to open packet socket: %s\n", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	sll->sll_family = AF_PACKET;
+	sll->sll_ifindex = t->ifindex;
+	sll->sll_protocol = htons(ETH_P_IP);
+	sll->sll_halen = 6;
+	memcpy(sll->sll_addr, t->dmac, 6);
+	return fd;
+}
+
+/* Per source: its frame, and when its first and last frames went out. */
+struct sources {
+	__u8 *frames;
+	struct iovec *iov;
+	__u64 *first, *last, *cnt;
+};
+
+static int build_sources(const struct gen_target *t, struct sources *s)
+{
+	unsigned int n = t->nsrc;
+
+	s->frames = calloc(n, FRAME_LEN);
+	s->iov = calloc(n, sizeof(*s->iov));
+	s->first = calloc(n, sizeof(*s->first));
+	s->last = calloc(n, sizeof(*s->last));
+	s->cnt = calloc(n, sizeof(*s->cnt));
+	if (!s->frames || !s->iov || !s->first || !s->last || !s->cnt) {
+		fprintf(stderr, "bench_gen: out of memory\n");
+		return -1;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		build_frame(s->frames + (size_t)i * FRAME_LEN, t->dmac, t->smac,
+			    htonl(ntohl(t->base.s_addr) + i), t->dst.s_addr, 40000 + (i % 20000),
+			    t->dport);
+		s->iov[i].iov_base = s->frames + (size_t)i * FRAME_LEN;
+		s->iov[i].iov_len = FRAME_LEN;
+	}
+	return 0;
+}
+
+/* Wait until the next batch is due (sent/pps after start); 0 past the deadline. */
+static int pace(const struct gen *g, __u64 start, __u64 sent, __u64 deadline, __u64 *t1)
+{
+	__u64 due = start + (__u64)((double)sent * 1e9 / g->pps);
+
+	while ((*t1 = now_ns()) < due && *t1 < deadline)
+		;
+	return *t1 < deadline;
+}
+
+struct run {
+	__u64 sent, errors, start, t1;
+};
+
+/* Round-robin over the sources until count, duration or a signal. */
+static int send_loop(const struct gen *g, int fd, struct mmsghdr *msgs, struct sources *s,
+		     struct run *r)
+{
+	__u64 deadline, t0;
+	unsigned int pos = 0, nsrc = g->t.nsrc;
+
+	r->start = r->t1 = now_ns();
+	deadline = r->start + (__u64)(g->t.duration * 1e9);
+	while (!stop && r->sent < g->t.count && r->t1 < deadline) {
+		unsigned int n = g->t.count - r->sent < g->batch ? (unsigned int)(g->t.count - r->sent)
+								  : g->batch;
+		int k, got;
+
+		if (g->pps && !pace(g, r->start, r->sent, deadline, &r->t1))
+			break;
+		for (unsigned int i = 0, p = pos; i < n; i++) {
+			msgs[i].msg_hdr.msg_iov = &s->iov[p];
+			if (++p == nsrc)
+				p = 0;
+		}
+		t0 = now_ns();
+		got = sendmmsg(fd, msgs, n, 0);
+		r->t1 = now_ns();
+		if (got <= 0) {
+			if (got < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
+				fprintf(stderr, "bench_gen: sendmmsg: %s\n", strerror(errno));
+				return 1;
+			}
+			r->errors++;
+			continue;
+		}
+		for (k = 0; k < got; k++) {
+			if (!s->first[pos])
+				s->first[pos] = t0;
+			s->last[pos] = r->t1;
+			s->cnt[pos]++;
+			if (++pos == nsrc)
+				pos = 0;
+		}
+		r->sent += got;
+	}
+	return 0;
+}
+
+static int report(const struct gen_target *t, const struct sources *s, const struct run *r)
+{
+	__u64 elapsed = r->t1 - r->start;
+	FILE *f;
+
+	printf("sent %llu\n", (unsigned long long)r->sent);
+	printf("elapsed_ns %llu\n", (unsigned long long)elapsed);
+	printf("pps %.0f\n", elapsed ? r->sent * 1e9 / elapsed : 0);
+	printf("send_errors %llu\n", (unsigned long long)r->errors);
+	printf("sources %u\n", t->nsrc);
+	if (!t->per_path)
+		return 0;
+	f = fopen(t->per_path, "w");
+	if (!f) {
+		fprintf(stderr, "bench_gen: cannot write %s: %s\n", t->per_path, strerror(errno));
+		return 1;
+	}
+	for (unsigned int i = 0; i < t->nsrc; i++)
+		fprintf(f, "%u %llu %llu %llu\n", i, (unsigned long long)s->first[i],
+			(unsigned long long)s->last[i], (unsigned long long)s->cnt[i]);
+	fclose(f);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "ifname", required_argument, NULL, 'i' },
-		{ "dst-mac", required_argument, NULL, 'm' },
-		{ "dst-ip", required_argument, NULL, 'd' },
-		{ "src-base", required_argument, NULL, 's' },
-		{ "sources", required_argument, NULL, 'n' },
-		{ "dport", required_argument, NULL, 'p' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "pps", required_argument, NULL, 'r' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "cpu", required_argument, NULL, 'C' },
-		{ "per-source", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	const char *ifname = NULL, *dmac_s = NULL, *dst_s = NULL, *base_s = "198.19.0.0";
-	const char *per_path = NULL;
-	unsigned long long count = 10000000, sent = 0, errors = 0, pps = 0;
-	double duration = 5;
-	unsigned int nsrc = 1, batch = 64, dport = 9000;
-	int cpu = 0, opt, fd, ifindex, one = 1;
-	__u8 dmac[6], smac[6], *frames;
-	struct in_addr dst, base;
+	struct gen g = { .t = GEN_TARGET_INIT(10000000), .batch = 64 };
+	static struct mmsghdr msgs[MAX_BATCH];
 	struct sockaddr_ll sll = {};
-	struct ifreq ifr = {};
-	struct mmsghdr msgs[MAX_BATCH];
-	struct iovec *iov;
-	__u64 *first, *last, *cnt;
+	struct sources s = {};
+	struct run r = {};
+	int fd, done = 0, ret;
 
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'i': ifname = optarg; break;
-		case 'm': dmac_s = optarg; break;
-		case 'd': dst_s = optarg; break;
-		case 's': base_s = optarg; break;
-		case 'n': nsrc = strtoul(optarg, NULL, 10); break;
-		case 'p': dport = strtoul(optarg, NULL, 10); break;
-		case 'c': count = strtoull(optarg, NULL, 10); break;
-		case 't': duration = atof(optarg); break;
-		case 'r': pps = strtoull(optarg, NULL, 10); break;
-		case 'b': batch = strtoul(optarg, NULL, 10); break;
-		case 'C': cpu = atoi(optarg); break;
-		case 'o': per_path = optarg; break;
-		default: usage(); return opt == 'h' ? 0 : 2;
-		}
-	}
-	if (!ifname || !dmac_s || !dst_s || parse_mac(dmac_s, dmac) ||
-	    inet_pton(AF_INET, dst_s, &dst) != 1 || inet_pton(AF_INET, base_s, &base) != 1 ||
-	    nsrc < 1 || nsrc > MAX_SOURCES || batch < 1 || batch > MAX_BATCH || !dport ||
-	    dport > 65535 || duration <= 0 || duration > 600 || !count) {
-		usage();
-		return 2;
-	}
-	/* Only the benchmark's own ranges: 198.18.0.0/15. */
-	if ((ntohl(dst.s_addr) >> 17) != (0xc6120000u >> 17) ||
-	    (ntohl(base.s_addr) >> 17) != (0xc6120000u >> 17) ||
-	    ((ntohl(base.s_addr) + nsrc - 1) >> 17) != (0xc6120000u >> 17)) {
-		fprintf(stderr, "bench_gen: addresses must lie in 198.18.0.0/15\n");
-		return 2;
-	}
-	bench_pin_cpu("bench_gen", cpu);
-
-	/* Protocol 0: a send-only socket that sees no traffic. */
-	fd = socket(AF_PACKET, SOCK_RAW, 0);
-	if (fd < 0) {
-		fprintf(stderr, "bench_gen: Failed to open packet socket: %s\n", strerror(errno));
+	ret = parse_args(argc, argv, &g, &done);
+	if (done)
+		return ret;
+	bench_pin_cpu("bench_gen", g.t.cpu);
+	if (gen_target_iface("bench_gen", &g.t) || build_sources(&g.t, &s))
 		return 1;
-	}
-	ifindex = if_nametoindex(ifname);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!ifindex || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-		fprintf(stderr, "bench_gen: no such interface '%s'\n", ifname);
+	fd = open_socket(&g.t, &sll);
+	if (fd < 0)
 		return 1;
-	}
-	memcpy(smac, ifr.ifr_hwaddr.sa_data, 6);
-	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
-	sll.sll_family = AF_PACKET;
-	sll.sll_ifindex = ifindex;
-	sll.sll_protocol = htons(ETH_P_IP);
-	sll.sll_halen = 6;
-	memcpy(sll.sll_addr, dmac, 6);
-
-	frames = calloc(nsrc, FRAME_LEN);
-	iov = calloc(nsrc, sizeof(*iov));
-	first = calloc(nsrc, sizeof(*first));
-	last = calloc(nsrc, sizeof(*last));
-	cnt = calloc(nsrc, sizeof(*cnt));
-	if (!frames || !iov || !first || !last || !cnt) {
-		fprintf(stderr, "bench_gen: out of memory\n");
-		return 1;
-	}
-	for (unsigned int i = 0; i < nsrc; i++) {
-		build_frame(frames + (size_t)i * FRAME_LEN, dmac, smac,
-			    htonl(ntohl(base.s_addr) + i), dst.s_addr, 40000 + (i % 20000),
-			    dport);
-		iov[i].iov_base = frames + (size_t)i * FRAME_LEN;
-		iov[i].iov_len = FRAME_LEN;
-	}
-	memset(msgs, 0, sizeof(msgs));
-	for (unsigned int k = 0; k < batch; k++) {
+	for (unsigned int k = 0; k < g.batch; k++) {
 		msgs[k].msg_hdr.msg_name = &sll;
 		msgs[k].msg_hdr.msg_namelen = sizeof(sll);
 		msgs[k].msg_hdr.msg_iovlen = 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-
-	__u64 start = now_ns(), deadline = start + (__u64)(duration * 1e9), t0, t1 = start;
-	unsigned int pos = 0;
-
-	while (!stop && sent < count && t1 < deadline) {
-		unsigned int n = count - sent < batch ? (unsigned int)(count - sent) : batch;
-		int r;
-
-		if (pps) { /* pace: the next batch is due when sent/pps has elapsed */
-			__u64 due = start + (__u64)((double)sent * 1e9 / pps);
-
-			while ((t1 = now_ns()) < due && t1 < deadline)
-				;
-			if (t1 >= deadline)
-				break;
-		}
-		for (unsigned int k = 0, p = pos; k < n; k++) {
-			msgs[k].msg_hdr.msg_iov = &iov[p];
-			if (++p == nsrc)
-				p = 0;
-		}
-		t0 = now_ns();
-		r = sendmmsg(fd, msgs, n, 0);
-		t1 = now_ns();
-		if (r <= 0) {
-			if (r < 0 && errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
-				fprintf(stderr, "bench_gen: sendmmsg: %s\n", strerror(errno));
-				return 1;
-			}
-			errors++;
-			continue;
-		}
-		for (int k = 0; k < r; k++) {
-			if (!first[pos])
-				first[pos] = t0;
-			last[pos] = t1;
-			cnt[pos]++;
-			if (++pos == nsrc)
-				pos = 0;
-		}
-		sent += r;
-	}
-	__u64 elapsed = t1 - start;
-
-	printf("sent %llu\n", sent);
-	printf("elapsed_ns %llu\n", (unsigned long long)elapsed);
-	printf("pps %.0f\n", elapsed ? sent * 1e9 / elapsed : 0);
-	printf("send_errors %llu\n", errors);
-	printf("sources %u\n", nsrc);
-	if (per_path) {
-		FILE *f = fopen(per_path, "w");
-
-		if (!f) {
-			fprintf(stderr, "bench_gen: cannot write %s: %s\n", per_path,
-				strerror(errno));
-			return 1;
-		}
-		for (unsigned int i = 0; i < nsrc; i++)
-			fprintf(f, "%u %llu %llu %llu\n", i, (unsigned long long)first[i],
-				(unsigned long long)last[i], (unsigned long long)cnt[i]);
-		fclose(f);
-	}
+	ret = send_loop(&g, fd, msgs, &s, &r);
+	if (!ret)
+		ret = report(&g.t, &s, &r);
 	close(fd);
-	return 0;
+	return ret;
 }

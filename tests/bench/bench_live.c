@@ -55,6 +55,7 @@
 #include <linux/udp.h>
 
 #include "bench/bench_util.h"
+#include "bench/gen_target.h"
 #include "tests/live_redirect.skel.h" /* build/tests/, from progs/live_redirect.bpf.c */
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
@@ -63,8 +64,6 @@
 
 #define FRAME_LEN 60
 #define LIVE_MARK_SHIFT 12 /* live_redirect.bpf.c has the same */
-#define MAX_SOURCES (1u << 17) /* 198.18.0.0/15 has 131072 addresses */
-#define NET_15 0xc6120000u
 
 static volatile sig_atomic_t stop;
 
@@ -77,17 +76,6 @@ struct call {
 	__u64 frames_after; /* the program's frame counter after the call */
 	__u64 t0, t1;
 };
-
-static int parse_mac(const char *s, __u8 *mac)
-{
-	unsigned int b[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (__u8)b[i];
-	return 0;
-}
 
 /* The frame, its source zero; returns the sum of the IPv4 header's 16-bit
  * words with saddr and check zero (the program adds the source and folds). */
@@ -165,221 +153,239 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_live --ifname IF --dst-mac MAC --dst-ip A [options]\n"
-		"  --src-base A      first source address (default 198.19.0.0)\n"
-		"  --sources N       distinct sources, in turn (default 1)\n"
-		"  --random          random sources of 198.18.0.0/15 instead\n"
-		"  --dport P         UDP destination port (default 9000)\n"
-		"  --count N         stop after N frames (default 100000000)\n"
-		"  --duration S      stop after S seconds (default 5)\n"
+		GEN_TARGET_USAGE("100000000")
+		"  --random          random sources of 198.18.0.0/15 instead of --sources\n"
 		"  --chunk N         frames per BPF_PROG_TEST_RUN call (default 1048576)\n"
 		"  --batch N         frames per batch inside a call (default 64)\n"
-		"  --cpu C           pin to CPU C (default 0; -1: do not pin)\n"
 		"  --pps R           pace: R frames per second (default: unpaced)\n"
 		"  --bunch N         with --pps: release frames N at a time (default 1), as a\n"
 		"                    NIC's interrupt coalescing hands them over\n"
 		"  --idle            send nothing, at the same CPU load\n"
-		"  --ready FILE      create FILE right before the first call\n"
-		"  --per-source FILE write index first_ns last_ns sent per source\n");
+		"  --ready FILE      create FILE right before the first call\n");
 }
 
-int main(int argc, char **argv)
+struct live {
+	struct gen_target t;
+	const char *ready_path;
+	double pps;
+	unsigned int chunk, batch, rnd, idle, bunch;
+};
+
+/* Its own options beside the target's: 1 when opt was one, else 0. */
+static int live_opt(struct live *l, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'R': l->rnd = 1; break;
+	case 'k': l->chunk = strtoul(arg, NULL, 10); break;
+	case 'b': l->batch = strtoul(arg, NULL, 10); break;
+	case 'P': l->pps = atof(arg); break;
+	case 'I': l->idle = 1; break;
+	case 'B': l->bunch = strtoul(arg, NULL, 10); break;
+	case 'r': l->ready_path = arg; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* 0, or the exit status of a usage error (2) or --help (0), with done set. */
+static int parse_args(int argc, char **argv, struct live *l, int *done)
 {
 	static const struct option lo[] = {
-		{ "ifname", required_argument, NULL, 'i' },
-		{ "dst-mac", required_argument, NULL, 'm' },
-		{ "dst-ip", required_argument, NULL, 'd' },
-		{ "src-base", required_argument, NULL, 's' },
-		{ "sources", required_argument, NULL, 'n' },
+		GEN_TARGET_OPTIONS,
 		{ "random", no_argument, NULL, 'R' },
-		{ "dport", required_argument, NULL, 'p' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 't' },
 		{ "chunk", required_argument, NULL, 'k' },
 		{ "batch", required_argument, NULL, 'b' },
-		{ "cpu", required_argument, NULL, 'C' },
-		{ "per-source", required_argument, NULL, 'o' },
 		{ "pps", required_argument, NULL, 'P' },
 		{ "idle", no_argument, NULL, 'I' },
 		{ "bunch", required_argument, NULL, 'B' },
 		{ "ready", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *ifname = NULL, *dmac_s = NULL, *dst_s = NULL, *base_s = "198.19.0.0";
-	const char *per_path = NULL, *ready_path = NULL;
-	unsigned long long count = 100000000;
-	double duration = 5, pps = 0;
-	unsigned int nsrc = 1, chunk = 1u << 20, batch = 64, dport = 9000, rnd = 0, idle = 0;
-	unsigned int bunch = 1;
-	int cpu = 0, opt, fd, ifindex, prog_fd, ret = 1;
-	__u8 dmac[6], smac[6], frame[FRAME_LEN];
-	struct in_addr dst, base;
-	struct ifreq ifr = {};
-	struct live_redirect *skel = NULL;
-	struct call *calls = NULL;
-	size_t ncalls = 0, cap = 0;
-	__u32 csum;
+	int opt;
 
+	*done = 1;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (opt) {
-		case 'i': ifname = optarg; break;
-		case 'm': dmac_s = optarg; break;
-		case 'd': dst_s = optarg; break;
-		case 's': base_s = optarg; break;
-		case 'n': nsrc = strtoul(optarg, NULL, 10); break;
-		case 'R': rnd = 1; break;
-		case 'p': dport = strtoul(optarg, NULL, 10); break;
-		case 'c': count = strtoull(optarg, NULL, 10); break;
-		case 't': duration = atof(optarg); break;
-		case 'k': chunk = strtoul(optarg, NULL, 10); break;
-		case 'b': batch = strtoul(optarg, NULL, 10); break;
-		case 'C': cpu = atoi(optarg); break;
-		case 'o': per_path = optarg; break;
-		case 'P': pps = atof(optarg); break;
-		case 'I': idle = 1; break;
-		case 'B': bunch = strtoul(optarg, NULL, 10); break;
-		case 'r': ready_path = optarg; break;
-		default: usage(); return opt == 'h' ? 0 : 2;
+		if (!gen_target_opt(&l->t, opt, optarg) && !live_opt(l, opt, optarg)) {
+			usage();
+			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (!ifname || !dmac_s || !dst_s || parse_mac(dmac_s, dmac) ||
-	    inet_pton(AF_INET, dst_s, &dst) != 1 || inet_pton(AF_INET, base_s, &base) != 1 ||
-	    nsrc < 1 || nsrc > MAX_SOURCES || chunk < 1 || chunk > (1u << 24) || batch < 1 ||
-	    batch > 256 || !dport || dport > 65535 || duration <= 0 || duration > 600 || !count ||
-	    count > (1ULL << 34) || (rnd && per_path) || pps < 0 || pps > 1e9 || bunch < 1 ||
-	    bunch > batch) {
+	if (gen_target_check("bench_live", &l->t) || l->chunk < 1 || l->chunk > (1u << 24) ||
+	    l->batch < 1 || l->batch > 256 || l->t.count > (1ULL << 34) ||
+	    (l->rnd && l->t.per_path) || l->pps < 0 || l->pps > 1e9 || l->bunch < 1 ||
+	    l->bunch > l->batch) {
 		usage();
 		return 2;
 	}
-	/* Only the benchmark's own range: 198.18.0.0/15. */
-	if ((ntohl(dst.s_addr) >> 17) != (NET_15 >> 17) ||
-	    (ntohl(base.s_addr) >> 17) != (NET_15 >> 17) ||
-	    ((ntohl(base.s_addr) + nsrc - 1) >> 17) != (NET_15 >> 17)) {
-		fprintf(stderr, "bench_live: addresses must lie in 198.18.0.0/15\n");
-		return 2;
-	}
-	bench_pin_cpu("bench_live", cpu);
+	*done = 0;
+	return 0;
+}
 
-	ifindex = if_nametoindex(ifname);
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!ifindex || fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-		fprintf(stderr, "bench_live: no such interface '%s'\n", ifname);
-		return 1;
-	}
-	close(fd);
-	memcpy(smac, ifr.ifr_hwaddr.sa_data, 6);
-	csum = build_frame(frame, dmac, smac, dst.s_addr, dport);
+/* The redirecting program, told its frame's target and pace, loaded. */
+static struct live_redirect *load_prog(const struct live *l, __u32 csum)
+{
+	struct live_redirect *skel = live_redirect__open();
 
-	skel = live_redirect__open();
 	if (!skel) {
 		fprintf(stderr, "bench_live: Failed to open the program: %s\n", strerror(errno));
-		return 1;
+		return NULL;
 	}
-	skel->rodata->ifindex = ifindex;
-	skel->rodata->nsrc = nsrc;
-	skel->rodata->base = ntohl(base.s_addr);
-	skel->rodata->rand_src = rnd;
+	skel->rodata->ifindex = l->t.ifindex;
+	skel->rodata->nsrc = l->t.nsrc;
+	skel->rodata->base = ntohl(l->t.base.s_addr);
+	skel->rodata->rand_src = l->rnd;
 	skel->rodata->csum_rest = csum;
-	skel->rodata->gap_ns = pps > 0 ? (__u64)(1e9 / pps + 0.5) : 0;
-	skel->rodata->idle = idle;
-	skel->rodata->bunch = bunch;
+	skel->rodata->gap_ns = l->pps > 0 ? (__u64)(1e9 / l->pps + 0.5) : 0;
+	skel->rodata->idle = l->idle;
+	skel->rodata->bunch = l->bunch;
 	/* A mark per 4096 frames, at most 2^22 of them (32 MiB). */
-	bpf_map__set_max_entries(skel->maps.marks, (__u32)(count >> LIVE_MARK_SHIFT) + 2);
+	bpf_map__set_max_entries(skel->maps.marks, (__u32)(l->t.count >> LIVE_MARK_SHIFT) + 2);
 	if (live_redirect__load(skel)) {
 		fprintf(stderr, "bench_live: Failed to load the program: %s\n", strerror(errno));
-		goto out;
+		live_redirect__destroy(skel);
+		return NULL;
 	}
-	prog_fd = bpf_program__fd(skel->progs.live_redirect);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (ready_path) {
-		FILE *f = fopen(ready_path, "w");
+	return skel;
+}
 
-		if (!f || fclose(f)) {
-			fprintf(stderr, "bench_live: cannot create %s: %s\n", ready_path,
-				strerror(errno));
-			goto out;
-		}
+static int touch(const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	if (path && (!f || fclose(f))) {
+		fprintf(stderr, "bench_live: cannot create %s: %s\n", path, strerror(errno));
+		return -1;
 	}
+	return 0;
+}
 
+struct calls {
+	struct call *v;
+	size_t n, cap;
+	__u64 start, t1, sent;
+};
+
+static int calls_room(struct calls *c)
+{
+	struct call *v;
+
+	if (c->n < c->cap)
+		return 0;
+	v = realloc(c->v, (c->cap ? 2 * c->cap : 4096) * sizeof(*v));
+	if (!v) {
+		fprintf(stderr, "bench_live: out of memory\n");
+		return -1;
+	}
+	c->v = v;
+	c->cap = c->cap ? 2 * c->cap : 4096;
+	return 0;
+}
+
+/* Calls of chunk frames until count, duration or a signal; each recorded. */
+static int run_calls(const struct live *l, struct live_redirect *skel, __u8 *frame,
+		     struct calls *c)
+{
+	int prog_fd = bpf_program__fd(skel->progs.live_redirect);
 	struct xdp_md ctx = { .data_end = FRAME_LEN };
-	__u64 start = now_ns(), deadline = start + (__u64)(duration * 1e9), t1 = start, sent = 0;
+	__u64 deadline;
 
-	while (!stop && sent < count && t1 < deadline) {
-		__u64 left = count - sent, t0;
+	c->start = c->t1 = now_ns();
+	deadline = c->start + (__u64)(l->t.duration * 1e9);
+	while (!stop && c->sent < l->t.count && c->t1 < deadline) {
+		__u64 left = l->t.count - c->sent, t0;
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = FRAME_LEN,
 			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .repeat = (int)(left < chunk ? left : chunk),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = batch);
+			    .repeat = (int)(left < l->chunk ? left : l->chunk),
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = l->batch);
+		int r;
 
-		if (ncalls == cap) {
-			struct call *c = realloc(calls, (cap = cap ? 2 * cap : 4096) * sizeof(*c));
-
-			if (!c) {
-				fprintf(stderr, "bench_live: out of memory\n");
-				goto out;
-			}
-			calls = c;
-		}
+		if (calls_room(c))
+			return -1;
 		t0 = now_ns();
-		int r = bpf_prog_test_run_opts(prog_fd, &o);
-
-		t1 = now_ns();
+		r = bpf_prog_test_run_opts(prog_fd, &o);
+		c->t1 = now_ns();
 		if (r && errno != EINTR) { /* EINTR: a signal; frames before it went out */
 			fprintf(stderr, "bench_live: BPF_PROG_TEST_RUN (live frames): %s\n",
 				strerror(errno));
-			goto out;
+			return -1;
 		}
-		sent = skel->bss->frames;
-		if (!ncalls || sent > calls[ncalls - 1].frames_after)
-			calls[ncalls++] = (struct call){ sent, t0, t1 };
+		c->sent = skel->bss->frames;
+		if (!c->n || c->sent > c->v[c->n - 1].frames_after)
+			c->v[c->n++] = (struct call){ c->sent, t0, c->t1 };
 		if (r)
 			break;
 	}
-	__u64 elapsed = t1 - start;
+	return 0;
+}
 
-	printf("sent %llu\n", (unsigned long long)sent);
-	printf("elapsed_ns %llu\n", (unsigned long long)elapsed);
-	printf("pps %.0f\n", elapsed ? sent * 1e9 / elapsed : 0);
-	printf("calls %zu\n", ncalls);
-	printf("sources %u\n", rnd ? MAX_SOURCES : nsrc);
-	if (per_path) {
-		FILE *f = fopen(per_path, "w");
+/* Per source: its frame count and the times that bound its first and last. */
+static int write_per_source(const struct live *l, struct live_redirect *skel,
+			    const struct calls *c)
+{
+	__u32 nmarks = bpf_map__max_entries(skel->maps.marks), nsrc = l->t.nsrc;
+	int mfd = bpf_map__fd(skel->maps.marks);
+	FILE *f = fopen(l->t.per_path, "w");
+	__u64 *marks = calloc(nmarks, sizeof(*marks));
 
-		if (!f) {
-			fprintf(stderr, "bench_live: cannot write %s: %s\n", per_path,
-				strerror(errno));
-			goto out;
-		}
-		__u32 nmarks = bpf_map__max_entries(skel->maps.marks);
-		__u64 *marks = calloc(nmarks, sizeof(*marks));
-		int mfd = bpf_map__fd(skel->maps.marks);
-
-		if (!marks) {
-			fprintf(stderr, "bench_live: out of memory\n");
+	if (!f || !marks) {
+		fprintf(stderr, "bench_live: cannot write %s: %s\n", l->t.per_path,
+			strerror(f ? ENOMEM : errno));
+		if (f)
 			fclose(f);
-			goto out;
-		}
-		for (__u32 k = 0; k < nmarks && ((__u64)k << LIVE_MARK_SHIFT) < sent; k++)
-			bpf_map_lookup_elem(mfd, &k, &marks[k]);
-		for (unsigned int i = 0; i < nsrc; i++) {
-			__u64 n = sent > i ? (sent - 1 - i) / nsrc + 1 : 0, a = 0, b = 0;
-
-			if (n) { /* frames i and i + (n - 1) x nsrc */
-				a = frame_after(calls, ncalls, marks, nmarks, i);
-				b = frame_before(calls, ncalls, marks, nmarks,
-						 i + (n - 1) * nsrc);
-			}
-			fprintf(f, "%u %llu %llu %llu\n", i, (unsigned long long)a,
-				(unsigned long long)b, (unsigned long long)n);
-		}
-		fclose(f);
 		free(marks);
+		return -1;
 	}
-	ret = 0;
+	for (__u32 k = 0; k < nmarks && ((__u64)k << LIVE_MARK_SHIFT) < c->sent; k++)
+		bpf_map_lookup_elem(mfd, &k, &marks[k]);
+	for (__u32 i = 0; i < nsrc; i++) {
+		__u64 n = c->sent > i ? (c->sent - 1 - i) / nsrc + 1 : 0, a = 0, b = 0;
+
+		if (n) { /* frames i and i + (n - 1) x nsrc */
+			a = frame_after(c->v, c->n, marks, nmarks, i);
+			b = frame_before(c->v, c->n, marks, nmarks, i + (n - 1) * nsrc);
+		}
+		fprintf(f, "%u %llu %llu %llu\n", i, (unsigned long long)a, (unsigned long long)b,
+			(unsigned long long)n);
+	}
+	fclose(f);
+	free(marks);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct live l = { .t = GEN_TARGET_INIT(100000000), .chunk = 1u << 20, .batch = 64,
+			  .bunch = 1 };
+	struct live_redirect *skel = NULL;
+	struct calls c = {};
+	__u8 frame[FRAME_LEN];
+	int ret, done;
+	__u64 elapsed;
+
+	ret = parse_args(argc, argv, &l, &done);
+	if (done)
+		return ret;
+	bench_pin_cpu("bench_live", l.t.cpu);
+	if (gen_target_iface("bench_live", &l.t))
+		return 1;
+	skel = load_prog(&l, build_frame(frame, l.t.dmac, l.t.smac, l.t.dst.s_addr, l.t.dport));
+	if (!skel)
+		return 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = 1;
+	if (touch(l.ready_path) || run_calls(&l, skel, frame, &c))
+		goto out;
+	elapsed = c.t1 - c.start;
+	printf("sent %llu\n", (unsigned long long)c.sent);
+	printf("elapsed_ns %llu\n", (unsigned long long)elapsed);
+	printf("pps %.0f\n", elapsed ? c.sent * 1e9 / elapsed : 0);
+	printf("calls %zu\n", c.n);
+	printf("sources %u\n", l.rnd ? GEN_MAX_SOURCES : l.t.nsrc);
+	if (!l.t.per_path || write_per_source(&l, skel, &c) == 0)
+		ret = 0;
 out:
-	free(calls);
+	free(c.v);
 	live_redirect__destroy(skel);
 	return ret;
 }
