@@ -170,17 +170,10 @@ setup() {
 
 # write_config reaction|scale FILE
 write_config() {
-	cat >"$2" <<-EOF
-		; tests/bench/daemon.sh: $1
-		[daemon]
-		pin_dir = $PIN
-		interfaces = $IF_GC, $IF_GU
-		tick = ${TICK_MS}ms
-		stale_limit = 3s
-		textfile_dir = $TMP/textfile
-		textfile_interval = 5s
-		control_socket = $SOCK
-	EOF
+	{
+		echo "; tests/bench/daemon.sh: $1"
+		gw_daemon_conf "${TICK_MS}ms" 3s 5s "$SOCK"
+	} >"$2"
 	if [ "$1" = reaction ]; then
 		cat >>"$2" <<-EOF
 

@@ -104,6 +104,18 @@ gw_http() {
 	return 1
 }
 
+# gw_daemon_conf TICK STALE TEXTFILE_INTERVAL SOCKET: the [daemon] section
+# of a floodgated on the gateway (pins in $PIN, both gateway interfaces, the
+# textfile in $TMP/textfile), then a blank line; TEXTFILE_INTERVAL - for the
+# default.
+gw_daemon_conf() {
+	printf '[daemon]\npin_dir = %s\ninterfaces = %s, %s\ntick = %s\nstale_limit = %s\n' \
+		"$PIN" "$IF_GC" "$IF_GU" "$1" "$2"
+	printf 'textfile_dir = %s\n' "$TMP/textfile"
+	[ "$3" = - ] || printf 'textfile_interval = %s\n' "$3"
+	printf 'control_socket = %s\n\n' "$4"
+}
+
 # gw_daemon_running [FROM_LINE]: floodgated ($DPID) runs and said
 # "running:" in $DLOG after line FROM_LINE (default: anywhere).
 gw_daemon_running() {

@@ -168,17 +168,11 @@ diag() {
 
 # write_config 1|2
 write_config() {
-	cat >"$CONF.new" <<-EOF
-		; test_daemon.sh: config $1
-		[daemon]
-		pin_dir = $PIN
-		interfaces = $IF_GC, $IF_GU
-		tick = ${TICK_MS}ms
-		stale_limit = ${STALE_MS}ms
-		textfile_dir = $TMP/textfile
-		textfile_interval = ${TF_MS}ms
-		control_socket = $SOCK
-
+	{
+		echo "; test_daemon.sh: config $1"
+		gw_daemon_conf "${TICK_MS}ms" "${STALE_MS}ms" "${TF_MS}ms" "$SOCK"
+	} >"$CONF.new"
+	cat >>"$CONF.new" <<-EOF
 		[defaults]
 		reject = reset
 		probe = none

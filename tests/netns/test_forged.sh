@@ -96,16 +96,8 @@ setup() {
 	gw_setup || return 1
 	echo 200 >"$TMP/status"
 	gw_http SRV_PID "$U4" "$TMP/status" "$TMP/requests" || return 1
-	cat >"$TMP/floodgated.conf" <<-EOF
-		[daemon]
-		pin_dir = $PIN
-		interfaces = $IF_GC, $IF_GU
-		tick = 100ms
-		stale_limit = 1s
-		textfile_dir = $TMP/textfile
-		textfile_interval = 200ms
-		control_socket = $TMP/floodgated.sock
-
+	gw_daemon_conf 100ms 1s 200ms "$TMP/floodgated.sock" >"$TMP/floodgated.conf"
+	cat >>"$TMP/floodgated.conf" <<-EOF
 		[defaults]
 		reject = drop
 		consecutive_failures = $NFAIL

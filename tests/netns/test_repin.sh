@@ -97,15 +97,8 @@ setup() {
 	gw_setup xdp-pass "$XDP_PASS_OBJ" || return 1
 	echo 200 >"$TMP/status"
 	gw_http SRV_PID "$U4" "$TMP/status" "$TMP/requests" || return 1
-	cat >"$TMP/floodgated.conf" <<-EOF
-		[daemon]
-		pin_dir = $PIN
-		interfaces = $IF_GC, $IF_GU
-		tick = 100ms
-		stale_limit = 1s
-		textfile_dir = $TMP/textfile
-		control_socket = $SOCK
-
+	gw_daemon_conf 100ms 1s - "$SOCK" >"$TMP/floodgated.conf"
+	cat >>"$TMP/floodgated.conf" <<-EOF
 		[defaults]
 		reject = reset
 		probe = none

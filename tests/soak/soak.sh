@@ -51,15 +51,8 @@ write_config() {
 
 	[ "$1" = B ] && rate=20k
 	{
+		gw_daemon_conf 100ms 1s 1s "$TMP/floodgated.sock"
 		cat <<-EOF
-			[daemon]
-			pin_dir = $PIN
-			interfaces = $IF_GC, $IF_GU
-			tick = 100ms
-			stale_limit = 1s
-			textfile_dir = $TMP/textfile
-			textfile_interval = 1s
-			control_socket = $TMP/floodgated.sock
 			[defaults]
 			reject = reset
 			consecutive_failures = 3
