@@ -501,15 +501,7 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (o.cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(o.cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set))
-			fprintf(stderr, "bench_breaker: cannot pin to CPU %d: %s\n", o.cpu,
-				strerror(errno));
-	}
+	bench_pin_cpu("bench_breaker", o.cpu);
 
 	xp = xdp_pass__open_and_load();
 	tk = tc_ok__open_and_load();
