@@ -33,14 +33,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -48,7 +40,25 @@ static void usage(void)
 		"                  [--cpu C] [--out FILE] [--ready FILE]\n");
 }
 
-int main(int argc, char **argv)
+struct sink {
+	int fd;
+	__u32 base, nsrc;
+	unsigned long long received, other, *cnt;
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in from[BATCH];
+	char bufs[BATCH][64];
+};
+
+struct sink_opts {
+	const char *out, *ready;
+	unsigned int port;
+	double max_time;
+	int cpu;
+};
+
+/* 0, or the exit status of a usage error (2) or --help (0), with done set. */
+static int parse_args(int argc, char **argv, struct sink_opts *o, struct sink *s, int *done)
 {
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -61,122 +71,141 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *base_s = "198.19.0.0", *out = NULL, *ready = NULL;
-	unsigned int port = 9000, nsrc = 1;
-	double max_time = 60;
-	int cpu = 0, opt, fd, rcvbuf = 64 << 20;
-	unsigned long long received = 0, other = 0, *cnt;
-	struct sockaddr_in addr = { .sin_family = AF_INET }, from[BATCH];
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	static char bufs[BATCH][64];
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
-	struct sigaction sa = { .sa_handler = on_signal };
+	const char *base_s = "198.19.0.0";
 	struct in_addr base;
+	int opt;
 
+	*done = 1;
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'p': port = strtoul(optarg, NULL, 10); break;
+		case 'p': o->port = strtoul(optarg, NULL, 10); break;
 		case 's': base_s = optarg; break;
-		case 'n': nsrc = strtoul(optarg, NULL, 10); break;
-		case 't': max_time = atof(optarg); break;
-		case 'C': cpu = atoi(optarg); break;
-		case 'o': out = optarg; break;
-		case 'r': ready = optarg; break;
+		case 'n': s->nsrc = strtoul(optarg, NULL, 10); break;
+		case 't': o->max_time = atof(optarg); break;
+		case 'C': o->cpu = atoi(optarg); break;
+		case 'o': o->out = optarg; break;
+		case 'r': o->ready = optarg; break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (!port || port > 65535 || !nsrc || nsrc > (1u << 17) || max_time <= 0 ||
-	    max_time > 600 || inet_pton(AF_INET, base_s, &base) != 1) {
+	if (!o->port || o->port > 65535 || !s->nsrc || s->nsrc > (1u << 17) ||
+	    o->max_time <= 0 || o->max_time > 600 || inet_pton(AF_INET, base_s, &base) != 1) {
 		usage();
 		return 2;
 	}
-	bench_pin_cpu("bench_sink", cpu);
-	cnt = calloc(nsrc, sizeof(*cnt));
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (!cnt || fd < 0) {
+	s->base = ntohl(base.s_addr);
+	*done = 0;
+	return 0;
+}
+
+/* The socket bound to port, with a large buffer and a 100 ms receive timeout. */
+static int sink_open(struct sink *s, unsigned int port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	int rcvbuf = 64 << 20;
+
+	s->cnt = calloc(s->nsrc, sizeof(*s->cnt));
+	s->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!s->cnt || s->fd < 0) {
 		fprintf(stderr, "bench_sink: Failed to open socket: %s\n", strerror(errno));
-		return 1;
+		return -1;
 	}
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	addr.sin_port = htons(port);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (bind(s->fd, (struct sockaddr *)&addr, sizeof(addr))) {
 		fprintf(stderr, "bench_sink: Failed to bind port %u: %s\n", port, strerror(errno));
+		return -1;
+	}
+	for (int k = 0; k < BATCH; k++) {
+		s->iov[k].iov_base = s->bufs[k];
+		s->iov[k].iov_len = sizeof(s->bufs[k]);
+		s->msgs[k].msg_hdr.msg_iov = &s->iov[k];
+		s->msgs[k].msg_hdr.msg_iovlen = 1;
+		s->msgs[k].msg_hdr.msg_name = &s->from[k];
+	}
+	return 0;
+}
+
+/* One recvmmsg, its datagrams counted per source: what it returned. */
+static int sink_batch(struct sink *s, int flags)
+{
+	int r;
+
+	for (int k = 0; k < BATCH; k++)
+		s->msgs[k].msg_hdr.msg_namelen = sizeof(s->from[k]);
+	r = recvmmsg(s->fd, s->msgs, BATCH, flags, NULL);
+	for (int k = 0; k < r; k++) {
+		__u32 i = ntohl(s->from[k].sin_addr.s_addr) - s->base;
+
+		if (i < s->nsrc)
+			s->cnt[i]++;
+		else
+			s->other++;
+	}
+	if (r > 0)
+		s->received += r;
+	return r;
+}
+
+/* Until max_time or a signal; then what is already queued, without waiting. */
+static int sink_run(struct sink *s, double max_time)
+{
+	__u64 end = now_ns() + (__u64)(max_time * 1e9);
+
+	while (!stop && now_ns() < end) {
+		if (sink_batch(s, 0) >= 0 || errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR)
+			continue;
+		fprintf(stderr, "bench_sink: recvmmsg: %s\n", strerror(errno));
 		return 1;
 	}
+	while (sink_batch(s, MSG_DONTWAIT) > 0)
+		;
+	return 0;
+}
+
+static int sink_report(const struct sink *s, const char *out)
+{
+	FILE *f;
+
+	printf("received %llu\n", s->received);
+	printf("other %llu\n", s->other);
+	if (!out)
+		return 0;
+	f = fopen(out, "w");
+	if (!f) {
+		fprintf(stderr, "bench_sink: cannot write %s: %s\n", out, strerror(errno));
+		return 1;
+	}
+	for (unsigned int i = 0; i < s->nsrc; i++)
+		fprintf(f, "%u %llu\n", i, s->cnt[i]);
+	fclose(f);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sink_opts o = { .port = 9000, .max_time = 60 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	static struct sink s = { .nsrc = 1 };
+	int ret, done;
+
+	ret = parse_args(argc, argv, &o, &s, &done);
+	if (done)
+		return ret;
+	bench_pin_cpu("bench_sink", o.cpu);
+	if (sink_open(&s, o.port))
+		return 1;
 	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: recvmmsg returns EINTR */
 	sigaction(SIGINT, &sa, NULL);
-	for (int k = 0; k < BATCH; k++) {
-		iov[k].iov_base = bufs[k];
-		iov[k].iov_len = sizeof(bufs[k]);
-		memset(&msgs[k], 0, sizeof(msgs[k]));
-		msgs[k].msg_hdr.msg_iov = &iov[k];
-		msgs[k].msg_hdr.msg_iovlen = 1;
-		msgs[k].msg_hdr.msg_name = &from[k];
-	}
-	if (ready) {
-		FILE *f = fopen(ready, "w");
+	if (o.ready) {
+		FILE *f = fopen(o.ready, "w");
 
 		if (f)
 			fclose(f);
 	}
-
-	double end = now_s() + max_time;
-	__u32 b = ntohl(base.s_addr);
-
-	while (!stop && now_s() < end) {
-		for (int k = 0; k < BATCH; k++)
-			msgs[k].msg_hdr.msg_namelen = sizeof(from[k]);
-		int r = recvmmsg(fd, msgs, BATCH, 0, NULL);
-
-		if (r < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				continue;
-			fprintf(stderr, "bench_sink: recvmmsg: %s\n", strerror(errno));
-			return 1;
-		}
-		for (int k = 0; k < r; k++) {
-			__u32 i = ntohl(from[k].sin_addr.s_addr) - b;
-
-			if (i < nsrc)
-				cnt[i]++;
-			else
-				other++;
-		}
-		received += r;
-	}
-	/* Drain what is already queued, without waiting for more. */
-	for (;;) {
-		for (int k = 0; k < BATCH; k++)
-			msgs[k].msg_hdr.msg_namelen = sizeof(from[k]);
-		int r = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-
-		if (r <= 0)
-			break;
-		for (int k = 0; k < r; k++) {
-			__u32 i = ntohl(from[k].sin_addr.s_addr) - b;
-
-			if (i < nsrc)
-				cnt[i]++;
-			else
-				other++;
-		}
-		received += r;
-	}
-	printf("received %llu\n", received);
-	printf("other %llu\n", other);
-	if (out) {
-		FILE *f = fopen(out, "w");
-
-		if (!f) {
-			fprintf(stderr, "bench_sink: cannot write %s: %s\n", out, strerror(errno));
-			return 1;
-		}
-		for (unsigned int i = 0; i < nsrc; i++)
-			fprintf(f, "%u %llu\n", i, cnt[i]);
-		fclose(f);
-	}
-	return 0;
+	ret = sink_run(&s, o.max_time);
+	return ret ? ret : sink_report(&s, o.out);
 }
