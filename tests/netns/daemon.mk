@@ -4,10 +4,11 @@
 # textfile). It builds no tool of its own; it uses connect_time and
 # breaker_heartbeat (breaker.mk), tests/tools/http_upstream.py, and:
 #   socat                     the daemon's control socket
-#   prometheus                promtool check metrics (Debian ships promtool
-#                             only in this package; on a machine booted with
-#                             systemd its install also enables and starts a
-#                             prometheus server, which the test never uses)
+#   prometheus                promtool check metrics, and a Prometheus server
+#                             of the test's own (in the gateway namespace) that
+#                             answers the dashboard's queries (on a machine
+#                             booted with systemd the install also enables and
+#                             starts the system's server, which is not used)
 #   prometheus-node-exporter  a real node_exporter, run by the test inside its
 #                             own namespace (same remark about its service)
 TEST_DEB_PKGS += socat curl jq python3 prometheus prometheus-node-exporter

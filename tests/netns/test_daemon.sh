@@ -44,7 +44,9 @@
 #  7. a daemon in a time namespace (its CLOCK_MONOTONIC a day ahead) still
 #     writes a heartbeat the datapath sees as fresh.
 #  5. textfile: `promtool check metrics` passes on floodgate.prom, and a real
-#     node_exporter in the gateway namespace serves the floodgate metrics.
+#     node_exporter in the gateway namespace serves the floodgate metrics, and
+#     a Prometheus server scraping it answers every query of the Grafana
+#     dashboard (user/daemon/floodgate.dashboard.json) with samples.
 #     Along the way (in 4 and 6), the textfile follows a transition, a force
 #     and a reload within a tick, although textfile_interval is 60 s.
 # The steps and what each needs: CHECKS at the bottom.
@@ -60,6 +62,8 @@ PIN=/sys/fs/bpf/fgdm-$$
 U4B=198.18.2.11 # web2, the upstream namespace's second address
 PORT=80
 NE_PORT=9100 # node_exporter, inside the gateway namespace only
+PROM_PORT=9090 # a Prometheus server scraping it, for the dashboard's queries
+DASH=${DASH:-$FG_ROOT/user/daemon/floodgate.dashboard.json}
 
 TICK_MS=100
 MARGIN_MS=50 # the open must show in the map within TICK_MS + MARGIN_MS
@@ -80,7 +84,7 @@ HB=$FG_TOOLS/breaker_heartbeat
 METER=$FG_ROOT/tests/tools/breaker_meter.py
 NE=/usr/bin/prometheus-node-exporter
 TMP="" SOCK="" CONF="" DLOG=""
-DPID="" SRV1_PID="" SRV2_PID="" NE_PID="" WATCH_PID=""
+DPID="" SRV1_PID="" SRV2_PID="" NE_PID="" WATCH_PID="" PROM_PID=""
 
 note() { echo "  $*" >&2; }
 not() { ! "$@"; }
@@ -90,7 +94,7 @@ ms() { awk -v n="$1" 'BEGIN { printf "%.0f", n / 1e6 }'; } # ns -> ms
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	gw_cleanup "$DPID" "$WATCH_PID" "$NE_PID" "$SRV1_PID" "$SRV2_PID"
+	gw_cleanup "$DPID" "$WATCH_PID" "$PROM_PID" "$NE_PID" "$SRV1_PID" "$SRV2_PID"
 	return $rc
 }
 
@@ -639,6 +643,47 @@ check_node_exporter() {
 	t_is $? node_exporter_textfile_ok "$(grep '^node_textfile_scrape_error' <<<"$NE_M") after $POLL_MS ms (want 0)"
 }
 
+# The dashboard's queries as Prometheus takes them: Grafana's variables
+# filled in ($instance: every instance; $__rate_interval: 5 s, five scrapes)
+# and its label_values(M, L) as the PromQL that lists those values.
+dash_queries() {
+	jq -r '[.. | objects | (.expr?, .definition?) | strings] | unique | .[]' "$DASH" |
+		sed -e 's/\$instance/.+/g' -e 's/\$__rate_interval/5s/g' \
+			-e 's/^label_values(\([^,]*\), *\([^)]*\))$/group by (\2) (\1)/'
+}
+# dash_answered: every query returns samples; DASH_EMPTY lists those that do not.
+dash_answered() {
+	local q r
+	DASH_EMPTY=""
+	while IFS= read -r q; do
+		r=$(in_ns "$NS_G" curl -s --max-time 2 --data-urlencode "query=$q" \
+			"http://$GC4:$PROM_PORT/api/v1/query" | jq -r 'if .status == "success" then (.data.result | length) else "error: \(.error)" end' 2>&1)
+		[[ "$r" =~ ^[1-9][0-9]*$ ]] || DASH_EMPTY+="[$q -> ${r:-no answer}] "
+	done < <(dash_queries)
+	[ -z "$DASH_EMPTY" ]
+}
+
+# The dashboard against a real Prometheus scraping node_exporter each
+# second: every panel's query is answered with data from this daemon.
+check_dashboard_live() {
+	cat >"$TMP/prometheus.yml" <<-EOF
+		global:
+		  scrape_interval: 1s
+		  evaluation_interval: 1s
+		scrape_configs:
+		  - job_name: floodgate
+		    static_configs:
+		      - targets: ['$GC4:$NE_PORT']
+	EOF
+	in_ns "$NS_G" prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/prometheus" \
+		--web.listen-address="$GC4:$PROM_PORT" >"$TMP/prometheus.out" 2>&1 &
+	PROM_PID=$!
+	t_poll 20000 dash_answered
+	t_is $? dashboard_queries_answered "after $POLL_MS ms, $(dash_queries | wc -l) queries; without samples: $DASH_EMPTY (prometheus: $(tail -n 2 "$TMP/prometheus.out" | tr '\n' ' '))"
+	stop_pid "$PROM_PID"
+	PROM_PID=""
+}
+
 # 3b. SIGTERM exits cleanly; the datapath stays; stale fails open.
 check_sigterm() {
 	ensure_open web "$U4"
@@ -700,6 +745,7 @@ CHECKS=(
 	"check_stale           | check_ctl                  | stale_setup_web_open stale_fails_open stale_refused_until_then stale_forced_holds stale_listed sigcont_fresh ctl_auto"
 	"check_textfile        | check_restart check_stale  | textfile_promtool textfile_written textfile_no_stale_temp"
 	"check_node_exporter   | check_stale                | node_exporter_serves node_exporter_web2 node_exporter_textfile_ok"
+	"check_dashboard_live  | check_node_exporter        | dashboard_queries_answered"
 	"check_sigterm         | check_stale                | sigterm_clean_exit exit_fails_open"
 	"check_timens          | setup_topology             | timens_daemon_fresh"
 )
