@@ -21,6 +21,7 @@
 #   FLEET_REDIS       the nodes' redis = ADDR:PORT (default Redis itself)
 #   fleet_conf_extra  a function: more config for node $1, on stdout
 #   FLEET_PIDS        more processes of its own for the cleanup to stop
+#   FLEET_DAEMON_ARGS floodgated's options beyond -c (default -v)
 
 [ -n "${FG_LIB_FLEET:-}" ] && return 0
 FG_LIB_FLEET=1
@@ -247,7 +248,8 @@ setup_daemons() {
 	for ((i = 1; i <= N; i++)); do
 		write_config "$i"
 		"$FGD" --check-config -c "$TMP/$i/floodgated.conf" >/dev/null || ok=1
-		nsenter --net=/run/netns/"$(ns_of "$i")" "$FGD" -c "$TMP/$i/floodgated.conf" -v \
+		# shellcheck disable=SC2086
+		nsenter --net=/run/netns/"$(ns_of "$i")" "$FGD" -c "$TMP/$i/floodgated.conf" ${FLEET_DAEMON_ARGS--v} \
 			>>"$TMP/$i/log" 2>&1 &
 		DPIDS+=("$!")
 	done
