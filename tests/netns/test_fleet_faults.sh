@@ -17,7 +17,8 @@
 #   - stop, link, kill: every node drops the fleet's data and judges alone
 #     (floodgate_fleet_up 0, no node seen, so no votes) within stale + 1 s;
 #     delay: a round trip of 400 ms is under the request deadline (stale /
-#     2), so the fleet stays up throughout, each node seeing all;
+#     2), so the fleet stays up throughout, each node seeing all, its
+#     syncs slowed to the round trip;
 #   - kill only, while Redis is gone: web answers 503 to every node, and
 #     each opens on its own outcomes (reason consecutive_failures, none by
 #     reason fleet), and closes again through its half-open probes;
@@ -226,6 +227,10 @@ check_delay() {
 		sleep 0.05
 	done
 	t_is $bad delay_fleet_stays_up "fleet up/nodes by node:$MSEEN after $(($(now_ms) - t0)) ms of delay (want all up with $N)"
+	# The relay did delay: a sync takes a round trip (2 x DELAY_MS), so some
+	# textfile written late in a sync says so (without it: <= a sync).
+	[ "$AGE_MAX" -ge $DELAY_MS ]
+	t_is $? delay_syncs_slowed "oldest last-sync age seen $AGE_MAX ms (want >= $DELAY_MS ms: the relay's delay)"
 	[ "$HB_MAX" -lt $HB_BOUND_MS ]
 	t_is $? delay_ticks_on_time "oldest heartbeat seen $HB_MAX ms (want < $HB_BOUND_MS ms)"
 	note "delay ${DELAY_MS} ms each way for $((3 * STALE_MS)) ms: fleet up throughout; oldest last-sync age seen $AGE_MAX ms, oldest heartbeat $HB_MAX ms"
@@ -249,6 +254,6 @@ CHECKS=(
 	"check_link        | setup_daemons setup_client   | link_fleet_local link_ticks_on_time link_reconverges link_no_loss"
 	"check_kill        | setup_daemons setup_client   | kill_fleet_local kill_ticks_on_time kill_breakers_alone kill_breakers_own_reason kill_breakers_close_alone kill_reconverges kill_no_loss"
 	"delay_setup       | setup_daemons                | delay_via_relay"
-	"check_delay       | delay_setup setup_client     | delay_fleet_stays_up delay_ticks_on_time delay_reconverges delay_no_loss"
+	"check_delay       | delay_setup setup_client     | delay_fleet_stays_up delay_syncs_slowed delay_ticks_on_time delay_reconverges delay_no_loss"
 )
 t_run
