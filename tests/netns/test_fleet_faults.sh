@@ -15,7 +15,9 @@
 #   - every node's heartbeat (written each tick) stays younger than two
 #     ticks and a margin: ticks never wait on Redis;
 #   - stop, link, kill: every node drops the fleet's data and judges alone
-#     (floodgate_fleet_up 0, no node seen, so no votes) within stale + 1 s;
+#     (floodgate_fleet_up 0, no node seen, so no votes) within stale + 1 s
+#     (fleet_all_local in tests/lib/fleet.sh: the marked place where the
+#     per-source shares' "all gone" check goes once they exist);
 #     delay: a round trip of 400 ms is under the request deadline (stale /
 #     2), so the fleet stays up throughout, each node seeing all, its
 #     syncs slowed to the round trip;
