@@ -1062,7 +1062,7 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo "   raw: mode round elapsed_ms cpu_pct evals script_cmds bytes_in bytes_out redis_cpu_ms"
 		sed -n 's/^fleet_rounds_raw //p' "$FL" | tr ';' '\n' | sed '/^$/d; s/^/     /'
 		echo
-		bar "9 fleet: one Redis round trip per sync per node (<= 11/s)" \
+		bar "9 fleet: one Redis round trip per sync (<= 11/s/node)" \
 			"$(f2 "$(flv fleet_syncs_per_s_per_node)")/s per node" "$(pass_fail "$(flv fleet_syncs_per_s_per_node)" 11)"
 		bar "9 fleet, $(flv fleet_upstreams) upstreams: added CPU < 5% of a core" \
 			"$(f2 "$(flv fleet_cpu_delta_pct)")% ($(f2 "$(flv fleet_cpu_on_pct)") on, $(f2 "$(flv fleet_cpu_off_pct)") off)" \
