@@ -141,7 +141,7 @@ demo: deps
 	$(Q)tests/demo.sh
 
 # Fleet mode: three floodgated nodes, one Redis; an upstream failing, Redis
-# stopped and back (tests/demo_fleet.sh, about 15 s).
+# stopped and back (tests/demo_fleet.sh, about 10 s).
 demo-fleet: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo_fleet.sh

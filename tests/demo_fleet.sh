@@ -16,7 +16,7 @@
 # Everything lives in namespaces, temp dirs and pin dirs of this run, removed
 # on exit, Ctrl-C included (tests/lib/fleet.sh's EXIT trap); an installed
 # floodgate (/sys/fs/bpf/floodgate, /run/floodgate) is never touched. About
-# 15 seconds.
+# 10 seconds.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib/check.sh"
