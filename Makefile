@@ -72,7 +72,7 @@ MAN_SRCS  := user/cli/floodgate.8.scd user/daemon/floodgated.8.scd \
 	     user/daemon/floodgated.conf.5.scd
 MANS      := $(patsubst %.scd,$(OUTPUT)/%,$(notdir $(MAN_SRCS)))
 
-.PHONY: all deps test demo bench soak install clean
+.PHONY: all deps test demo demo-fleet bench soak install clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -139,6 +139,12 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo.sh
+
+# Fleet mode: three floodgated nodes, one Redis; an upstream failing, Redis
+# stopped and back (tests/demo_fleet.sh, about 10 s).
+demo-fleet: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo_fleet.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -63,6 +63,14 @@
 #     rates; floodgate, nftables and no filter interleaved; transactions per
 #     second against the attack rate, the rate at which they halve, and a
 #     gnuplot PNG next to the results file (attack.png).
+#  9. Fleet mode's cost (tests/bench/fleet.sh, the namespaces of
+#     tests/lib/fleet.sh): three floodgated nodes with 1,000 upstreams each
+#     and one redis-server; Redis operations per second per node, read from
+#     Redis itself (INFO commandstats deltas: one EVAL per sync and the
+#     commands its script runs), bytes in and out per sync (INFO stats), and
+#     the daemons' CPU (utime + stime, /proc/PID/stat) with the fleet on
+#     versus off, reloaded in interleaved rounds. 10,000 hot sources need
+#     per-source shares (not built yet): fleet.sh has the hook (FGBF_SOURCES).
 #
 # Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
 # is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
@@ -90,7 +98,9 @@
 # BENCH_NIC_CHUNK frames per BPF_PROG_TEST_RUN call (1048576).
 # Section 8: BENCH_SKIP_ATTACK=1, the ATK_* knobs of tests/bench/attack.sh
 # (ATK_DURATION, ATK_REPS, ATK_RATES, ATK_METHODS, ...), BENCH_ATTACK_PNG
-# (the plot; default attack.png beside BENCH_OUT).
+# (the plot; default attack.png beside BENCH_OUT). Section 9:
+# BENCH_SKIP_FLEET=1, the FGBF_* knobs of tests/bench/fleet.sh (FGBF_ROUNDS,
+# FGBF_WINDOW_S, FGBF_UPSTREAMS, FGBF_NODES).
 # Only section 7, short: BENCH_SKIP_PROG=1 BENCH_SKIP_VETH=1
 # BENCH_SKIP_BREAKER=1 BENCH_SKIP_FAILFAST=1 BENCH_SKIP_DAEMON=1
 # BENCH_DURATION=1 BENCH_REPS=3 tests/bench/run.sh
@@ -120,6 +130,7 @@ FF_N=${BENCH_FAILFAST_N:-20}
 FF_CAP_MS=${BENCH_FAILFAST_CAP_MS:-3000}
 SKIP_DAEMON=${BENCH_SKIP_DAEMON:-0}
 SKIP_ATTACK=${BENCH_SKIP_ATTACK:-0}
+SKIP_FLEET=${BENCH_SKIP_FLEET:-0}
 SKIP_NIC=${BENCH_SKIP_NIC:-${BENCH_NIC_SKIP:-0}}
 NIC_SOURCES=${BENCH_NIC_SOURCES:-"1 1000 100000 flood"}
 NIC_METHODS=${BENCH_NIC_METHODS:-"xdp-drop src-drop floodgate floodgate-tc gcra-ref nftables iptables"}
@@ -181,6 +192,7 @@ for t in $NEED_TOOLS; do
 done
 [ -x "$FG" ] || die "missing $FG: run 'make bench'"
 [ "$SKIP_DAEMON" = 1 ] || [ -x "$ROOT/build/floodgated" ] || die "missing $ROOT/build/floodgated: run 'make bench'"
+[ "$SKIP_FLEET" = 1 ] || command -v redis-server >/dev/null || die "missing redis-server: run 'make deps'"
 for c in ip nft iptables ethtool nsenter taskset timeout awk; do
 	command -v "$c" >/dev/null || die "missing command: $c"
 done
@@ -537,6 +549,14 @@ if [ "$SKIP_ATTACK" != 1 ]; then
 	log "8. legitimate traffic under attack (tests/bench/attack.sh; about 8 minutes)"
 	ATK_PNG=${BENCH_ATTACK_PNG:-$(dirname "$OUT")/attack.png} timeout 3600 \
 		"$ROOT/tests/bench/attack.sh" >"$ATK" || { ATK_ERR="attack.sh failed (exit $?)"; log "$ATK_ERR"; }
+fi
+
+# ---------------------------------------------------------------- 9. fleet
+FL="$TMP/fleet.txt"
+FL_ERR=""
+if [ "$SKIP_FLEET" != 1 ]; then
+	log "9. fleet mode: 3 nodes x 1,000 upstreams, Redis ops and CPU, fleet on vs off (about 1.5 minutes)"
+	timeout 900 "$ROOT/tests/bench/fleet.sh" >"$FL" || { FL_ERR="fleet.sh failed (exit $?)"; log "$FL_ERR"; }
 fi
 
 # ---------------------------------------------------------------- report
@@ -1026,6 +1046,29 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo
 	fi
 	[ -n "$ATK_ERR" ] && bar "8 attack.sh ran" "$ATK_ERR" "FAIL"
+	if [ -s "$FL" ] && [ -n "$(kv fleet_cpu_on_pct "$FL")" ]; then
+		flv() { kv "$1" "$FL"; }
+		f2() { awk -v v="$1" 'BEGIN { printf "%.2f", v }'; }
+		echo "9. Fleet mode: $(flv fleet_nodes) floodgated nodes with $(flv fleet_upstreams) upstreams each (probe none, tick 100 ms,"
+		echo "   sync 100 ms, stale 3 s), one redis-server; the fleet on and off by reload, interleaved,"
+		echo "   medians of $(flv fleet_rounds) rounds of $(flv fleet_window_s) s. Redis's figures from Redis (INFO commandstats / stats / cpu)."
+		echo
+		echo "   Redis round trips (EVAL, one per sync)   $(f2 "$(flv fleet_syncs_per_s_per_node)")/s per node"
+		echo "   Redis commands (EVAL + the script's)     $(f2 "$(flv fleet_cmds_per_s_per_node)")/s per node"
+		echo "   bytes per sync                           $(f2 "$(flv fleet_bytes_in_per_sync)") in (the votes), $(f2 "$(flv fleet_bytes_out_per_sync)") out (every node's)"
+		echo "   Redis's CPU                              $(f2 "$(flv fleet_redis_cpu_pct)")% of a core for $(flv fleet_nodes) nodes"
+		echo "   floodgated CPU per node, fleet on / off  $(f2 "$(flv fleet_cpu_on_pct)")% / $(f2 "$(flv fleet_cpu_off_pct)")% of a core (within-round difference $(f2 "$(flv fleet_cpu_delta_pct)")%)"
+		echo "   hot sources                              $(flv fleet_hot_sources) (per-source shares not built: hook FGBF_SOURCES in tests/bench/fleet.sh)"
+		echo "   raw: mode round elapsed_ms cpu_pct evals script_cmds bytes_in bytes_out redis_cpu_ms"
+		sed -n 's/^fleet_rounds_raw //p' "$FL" | tr ';' '\n' | sed '/^$/d; s/^/     /'
+		echo
+		bar "9 fleet: one Redis round trip per sync (<= 11/s/node)" \
+			"$(f2 "$(flv fleet_syncs_per_s_per_node)")/s per node" "$(pass_fail "$(flv fleet_syncs_per_s_per_node)" 11)"
+		bar "9 fleet, $(flv fleet_upstreams) upstreams: added CPU < 5% of a core" \
+			"$(f2 "$(flv fleet_cpu_delta_pct)")% ($(f2 "$(flv fleet_cpu_on_pct)") on, $(f2 "$(flv fleet_cpu_off_pct)") off)" \
+			"$(pass_fail "$(flv fleet_cpu_delta_pct)" 5)"
+	fi
+	[ -n "$FL_ERR" ] && bar "9 fleet.sh ran" "$FL_ERR" "FAIL"
 	echo "Bars"
 	cat "$BARS"
 	echo

@@ -205,6 +205,42 @@ TEST(fleet_quorum_opens_every_node)
 	free_three(&a, &b, &c);
 }
 
+/* c syncs only after a and b opened for the fleet: their open stands for
+ * the quorum they saw for two syncs, so c follows; then it is no vote. */
+TEST(fleet_late_sync_follows)
+{
+	struct fg_daemon a, b, c;
+	char buf[4096];
+	unsigned st, own;
+	__u64 now = 100 * S, opened;
+
+	if (three(&a, &b, &c, now))
+		return;
+	fail(&a, 0, 5);
+	fail(&b, 0, 5);
+	fg_daemon_tick(&a, now += 100 * MS);
+	fg_daemon_tick(&b, now);
+	fg_daemon_tick(&c, now);
+	sync_from(&a, now, (struct fg_daemon *[]){ &b, &c, NULL });
+	sync_from(&b, now, (struct fg_daemon *[]){ &a, &c, NULL });
+	fg_daemon_tick(&a, now += 100 * MS);
+	fg_daemon_tick(&b, now);
+	opened = now;
+	ASSERT_EQ(a.ups[0].brk.why, FG_WHY_FLEET, "a opened for the fleet");
+	ASSERT_EQ(b.ups[0].brk.why, FG_WHY_FLEET, "b opened for the fleet");
+	sync_from(&c, now += 100 * MS, (struct fg_daemon *[]){ &a, &b, NULL });
+	ASSERT_EQ(c.ups[0].fleet.voters, 2, "a and b's opens stand for their quorum");
+	fg_daemon_tick(&c, now);
+	ASSERT_EQ(c.ups[0].brk.state, FG_BREAKER_OPEN, "c follows the fleet");
+	ASSERT_EQ(c.ups[0].brk.why, FG_WHY_FLEET, "by reason fleet");
+	/* Two syncs on, a's open is no vote any more. */
+	ASSERT_TRUE(fg_votes_encode(&a, opened + 2 * 100 * MS, buf, sizeof(buf)) > 0, "encode");
+	ASSERT_EQ(sscanf(buf, "web %u %u", &st, &own), 2, buf);
+	ASSERT_EQ(st, FG_BREAKER_OPEN, "a still open");
+	ASSERT_EQ(own, 0, "two syncs after the fleet opened it: no vote");
+	free_three(&a, &b, &c);
+}
+
 /* A node that alone lost its path (its run long, then its breaker open) and
  * one stray failure on another: its share caps what it counts, no open. */
 TEST(fleet_lone_path_and_a_stray_failure)

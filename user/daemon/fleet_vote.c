@@ -52,6 +52,18 @@ int fg_tally_opens(const struct fg_fleet_tally *t, const struct fg_brk_params *p
 	       t->ok + t->failed >= p->min_outcomes;
 }
 
+/* A breaker the fleet opened within two syncs shows that decision as if it
+ * were open on its own. Else the nodes that opened withdraw their evidence
+ * at once, and a node whose sync came just after theirs, its own run a
+ * little short then, never sees the quorum and opens only once its own
+ * failures reach consecutive_failures. Two syncs are far less than an
+ * open_timeout, so no node that closed again is held open by it. */
+static int fleet_opened_now(const struct fg_daemon *d, const struct fg_brk *b, __u64 now)
+{
+	return b->force == FG_FORCE_AUTO && b->state == FG_BREAKER_OPEN && b->why == FG_WHY_FLEET &&
+	       now - b->since_ns < 2 * d->cfg.fleet.sync_ns;
+}
+
 int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -65,6 +77,8 @@ int fg_votes_encode(const struct fg_daemon *d, __u64 now, char *buf, size_t len)
 		int w;
 
 		fg_vote_of(&u->brk, &u->cfg.brk, now, &v);
+		if (fleet_opened_now(d, &u->brk, now))
+			v.own_open = 1;
 		w = snprintf(buf + n, len - n, "%s %d %d %u %u %u\n", u->cfg.name, u->brk.state,
 			     v.own_open, v.run, v.ok, v.failed);
 		if (w < 0 || (size_t)w >= len - n)

@@ -23,7 +23,9 @@
  *
  * Only a node's own evidence counts: a breaker the fleet opened, or an
  * operator forced, or half-open, publishes none, else the fleet would hold
- * itself open after the upstream recovered.
+ * itself open after the upstream recovered. Except for two syncs after the
+ * fleet opened it: then it publishes OPEN 1, so that a node whose sync
+ * came just after the quorum's still follows it (fg_votes_encode).
  */
 #ifndef FG_FLEET_VOTE_H
 #define FG_FLEET_VOTE_H
