@@ -36,7 +36,7 @@ TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_br
 		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
 		  $(OUTPUT)/tests/unit/fake_datapath.o \
 		  $(OUTPUT)/tests/unit/test_names.o $(OUTPUT)/tests/unit/test_options.o \
-		  $(OUTPUT)/tests/unit/test_fleet.o \
+		  $(OUTPUT)/tests/unit/test_fleet.o $(OUTPUT)/tests/unit/test_policy_file.o \
 		  $(OUTPUT)/user/cli/options.o $(TEST_HARNESS)
 # The CLI's option parser, tested from its own object (the CLI has no library).
 $(OUTPUT)/tests/unit/test_options.o: INCLUDES += -Iuser/cli
