@@ -168,9 +168,11 @@ static int file2(struct fg_policy_want *w)
 	return n;
 }
 
+/* w's own key in the map (a trie lookup answers the longest match). */
 static int in_map(const struct fg_policy_want *w, struct fg_policy *pol)
 {
-	return bpf_map_lookup_elem(fx_maps.policy, &w->key, pol) == 0;
+	return bpf_map_lookup_elem(fx_maps.policy, &w->key, pol) == 0 &&
+	       pol->prefixlen == w->key.prefixlen;
 }
 
 /* After the swap the map holds file 2, split flag included. */
@@ -288,4 +290,67 @@ TEST(policy_load_times)
 		fx_unload();
 	}
 	free(w);
+}
+
+/* The order of a plan's writes (policy_set.h): split flags set first,
+ * changes and adds (while the map has room for old and new), deletes, the
+ * remaining adds, split flags cleared last; writes of a phase in the set's
+ * order, and the plan applied leaves the map as wanted. */
+TEST(policy_plan_order)
+{
+	static const struct {
+		enum fg_pset_kind kind;
+		const char *pfx;
+	} exp[] = {
+		{ FG_PSET_SPLIT, "2001:db8:0:3::/64" }, /* kept, a /128 comes inside */
+		{ FG_PSET_PUT, "198.18.1.0/24" },       /* changed */
+		{ FG_PSET_PUT, "198.18.5.0/24" },       /* added: two fit beside the old */
+		{ FG_PSET_PUT, "2001:db8:0:2::/64" },
+		{ FG_PSET_DEL, "198.18.2.0/24" },
+		{ FG_PSET_DEL, "2001:db8:0:1::5" },
+		{ FG_PSET_PUT, "2001:db8:0:2::9" },     /* added once room was made */
+		{ FG_PSET_PUT, "2001:db8:0:3::7" },
+		{ FG_PSET_SPLIT, "2001:db8:0:1::/64" }, /* kept, its /128 gone */
+	};
+	struct fg_policy_want m[6], w[8];
+	struct fg_pset_plan p = {};
+	char err[FG_ERR_LEN], buf[64];
+	struct fg_policy pol;
+	unsigned int k;
+
+	SETUP();
+	want(&m[0], "198.18.0.0/24", FG_ACT_DENY, 0, 0);
+	want(&m[1], "198.18.1.0/24", FG_ACT_LIMIT, 10, 5);
+	want(&m[2], "198.18.2.0/24", FG_ACT_ALLOW, 0, 0);
+	want(&m[3], "2001:db8:0:1::/64", FG_ACT_LIMIT, 10, 5);
+	want(&m[4], "2001:db8:0:1::5", FG_ACT_DENY, 0, 0);
+	want(&m[5], "2001:db8:0:3::/64", FG_ACT_LIMIT, 10, 5);
+	ASSERT_OK(load(m, 6, NULL, &p), "the map as it was");
+	fg_pset_free(&p);
+	ASSERT_TRUE(in_map(&m[3], &pol) && (pol.flags & FG_POL_SPLIT), "the /64 split");
+	w[0] = m[0];
+	want(&w[1], "198.18.1.0/24", FG_ACT_LIMIT, 20, 5);
+	w[2] = m[3];
+	w[3] = m[5];
+	want(&w[4], "198.18.5.0/24", FG_ACT_DENY, 0, 0);
+	want(&w[5], "2001:db8:0:2::/64", FG_ACT_LIMIT, 10, 5);
+	want(&w[6], "2001:db8:0:2::9", FG_ACT_DENY, 0, 0);
+	want(&w[7], "2001:db8:0:3::7", FG_ACT_DENY, 0, 0);
+	if (!ASSERT_OK(fg_pset_plan(fx_maps.policy, w, 8, 64, 8, &p, err, sizeof(err)), err))
+		return;
+	ASSERT_EQ(p.n_ops, sizeof(exp) / sizeof(exp[0]), "ops");
+	for (k = 0; k < (unsigned int)p.n_ops && k < sizeof(exp) / sizeof(exp[0]); k++) {
+		fg_format_prefix(p.ops[k].key.addr, p.ops[k].key.prefixlen, buf, sizeof(buf));
+		ASSERT_EQ(p.ops[k].kind, exp[k].kind, exp[k].pfx);
+		ASSERT_STREQ(buf, exp[k].pfx, "op in order");
+	}
+	ASSERT_OK(fg_pset_commit(&fx_maps, &p, err, sizeof(err)), err);
+	ASSERT_TRUE(in_map(&w[3], &pol) && (pol.flags & FG_POL_SPLIT), "the /64 with a /128: split");
+	ASSERT_TRUE(in_map(&w[5], &pol) && (pol.flags & FG_POL_SPLIT), "the new /64: split");
+	ASSERT_TRUE(in_map(&w[2], &pol) && !(pol.flags & FG_POL_SPLIT), "the /64 left: not split");
+	ASSERT_TRUE(!in_map(&m[2], &pol) && !in_map(&m[4], &pol), "removed ones gone");
+	fg_pset_free(&p);
+	ASSERT_OK(fg_pset_plan(fx_maps.policy, w, 8, 64, 8, &p, err, sizeof(err)), err);
+	ASSERT_EQ(p.n_ops + p.kept, 0 + 8, "then the same set is no change");
+	fg_pset_free(&p);
 }

@@ -87,7 +87,8 @@ static const struct fg_policy *keep_split(int fd, const struct fg_lpm_key *key,
 	struct fg_policy old;
 
 	*put = *pol;
-	if (bpf_map_lookup_elem(fd, key, &old) == 0)
+	/* A trie lookup answers the longest match: only key's own counts. */
+	if (bpf_map_lookup_elem(fd, key, &old) == 0 && old.prefixlen == key->prefixlen)
 		put->flags |= old.flags & FG_POL_SPLIT;
 	return put;
 }
