@@ -168,6 +168,7 @@ TEST(policy_line_format_round_trip)
 		"2001:db8::5 1/h burst 1 per source new-sources 30/m",
 		"198.18.4.0/22 333333333/s burst 5 per prefix",
 		"198.18.8.0/22 13/m burst 2 per source new-sources 7/h",
+		"198.18.0.0/15 1/h burst 3 per source new-sources 309k/s", /* the budget's burst kept */
 	};
 	struct fg_policy_want w, back;
 	char err[FG_ERR_LEN], buf[256];

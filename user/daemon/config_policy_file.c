@@ -6,13 +6,40 @@
  * error naming both places; the two together must fit the policy map.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "config_entries.h"
 #include "parse.h"
 #include "policy_file.h"
+
+/* path opened for reading if it is a regular file: a FIFO or a device
+ * would hang a reload (the open itself does not wait: O_NONBLOCK). NULL
+ * with errno set otherwise. */
+static FILE *open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st = { .st_mode = S_IFREG }; /* fstat failing: its errno */
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int err = S_ISREG(st.st_mode) ? errno : EINVAL;
+
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
 
 struct by_key {
 	struct fg_lpm_key key;
@@ -84,10 +111,11 @@ int cfg_policy_file(struct cfg_ctx *c, struct fg_cfg *out)
 
 	if (!path[0])
 		return 0;
-	f = fopen(path, "r");
+	f = open_regular(path);
 	if (!f) {
 		snprintf(c->err, c->errlen, "%s:%d: [daemon] policy_file: %s: %s", c->path,
-			 out->daemon.policy_file_line, path, strerror(errno));
+			 out->daemon.policy_file_line, path,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
 		return -EINVAL;
 	}
 	ret = fg_policy_file_read(f, path, FG_POLICY_MAX, &w, &n, c->err, c->errlen);

@@ -283,21 +283,34 @@ int fg_policy_file_read(FILE *f, const char *name, __u32 cap, struct fg_policy_w
 	return 0;
 }
 
-/* A RATE word that parses back to interval_ns exactly. */
-static int rate_word(__u64 interval_ns, char *buf, size_t len)
+/* Does buf read back as interval_ns (and, when burst is not 0, as a
+ * new-source budget of that burst: one second of the rate as typed)? */
+static int reads_back(const char *buf, __u64 interval_ns, __u32 burst)
 {
-	static const __u64 units[] = { 1000000000ULL, 60000000000ULL, 3600000000000ULL };
-	static const char names[] = "smh";
 	char msg[FG_ERR_LEN];
 	struct fg_rate r;
 
+	return !fg_parse_rate(buf, &r, msg, sizeof(msg)) && r.interval_ns == interval_ns &&
+	       (!burst || fg_default_burst(&r) == burst);
+}
+
+/* A RATE word that reads back exactly: the natural spelling, the budget's
+ * burst per second, or a whole number per s, m or h. */
+static int rate_word(__u64 interval_ns, __u32 burst, char *buf, size_t len)
+{
+	static const __u64 units[] = { 1000000000ULL, 60000000000ULL, 3600000000000ULL };
+	static const char names[] = "smh";
+
 	fg_format_rate(interval_ns, buf, len);
-	if (!fg_parse_rate(buf, &r, msg, sizeof(msg)) && r.interval_ns == interval_ns)
+	if (reads_back(buf, interval_ns, burst))
+		return 0;
+	snprintf(buf, len, "%u/s", burst);
+	if (burst && reads_back(buf, interval_ns, burst))
 		return 0;
 	for (int i = 0; i < 3; i++) {
 		snprintf(buf, len, "%llu/%c",
 			 (unsigned long long)((units[i] + interval_ns / 2) / interval_ns), names[i]);
-		if (!fg_parse_rate(buf, &r, msg, sizeof(msg)) && r.interval_ns == interval_ns)
+		if (reads_back(buf, interval_ns, burst))
 			return 0;
 	}
 	return -ERANGE;
@@ -313,8 +326,9 @@ int fg_policy_line_format(const struct fg_lpm_key *key, const struct fg_policy *
 		snprintf(buf, len, "%s %s", pfx, pol->action == FG_ACT_ALLOW ? "allow" : "deny");
 		return 0;
 	}
-	if (!pol->interval_ns || rate_word(pol->interval_ns, rate, sizeof(rate)) ||
-	    (pol->new_interval_ns && rate_word(pol->new_interval_ns, fresh, sizeof(fresh))))
+	if (!pol->interval_ns || rate_word(pol->interval_ns, 0, rate, sizeof(rate)) ||
+	    (pol->new_interval_ns &&
+	     rate_word(pol->new_interval_ns, pol->new_burst, fresh, sizeof(fresh))))
 		return -ERANGE;
 	if (pol->per == FG_PER_PREFIX)
 		snprintf(buf, len, "%s %s burst %u per prefix", pfx, rate, pol->burst);
