@@ -26,7 +26,7 @@
  * this slack keeps FG_BUCKETS_MAX sources tracked (measured: 999,938 of
  * 1,000,000 without it). */
 #define FG_BUCKETS_LRU_SLACK 4096
-#define FG_POLICY_MAX 65536
+#define FG_POLICY_MAX 262144 /* policy files of CIDR lists: 100,000s of prefixes */
 #define FG_V6_PREFIX_DEFAULT 64
 /*
  * The longest a bucket may take to refill, (burst - 1) x interval, in ns:

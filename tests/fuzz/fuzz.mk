@@ -4,6 +4,8 @@
 #   fuzz_parse   RATE, PREFIX, u32, ADDR:PORT, NAME, duration and percent
 #                parsers, and the printers of map contents (tests/fuzz/fuzz_parse.c)
 #   fuzz_config  floodgated's config loader, from a buffer (fg_cfg_load_buf)
+#   fuzz_policy  policy files (limit load, policy_file): the reader, and save's
+#                format read back the same (tests/fuzz/fuzz_policy.c)
 #   fuzz_ctl     the control socket: line splitting (fg_ctl_split) and commands
 #                (fg_ctl_exec) against a daemon on the unit tests' in-memory
 #                datapath (tests/unit/fake_datapath.c)
@@ -30,7 +32,7 @@
 TEST_DEB_PKGS += libclang-rt-14-dev
 
 FUZZ_DIR      := $(OUTPUT)/fuzz
-FUZZ_TARGETS  := fuzz_parse fuzz_config fuzz_ctl
+FUZZ_TARGETS  := fuzz_parse fuzz_config fuzz_ctl fuzz_policy
 FUZZ_BINS     := $(patsubst %,$(FUZZ_DIR)/%,$(FUZZ_TARGETS))
 FUZZ_SECONDS  ?= 60
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all

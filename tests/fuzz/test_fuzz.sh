@@ -32,7 +32,7 @@ fuzz_one() {
 	fi
 }
 
-for t in fuzz_parse fuzz_config fuzz_ctl; do
+for t in fuzz_parse fuzz_config fuzz_ctl fuzz_policy; do
 	if [ ! -x "$BIN/$t" ]; then
 		t_fail "$t" "$BIN/$t is not built (make all)"
 	elif fuzz_one "$t"; then

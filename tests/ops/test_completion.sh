@@ -48,13 +48,21 @@ has() {
 cmds=$("$FG" __complete | awk '$1 == "cmd" { print $2 }' | sort | tr '\n' ' ' | sed 's/ $//')
 is commands "floodgate " "$cmds"
 is command_prefix "floodgate up" "upstream"
-is limit_subcommands "floodgate limit " "allow del deny list set"
+is limit_subcommands "floodgate limit " "allow del deny list load save set"
 is upstream_subcommands "floodgate upstream --json " "add auto close del list open"
 has set_options "floodgate limit set 198.18.0.0/15 10/s --" --burst --per --new-sources --json --pin-dir --help
 got=" $(comp "floodgate limit del 198.18.0.0/15 --") "
 t_check only_options_of_the_subcommand "'limit del --<TAB>' offers set's: $got" \
 	[ "${got/ --burst /}" = "$got" ]
 is enum_values "floodgate limit set 198.18.0.0/15 10/s --per " "prefix source"
+has load_options "floodgate limit load --" --dry-run --json --pin-dir
+got=" $(comp "floodgate limit set 198.18.0.0/15 10/s --") "
+t_check dry_run_only_on_load "'limit set --<TAB>' offers load's --dry-run: $got" \
+	[ "${got/ --dry-run /}" = "$got" ]
+COMP_DIR=$(mktemp -d)
+touch "$COMP_DIR/policies.txt" "$COMP_DIR/other.txt"
+is load_completes_files "floodgate limit load $COMP_DIR/pol" "$COMP_DIR/policies.txt"
+rm -rf -- "$COMP_DIR"
 is enum_values_before_operands "floodgate attach --xdp-mode " "auto generic native"
 is enum_after_other_value "floodgate upstream add --reset-rate 5 --reject " "drop reset"
 is value_not_completed "floodgate top -n " ""

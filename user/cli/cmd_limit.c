@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 
 #include "cli.h"
+#include "cmd_limit.h"
 #include "json.h"
 #include "maps.h"
 #include "names.h"
@@ -16,6 +17,7 @@ struct limit_opts {
 	__u32 burst; /* 0: not given, one second of RATE */
 	int per;     /* enum fg_bucket_per */
 	struct fg_opt_rate fresh;
+	int dry_run;
 };
 
 #define OPT(f) offsetof(struct limit_opts, f)
@@ -32,6 +34,8 @@ static const struct fg_opt limit_opts[] = {
 	  .help = "sources without a bucket get one at most at RATE (default\n"
 	  FG_NEW_SOURCES_DEFAULT "); the rest share one bucket at RATE; off: no budget",
 	  .only = "set" },
+	{ .name = "dry-run", .type = FG_OPT_FLAG, .off = OPT(dry_run),
+	  .help = "print what the file would change, and change nothing", .only = "load" },
 	FG_OPT_END,
 };
 
@@ -74,10 +78,26 @@ static void policy_row(const char *pfx, const struct fg_policy *pol)
 		       FG_NAME(fg_action_names, pol->action), "-", "-", "-", "-");
 }
 
+/* pol as written over key's policy: a changed policy keeps its split flag
+ * until fg_policy_bump_gen derives it again, so a longer policy inside it
+ * (a /128 deny in a /64) holds through the change. */
+static const struct fg_policy *keep_split(int fd, const struct fg_lpm_key *key,
+					  const struct fg_policy *pol, struct fg_policy *put)
+{
+	struct fg_policy old;
+
+	*put = *pol;
+	/* A trie lookup answers the longest match: only key's own counts. */
+	if (bpf_map_lookup_elem(fd, key, &old) == 0 && old.prefixlen == key->prefixlen)
+		put->flags |= old.flags & FG_POL_SPLIT;
+	return put;
+}
+
 /* Write (pol) or delete (pol NULL) key's policy, then say what was done. */
 static int policy_write(struct fg_ctx *ctx, const struct fg_lpm_key *key,
 			const struct fg_policy *pol, const char *prefix)
 {
+	struct fg_policy put;
 	struct fg_maps m;
 	struct fg_json j;
 	char pfx[64];
@@ -85,7 +105,8 @@ static int policy_write(struct fg_ctx *ctx, const struct fg_lpm_key *key,
 
 	if (fg_cli_open(ctx, &m, &lock))
 		return 1;
-	if (pol && bpf_map_update_elem(m.policy, key, pol, BPF_ANY)) {
+	if (pol && bpf_map_update_elem(m.policy, key, keep_split(m.policy, key, pol, &put),
+				       BPF_ANY)) {
 		fg_fail("Failed to write policy %s: %s", prefix, strerror(errno));
 		goto out;
 	}
@@ -205,22 +226,34 @@ static int run_policy(struct fg_ctx *ctx, const struct fg_args *a)
 	return policy_write(ctx, &key, &pol, a->argv[0]);
 }
 
+static int run_load(struct fg_ctx *ctx, const struct fg_args *a)
+{
+	const struct limit_opts *o = a->opts;
+
+	return fg_limit_run_load(ctx, a, o->dry_run);
+}
+
 static const struct fg_sub limit_subs[] = {
 	{ "set", "PREFIX RATE", 2, 2, run_policy, FG_ACT_LIMIT },
 	{ "allow", "PREFIX", 1, 1, run_policy, FG_ACT_ALLOW },
 	{ "deny", "PREFIX", 1, 1, run_policy, FG_ACT_DENY },
 	{ "del", "PREFIX", 1, 1, run_policy, -1 },
 	{ "list", "", 0, 0, run_list, 0 },
+	{ "load", "FILE", 1, 1, run_load, 0 },
+	{ "save", "", 0, 0, fg_limit_run_save, 0 },
 	{},
 };
 
 const struct fg_cmd fg_cmd_limit = {
 	.name = "limit",
-	.summary = "set, list and remove per-prefix policies",
+	.summary = "set, list and remove per-prefix policies, load and save them as a file",
 	.about = "  PREFIX  IPv4 or IPv6 address with optional /len: 198.18.0.0/15, 2001:db8::/32;\n"
 		 "          0.0.0.0/0 and ::/0 set the default. Longest prefix wins.\n"
 		 "  RATE    N/s, N/m or N/h, N with optional k or M: 200/s, 10k/s, 30/m\n"
-		 "  A policy longer than the IPv6 bucket prefix holds for exactly its addresses.\n",
+		 "  A policy longer than the IPv6 bucket prefix holds for exactly its addresses.\n"
+		 "  FILE    one policy a line: PREFIX allow|deny|RATE [burst N] [per source|prefix]\n"
+		 "          [new-sources RATE|off]; '#' comments; - reads stdin. load checks the\n"
+		 "          whole file, then makes the map hold exactly it, in one change.\n",
 	.opts = limit_opts,
 	.opts_size = sizeof(struct limit_opts),
 	.subs = limit_subs,

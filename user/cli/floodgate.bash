@@ -90,6 +90,7 @@ _floodgate() {
 	fi
 	case $w in
 	IFACE) words=$(ls /sys/class/net 2>/dev/null) ;;
+	FILE) mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
 	PREFIX) words=$(_floodgate_field prefix "$prog" limit list --json "${pass[@]}") ;;
 	NAME) [[ $cmd.$sub == upstream.add ]] ||
 		words=$(_floodgate_field name "$prog" upstream list --json "${pass[@]}") ;;

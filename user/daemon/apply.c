@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
 /*
  * A reconcile's writes into the pinned maps (fg_dp_maps, datapath.h): the
- * policy map planned against the [policy] sections, upstream entries
- * deleted and written, policies put and the config written, and the undo
- * that puts back, newest first, what a failed apply wrote.
+ * policy map planned against the config's policies (policy_set.h), upstream
+ * entries deleted and written, policies put and the config written, and the
+ * undo that puts back, newest first, what a failed apply wrote.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,73 +11,39 @@
 #include <bpf/bpf.h>
 
 #include "datapath.h"
-#include "map_iter.h"
+#include "maps.h"
 #include "parse.h"
+#include "policy_set.h"
 
-static int key_cmp(const void *x, const void *y)
-{
-	return memcmp(*(const struct fg_lpm_key *const *)x, *(const struct fg_lpm_key *const *)y,
-		      sizeof(struct fg_lpm_key));
-}
-
-/* The policy map against [policy] sections: deletes first, then puts. */
+/* The policy map against the config's policies ([policy] sections and the
+ * policy_file), planned whole by the library the CLI's limit load uses. */
 int fg_dp_maps_plan_policies(struct fg_daemon *d, struct fg_reconcile *a)
 {
 	const struct fg_cfg *cfg = a->cfg;
-	const struct fg_lpm_key **sorted = NULL, *kp;
-	struct fg_lpm_key *keys = NULL;
-	int n, ret = -ENOMEM, after;
+	struct fg_policy_want *want;
+	struct fg_config now;
+	__u64 cap;
+	int ret;
 
 	if (!a->manage_pols)
 		return 0;
-	keys = calloc(FG_POLICY_MAX, sizeof(*keys));
-	sorted = calloc(cfg->n_pols + 1, sizeof(*sorted));
-	if (!keys || !sorted)
-		goto out;
-	n = fg_map_keys(d->maps.policy, keys, sizeof(*keys), FG_POLICY_MAX);
-	a->n_pol_map = n;
-	a->pops = calloc(n + cfg->n_pols + 1, sizeof(*a->pops));
-	if (!a->pops)
-		goto out;
-	/* Sorted, so a large policy set is matched in n log n, not n². */
-	for (int i = 0; i < cfg->n_pols; i++)
-		sorted[i] = &cfg->pols[i].key;
-	qsort(sorted, cfg->n_pols, sizeof(*sorted), key_cmp);
-	for (int j = 0; j < n; j++) {
-		struct fg_pol_op *op = &a->pops[a->n_pops];
-
-		kp = &keys[j];
-		if (bsearch(&kp, sorted, cfg->n_pols, sizeof(*sorted), key_cmp))
-			continue;
-		op->key = keys[j];
-		if (bpf_map_lookup_elem(d->maps.policy, &op->key, &op->old) == 0) {
-			op->had = 1;
-			a->n_pops++;
-		}
-	}
-	after = n - a->n_pops;
-	for (int i = 0; i < cfg->n_pols; i++) {
-		struct fg_pol_op *op = &a->pops[a->n_pops];
-
-		op->key = cfg->pols[i].key;
-		op->want = &cfg->pols[i];
-		op->had = bpf_map_lookup_elem(d->maps.policy, &op->key, &op->old) == 0;
-		if (op->had && fg_policy_same(&op->old, &op->want->pol))
-			continue;
-		after += !op->had;
-		a->n_pops++;
-	}
-	ret = 0;
-	if (after > FG_POLICY_MAX) {
-		snprintf(a->err, a->errlen, "the policy map would hold %d policies, at most %d",
-			 after, FG_POLICY_MAX);
-		ret = -E2BIG;
-	}
-out:
-	if (ret == -ENOMEM)
+	want = calloc(cfg->n_pols + 1, sizeof(*want));
+	if (!want) {
 		snprintf(a->err, a->errlen, "out of memory");
-	free(keys);
-	free(sorted);
+		return -ENOMEM;
+	}
+	/* In cfg->pols order: the plan's want indexes name them in the log. */
+	for (int i = 0; i < cfg->n_pols; i++) {
+		want[i].key = cfg->pols[i].key;
+		want[i].pol = cfg->pols[i].pol;
+		want[i].line = cfg->pols[i].line;
+	}
+	if (fg_config_get(&d->maps, &now))
+		fg_config_defaults(&now);
+	cap = fg_map_capacity(d->maps.policy);
+	ret = fg_pset_plan(d->maps.policy, want, cfg->n_pols, now.v6_prefix,
+			   cap ? cap : FG_POLICY_MAX, &a->pset, a->err, a->errlen);
+	free(want);
 	return ret;
 }
 
@@ -128,28 +94,15 @@ static int apply_upstreams(struct fg_daemon *d, struct fg_reconcile *a, __u64 no
 static int apply_policies(struct fg_daemon *d, struct fg_reconcile *a, __u64 now)
 {
 	struct fg_config cfg;
-	char buf[64];
 	int err;
 
-	for (; a->pols_done < a->n_pops; a->pols_done++) {
-		const struct fg_pol_op *op = &a->pops[a->pols_done];
-
-		if (op->want &&
-		    bpf_map_update_elem(d->maps.policy, &op->key, &op->want->pol, BPF_ANY))
-			return failed(a, -errno, "writing policy", op->want->prefix);
-		if (!op->want && bpf_map_delete_elem(d->maps.policy, &op->key) && errno != ENOENT) {
-			err = -errno;
-			fg_format_prefix(op->key.addr, op->key.prefixlen, buf, sizeof(buf));
-			return failed(a, err, "deleting policy", buf);
-		}
-	}
+	if ((err = fg_pset_apply(d->maps.policy, &a->pset, a->err, a->errlen)))
+		return err;
 	if (fg_config_get(&d->maps, &cfg))
 		fg_config_defaults(&cfg);
-	if (a->n_pops) {
-		if ((err = fg_policy_derive(&d->maps, cfg.v6_prefix)))
-			return failed(a, err, "deriving", "policy flags");
+	/* The plan wrote the split flags already: one generation bump. */
+	if (a->pset.n_ops)
 		fg_policy_gen_next(&cfg);
-	}
 	cfg.stale_ns = a->cfg->daemon.stale_ns;
 	cfg.probe_mark = a->cfg->daemon.probe_mark;
 	cfg.heartbeat_ns = now;
@@ -170,18 +123,10 @@ int fg_dp_maps_apply(struct fg_daemon *d, struct fg_reconcile *a, __u64 now)
  * is what was. */
 int fg_dp_maps_undo(struct fg_daemon *d, struct fg_reconcile *a)
 {
-	int lost = 0;
+	int wrote = a->pset.done, lost = fg_pset_undo(d->maps.policy, &a->pset);
 
-	for (int k = a->pols_done - 1; k >= 0; k--) {
-		const struct fg_pol_op *op = &a->pops[k];
-
-		if (op->had)
-			lost += !!bpf_map_update_elem(d->maps.policy, &op->key, &op->old, BPF_ANY);
-		else
-			lost += bpf_map_delete_elem(d->maps.policy, &op->key) && errno != ENOENT;
-	}
 	/* Policies cached while the new ones were in: the datapath looks again. */
-	if (a->pols_done && fg_policy_bump_gen(&d->maps))
+	if (wrote && fg_policy_bump_gen(&d->maps))
 		lost++;
 	for (int i = a->ups_written - 1; i >= 0; i--) {
 		int idx = a->plan[i].map_idx;

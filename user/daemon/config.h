@@ -3,7 +3,8 @@
  * floodgated's configuration: INI (parsed by libinih), validated whole before
  * anything is applied. An error names the file, the line and the key.
  *
- *   [daemon]            pin dir, interfaces, tick, textfile, socket, staleness
+ *   [daemon]            pin dir, interfaces, tick, textfile, socket, staleness,
+ *                       policy_file (policies in `floodgate limit load` format)
  *   [defaults]          any upstream key, inherited by every [upstream NAME]
  *   [upstream NAME]     address and breaker / probe settings
  *   [policy PREFIX]     rate limits (action, rate, burst, per, new_sources)
@@ -62,7 +63,7 @@ struct fg_upstream_cfg {
 
 struct fg_policy_cfg {
 	char prefix[64];
-	int line;    /* of its section header */
+	int line;    /* of its section header, or its line in the policy_file */
 	int new_set; /* new_sources given (else the default) */
 	struct fg_lpm_key key;
 	struct fg_policy pol;
@@ -79,6 +80,8 @@ struct fg_daemon_cfg {
 	__u64 stale_ns;
 	__u32 probe_mark;
 	int detach_on_exit;
+	char policy_file[256];    /* "": none; else read with the config (config_policy_file.c) */
+	int policy_file_line;     /* of its key, for errors */
 };
 
 /*

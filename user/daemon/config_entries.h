@@ -48,6 +48,10 @@ int cfg_policy_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_polic
 int cfg_pos_duration(struct cfg_ctx *c, const struct cfg_entry *e, __u64 *out);
 int cfg_u32_in(struct cfg_ctx *c, const struct cfg_entry *e, __u32 min, __u32 max, __u32 *out);
 
+/* config_policy_file.c: [daemon] policy_file's policies read and merged
+ * into out->pols (after the sections); 0 when none is named. */
+int cfg_policy_file(struct cfg_ctx *c, struct fg_cfg *out);
+
 /* config_fleet.c: [fleet]'s defaults, keys, and the section as a whole. */
 void cfg_fleet_defaults(struct fg_fleet_cfg *f);
 int cfg_fleet_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_fleet_cfg *f);

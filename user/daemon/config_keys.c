@@ -378,7 +378,7 @@ int cfg_upstream_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_ups
  * unit tests load each listed key), so a list and its chain cannot drift. */
 const char *const fg_cfg_daemon_keys[] = {
 	"pin_dir", "interfaces", "tick", "stale_limit", "probe_mark", "textfile_dir",
-	"textfile_interval", "control_socket", "detach_on_exit", NULL,
+	"textfile_interval", "control_socket", "detach_on_exit", "policy_file", NULL,
 };
 const char *const fg_cfg_policy_keys[] = {
 	"action", "rate", "burst", "new_sources", "per", NULL,
@@ -398,10 +398,14 @@ int cfg_daemon_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_daemo
 	if (!cfg_key_listed(fg_cfg_daemon_keys, k))
 		return cfg_bad(c, e, "unknown key%s", "");
 
-	if (!strcmp(k, "pin_dir") || !strcmp(k, "textfile_dir") || !strcmp(k, "control_socket")) {
-		char *dst = !strcmp(k, "pin_dir") ? d->pin_dir
-			    : !strcmp(k, "textfile_dir") ? d->textfile_dir : d->control_socket;
+	if (!strcmp(k, "pin_dir") || !strcmp(k, "textfile_dir") || !strcmp(k, "control_socket") ||
+	    !strcmp(k, "policy_file")) {
+		char *dst = !strcmp(k, "pin_dir")	     ? d->pin_dir
+			    : !strcmp(k, "textfile_dir") ? d->textfile_dir
+			    : !strcmp(k, "policy_file")  ? d->policy_file
+							  : d->control_socket;
 
+		d->policy_file_line = !strcmp(k, "policy_file") ? e->line : d->policy_file_line;
 		if (v[0] != '/' || strlen(v) >= 200)
 			return cfg_bad(c, e, "invalid path '%s': expected an absolute path", NULL);
 		snprintf(dst, 256, "%s", v);

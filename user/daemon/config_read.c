@@ -187,7 +187,7 @@ static int load_stream(FILE *f, const char *name, struct fg_cfg *out, char *err,
 		ret = -ENOMEM;
 	} else {
 		ret = check_repeats(&c, &r) ?: check_capacity(&c, &r) ?:
-		      cfg_interpret(&c, r.e, r.n, out);
+		      cfg_interpret(&c, r.e, r.n, out) ?: cfg_policy_file(&c, out);
 	}
 	free(r.e);
 	if (ret)

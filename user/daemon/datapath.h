@@ -40,7 +40,7 @@ struct fg_dp_ops {
 			   const struct fg_upstream *seen);
 	int (*sync_ports)(struct fg_daemon *d);
 	/* A reconcile: the upstream entries as they are (*list malloc'ed; how
-	 * many, or -errno); the policy changes r needs (r->pops; 0 or -errno
+	 * many, or -errno); the policy changes r needs (r->pset; 0 or -errno
 	 * with r->err set); r's writes, counted in r as they go (0 or -errno
 	 * with r->err set); and, after a failed apply, what it wrote put back
 	 * (the number of entries that could not be). */

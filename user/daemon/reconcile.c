@@ -80,7 +80,7 @@ static void apply_free(struct fg_reconcile *a)
 	free(a->list);
 	free(a->plan);
 	free(a->del);
-	free(a->pops);
+	fg_pset_free(&a->pset);
 }
 
 /* The new runtime: upstreams whose address did not change keep their state. */
@@ -158,11 +158,31 @@ static int plan_upstreams(struct fg_daemon *d, struct fg_reconcile *a, __u64 now
 	return 0;
 }
 
+/* Policy changes one line each, or one line for a large set. */
+static void log_policies(const struct fg_reconcile *a)
+{
+	const struct fg_pset_plan *p = &a->pset;
+	char buf[64];
+
+	if (p->added + p->changed + p->removed > 20) {
+		pr_info("policies: %d added, %d changed, %d removed, %d kept\n", p->added,
+			p->changed, p->removed, p->kept);
+		return;
+	}
+	for (int k = 0; k < p->n_ops; k++) {
+		const struct fg_pset_op *op = &p->ops[k];
+
+		fg_format_prefix(op->key.addr, op->key.prefixlen, buf, sizeof(buf));
+		if (op->kind == FG_PSET_PUT)
+			pr_info("policy %s set\n", a->cfg->pols[op->want].prefix);
+		else if (op->kind == FG_PSET_DEL)
+			pr_info("policy %s removed (not in config)\n", buf);
+	}
+}
+
 /* What a reload changed, said once it stands. */
 static void log_applied(const struct fg_daemon *d, const struct fg_reconcile *a)
 {
-	char buf[64];
-
 	if (a->repin)
 		return;
 	for (int j = 0; a->manage_ups && j < a->n_map; j++)
@@ -179,15 +199,7 @@ static void log_applied(const struct fg_daemon *d, const struct fg_reconcile *a)
 				fg_breaker_name(u->brk.state),
 				u->brk.force != FG_FORCE_AUTO ? " (forced)" : "");
 	}
-	for (int k = 0; k < a->n_pops; k++) {
-		const struct fg_pol_op *op = &a->pops[k];
-
-		fg_format_prefix(op->key.addr, op->key.prefixlen, buf, sizeof(buf));
-		if (op->want)
-			pr_info("policy %s set\n", op->want->prefix);
-		else
-			pr_info("policy %s removed (not in config)\n", buf);
-	}
+	log_policies(a);
 }
 
 /* Counters from now on: a new entry's, or a resumed one's, baseline. */
@@ -268,8 +280,10 @@ int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, c
 		return -E2BIG;
 	}
 	lk = d->dp->lock(d, cfg->daemon.pin_dir); /* the first config: d has none yet */
+	/* A policy_file owns the policy set even when empty. */
 	ret = fg_reconcile(d, cfg, 0, cfg->n_ups > 0 || d->manage_upstreams,
-			cfg->n_pols > 0 || d->manage_policies, now, why, sizeof(why));
+			cfg->n_pols > 0 || cfg->daemon.policy_file[0] || d->manage_policies, now,
+			why, sizeof(why));
 	fg_pin_dir_unlock(lk);
 	if (ret) {
 		snprintf(err, errlen, "not applied: %s", why);
@@ -280,7 +294,7 @@ int fg_daemon_apply_config(struct fg_daemon *d, struct fg_cfg *cfg, __u64 now, c
 	d->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	d->manage_upstreams = d->cfg.n_ups > 0;
-	d->manage_policies = d->cfg.n_pols > 0;
+	d->manage_policies = d->cfg.n_pols > 0 || d->cfg.daemon.policy_file[0];
 	return 0;
 }
 

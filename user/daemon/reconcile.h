@@ -9,6 +9,7 @@
 #define FG_RECONCILE_H
 
 #include "daemon.h"
+#include "policy_set.h"
 
 /* For each configured upstream, the map entry it keeps (index in map, or
  * -1: a new entry) and the id it gets, never one another upstream gets; new
@@ -23,14 +24,6 @@ int fg_reconcile_plan(const struct fg_upstream_cfg *cfg, int n_cfg,
 		      int *del);
 /* The map key of a configured upstream. */
 void fg_upstream_key_of(const struct fg_upstream_cfg *c, struct fg_upstream_key *k);
-
-/* One change to the policy map, and what puts it back. */
-struct fg_pol_op {
-	struct fg_lpm_key key;
-	const struct fg_policy_cfg *want; /* NULL: delete */
-	struct fg_policy old;
-	int had;                          /* the key was in the map */
-};
 
 /*
  * A reconcile computed before its first write: the new runtime (d->ups is
@@ -48,9 +41,9 @@ struct fg_reconcile {
 	int n_map;
 	struct fg_plan *plan;
 	int *del;
-	struct fg_pol_op *pops;
-	int n_pops, n_pol_map;
-	int ups_deleted, ups_written, pols_done; /* progress */
+	struct fg_pset_plan pset;       /* the policy map's change (policy_set.h);
+					 * its ops' want index cfg->pols */
+	int ups_deleted, ups_written; /* progress */
 	char *err;
 	size_t errlen;
 };

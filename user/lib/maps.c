@@ -12,6 +12,7 @@
 #include "layout.h"
 #include "map_iter.h"
 #include "maps.h"
+#include "policy_set.h"
 #include "parse.h"
 #include "pins.h"
 
@@ -129,39 +130,6 @@ int fg_policy_same(const struct fg_policy *a, const struct fg_policy *b)
 	       a->new_interval_ns == b->new_interval_ns && a->new_burst == b->new_burst;
 }
 
-/* The policy an address's v6_prefix network falls under, at most v6_prefix
- * bits long (the trie answers a lookup with the longest match within it). */
-static int covering(int fd, const __u8 *addr, __u32 v6_prefix, struct fg_lpm_key *key,
-		    struct fg_policy *pol)
-{
-	key->prefixlen = v6_prefix;
-	memcpy(key->addr, addr, FG_ADDR_LEN);
-	if (bpf_map_lookup_elem(fd, key, pol))
-		return -errno;
-	key->prefixlen = pol->prefixlen;
-	fg_mask_prefix(key->addr, key->prefixlen);
-	return 0;
-}
-
-/* Set FG_POL_SPLIT on the covers of IPv6 policies longer than v6_prefix. */
-static int mark_splits(int fd, const struct fg_lpm_key *keys, int n, __u32 v6_prefix,
-		       __u8 *split)
-{
-	struct fg_lpm_key cover;
-	struct fg_policy pol;
-
-	for (int i = 0; i < n; i++) {
-		if (keys[i].prefixlen <= v6_prefix || fg_is_v4_mapped(keys[i].addr))
-			continue;
-		if (covering(fd, keys[i].addr, v6_prefix, &cover, &pol))
-			continue; /* nothing covers the rest of that /64 */
-		for (int j = 0; j < n; j++)
-			if (!memcmp(&keys[j], &cover, sizeof(cover)))
-				split[j] = 1;
-	}
-	return 0;
-}
-
 int fg_policy_derive(const struct fg_maps *m, __u32 v6_prefix)
 {
 	struct fg_lpm_key *keys;
@@ -176,7 +144,9 @@ int fg_policy_derive(const struct fg_maps *m, __u32 v6_prefix)
 		goto out;
 	}
 	n = fg_map_keys(m->policy, keys, sizeof(*keys), FG_POLICY_MAX);
-	mark_splits(m->policy, keys, n, v6_prefix, split);
+	/* Sorted (policy_set.c): a set of 100,000 is derived in n log n. */
+	if ((err = fg_pset_splits(keys, sizeof(*keys), n, v6_prefix, split)))
+		goto out;
 	for (int i = 0; i < n; i++) {
 		__u32 want;
 
