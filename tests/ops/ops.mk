@@ -17,3 +17,6 @@ $(OUTPUT)/tests/textfile_sample: $(OUTPUT)/tests/ops/textfile_sample.o \
 		$(OUTPUT)/tests/unit/fake_datapath.o $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
+
+# test_watch.sh runs top --watch and stats --watch in a real terminal: tmux.
+TEST_DEB_PKGS += tmux
