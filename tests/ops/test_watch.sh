@@ -94,6 +94,16 @@ pane_has() { SEEN=$(pane "$1"); grep -qE -- "$2" <<<"$SEEN"; }
 # A rate other than 0 or -: 12, 1.2k, 3.45M.
 NZ='[1-9][0-9.]*[kM]?'
 
+# near_limit SESSION AWK: the number AWK prints from the pane (last seen:
+# SEEN, RATE_SEEN) is the limit, RATE/s, +-25%: a refresh's rate is its
+# counter's growth over the time between two readings.
+near_limit() {
+	SEEN=$(pane "$1")
+	RATE_SEEN=$(awk "$2" <<<"$SEEN" | tail -1)
+	[[ $RATE_SEEN =~ ^[0-9]+$ ]] && [ "$RATE_SEEN" -ge $((RATE * 3 / 4)) ] &&
+		[ "$RATE_SEEN" -le $((RATE * 5 / 4)) ]
+}
+
 # The view's CPU time (utime + stime, ticks) from its /proc stat.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 # view_pid FILE: the PID the pane wrote, if it is a floodgate on our pin dir.
@@ -156,6 +166,12 @@ check_top_tty() {
 	t_poll 15000 pane_has top "^pass $NZ/s, drop $NZ/s; 1 source under pressure" &&
 		t_poll 5000 pane_has top "^$SRC +$RATE/s .* $NZ\$"
 	t_is $? top_rates_nonzero "after ${POLL_MS} ms the pane shows: $(tr '\n' '|' <<<"$SEEN")"
+	# The source is offered 5x its limit: it passes RATE/s, which PASS/S
+	# (from its bucket) and the datapath's pass rate (from the counters) say.
+	t_poll 10000 near_limit top "\$1 == \"$SRC\" { print \$NF }"
+	t_is $? top_pass_rate_is_the_limit "PASS/S of $SRC: last '$RATE_SEEN', want $RATE/s +-25%"
+	t_poll 10000 near_limit top '/^pass / { sub(/\/s,.*/, "", $2); print $2 }'
+	t_is $? top_datapath_rate_is_the_limit "pass rate: last '$RATE_SEEN', want $RATE/s +-25%"
 	pid=$(view_pid "$f")
 	c0=$(cpu_ticks "$pid") t0=${EPOCHREALTIME/./}
 	sleep 2 # a span to measure CPU over, not a wait for an effect
@@ -205,7 +221,7 @@ CHECKS=(
 	"setup_tmux      | setup_ns               | tmux_server"
 	"check_bad_input | setup_ns               | interval_zero_refused interval_negative_refused interval_junk_refused interval_absurd_refused interval_too_fast_refused count_needs_watch watch_json_refused"
 	"check_plain     | setup_attach           | plain_exit_0 plain_no_escapes plain_frames_counted"
-	"check_top_tty   | setup_attach setup_tmux | top_rates_nonzero top_no_busy_loop top_q_exits_0 top_q_terminal_restored"
+	"check_top_tty   | setup_attach setup_tmux | top_rates_nonzero top_pass_rate_is_the_limit top_datapath_rate_is_the_limit top_no_busy_loop top_q_exits_0 top_q_terminal_restored"
 	"check_stats_tty | setup_attach setup_tmux | stats_rates_nonzero stats_fits_width stats_fits_height stats_ctrl_c_exits_0 stats_ctrl_c_terminal_restored"
 	"check_sigterm   | setup_attach setup_tmux | sigterm_kills_it sigterm_terminal_restored"
 )
