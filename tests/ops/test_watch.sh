@@ -23,9 +23,11 @@ FLOOD_SECS=20    # at most; stopped by the step that started it
 note() { echo "  $*" >&2; }
 tm() { tmux -L "$TSOCK" -f /dev/null "$@"; }
 
+TSOCK_PATH="" # the socket's file, which kill-server leaves behind
 cleanup() {
 	local rc=$?
 	tm kill-server 2>/dev/null
+	[ -n "$TSOCK_PATH" ] && rm -f -- "$TSOCK_PATH"
 	ns_cleanup
 	return $rc
 }
@@ -69,6 +71,7 @@ setup_tmux() {
 		PS1='$ '
 	EOF
 	if tm new-session -d -s top -x 100 -y 30 "bash --noprofile --rcfile $NS_TMP/rc" &&
+		TSOCK_PATH=$(tm display-message -p '#{socket_path}') &&
 		tm new-session -d -s stats -x 50 -y 20 "bash --noprofile --rcfile $NS_TMP/rc" &&
 		tm new-session -d -s term -x 100 -y 30 "bash --noprofile --rcfile $NS_TMP/rc"; then
 		t_ok tmux_server
