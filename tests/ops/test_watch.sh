@@ -147,6 +147,12 @@ check_bad_input() {
 	t_is $? watch_json_refused "stats --watch --json: exit $rc, '$out'"
 }
 
+# narrow COLS: the stats pane shows its title on top and no line wider.
+narrow() {
+	SEEN=$(pane stats)
+	grep -q '^floodgate stats - ' <<<"$(head -1 <<<"$SEEN")" && [ -z "$(awk -v c="$1" 'length > c' <<<"$SEEN")" ]
+}
+
 # Not a terminal: plain frames, one after the other, and --count ends it.
 check_plain() {
 	local out rc frames
@@ -200,6 +206,10 @@ check_stats_tty() {
 	t_check stats_fits_width "lines wider than the 50-column pane: '$long'" [ -z "$long" ]
 	t_check stats_fits_height "first row '$(head -1 <<<"$SEEN")', want the title (no scroll)" \
 		grep -q '^floodgate stats - ' <<<"$(head -1 <<<"$SEEN")"
+	# Narrower still: SIGWINCH, and the view cuts its lines to the new width.
+	tm resize-window -t stats -x 40 -y 20
+	t_poll 5000 narrow 40
+	t_is $? stats_follows_resize "after resizing to 40 columns, lines wider: '$(awk 'length > 40' <<<"$SEEN")'"
 	tm send-keys -t stats C-c
 	ended stats stats_ctrl_c_exits_0 stats_ctrl_c_terminal_restored 0
 	flood_stop
@@ -225,7 +235,7 @@ CHECKS=(
 	"check_bad_input | setup_ns               | interval_zero_refused interval_negative_refused interval_junk_refused interval_absurd_refused interval_too_fast_refused count_needs_watch watch_json_refused"
 	"check_plain     | setup_attach           | plain_exit_0 plain_no_escapes plain_frames_counted"
 	"check_top_tty   | setup_attach setup_tmux | top_rates_nonzero top_pass_rate_is_the_limit top_datapath_rate_is_the_limit top_no_busy_loop top_q_exits_0 top_q_terminal_restored"
-	"check_stats_tty | setup_attach setup_tmux | stats_rates_nonzero stats_fits_width stats_fits_height stats_ctrl_c_exits_0 stats_ctrl_c_terminal_restored"
+	"check_stats_tty | setup_attach setup_tmux | stats_rates_nonzero stats_fits_width stats_fits_height stats_follows_resize stats_ctrl_c_exits_0 stats_ctrl_c_terminal_restored"
 	"check_sigterm   | setup_attach setup_tmux | sigterm_kills_it sigterm_terminal_restored"
 )
 t_run
