@@ -21,7 +21,7 @@ dpkg_r() { dpkg --root="$ROOT" --log="$TMP/dpkg.log" "$@"; }
 
 out=$(mk deb-build 2>&1)
 DEB=$(mk deb-name)
-[ -n "$DEB" ] && DEB=$FG_ROOT/$DEB
+[[ -n $DEB && $DEB != /* ]] && DEB=$FG_ROOT/$DEB
 if [ -f "$DEB" ]; then t_ok deb_built; else
 	t_fail deb_built "make deb-build: '$out'; no '$DEB'"
 	t_exit
