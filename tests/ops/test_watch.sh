@@ -18,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=198.18.0.11
 RATE=200
 TSOCK=fgwatch-$$ # tmux -L: the server of this run alone
-FLOOD_SECS=20    # at most; stopped by the step that started it
+FLOOD_SECS=40    # at most (the polls of a step, back to back); stopped by its step
 
 note() { echo "  $*" >&2; }
 tm() { tmux -L "$TSOCK" -f /dev/null "$@"; }
