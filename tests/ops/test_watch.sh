@@ -20,7 +20,6 @@ RATE=200
 TSOCK=fgwatch-$$ # tmux -L: the server of this run alone
 FLOOD_SECS=40    # at most (the polls of a step, back to back); stopped by its step
 
-note() { echo "  $*" >&2; }
 tm() { tmux -L "$TSOCK" -f /dev/null "$@"; }
 
 TSOCK_PATH="" # the socket's file, which kill-server leaves behind
