@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-# floodgate: build, test, demo, bench, install.
+# floodgate: build, test, demo, bench, install, deb.
 #
 #   bpf/*.bpf.c --clang--> build/*.bpf.o --bpftool gen skeleton--> build/*.skel.h
 #   user/lib/*.c    --> build/libfloodgate.a  (what both programs use)
@@ -181,6 +181,9 @@ install: $(BINS) $(MANS)
 	install -m 0644 user/cli/floodgate.bash $(DESTDIR)$(BASH_COMPLETION_DIR)/floodgate
 	install -m 0644 user/daemon/floodgate.rules.yml user/daemon/floodgate.dashboard.json \
 		$(DESTDIR)$(SHARE_DIR)/
+
+# make deb: the same files as a Debian package (user/deb/).
+include user/deb/deb.mk
 
 clean:
 	rm -rf $(OUTPUT)

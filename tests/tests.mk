@@ -37,9 +37,11 @@ TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_br
 		  $(OUTPUT)/tests/unit/fake_datapath.o \
 		  $(OUTPUT)/tests/unit/test_names.o $(OUTPUT)/tests/unit/test_options.o \
 		  $(OUTPUT)/tests/unit/test_fleet.o $(OUTPUT)/tests/unit/test_policy_file.o \
-		  $(OUTPUT)/user/cli/options.o $(TEST_HARNESS)
-# The CLI's option parser, tested from its own object (the CLI has no library).
-$(OUTPUT)/tests/unit/test_options.o: INCLUDES += -Iuser/cli
+		  $(OUTPUT)/user/cli/options.o $(TEST_HARNESS) \
+		  $(OUTPUT)/tests/unit/test_watch.o $(OUTPUT)/user/cli/watch.o
+# The CLI's option parser and --watch's checks, tested from their own
+# objects (the CLI has no library).
+$(OUTPUT)/tests/unit/test_options.o $(OUTPUT)/tests/unit/test_watch.o: INCLUDES += -Iuser/cli
 $(OUTPUT)/tests/test_unit: $(TEST_UNIT_OBJS) $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -69,7 +71,7 @@ ASAN_LIB    := $(ASAN_OUT)/libfloodgate.a
 ASAN_DAEMON_LIB := $(ASAN_OUT)/libfloodgated.a
 asan_objs    = $(patsubst $(OUTPUT)/%,$(ASAN_OUT)/%,$(1))
 ASAN_TEST_BINS := $(ASAN_OUT)/tests/test_unit $(ASAN_OUT)/tests/test_bpf
-$(ASAN_OUT)/tests/unit/test_options.o: INCLUDES += -Iuser/cli
+$(ASAN_OUT)/tests/unit/test_options.o $(ASAN_OUT)/tests/unit/test_watch.o: INCLUDES += -Iuser/cli
 
 $(ASAN_OUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC-ASAN,$@)

@@ -17,3 +17,8 @@ $(OUTPUT)/tests/textfile_sample: $(OUTPUT)/tests/ops/textfile_sample.o \
 		$(OUTPUT)/tests/unit/fake_datapath.o $(DAEMON_LIB) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
+
+# test_watch.sh runs top --watch and stats --watch in a real terminal: tmux.
+# test_deb.sh reads the packaged manual with man (dpkg-dev, which make deb
+# needs, is in DEB_PKGS: user/deb/deb.mk).
+TEST_DEB_PKGS += tmux man-db

@@ -66,6 +66,9 @@ rm -rf -- "$COMP_DIR"
 is enum_values_before_operands "floodgate attach --xdp-mode " "auto generic native"
 is enum_after_other_value "floodgate upstream add --reset-rate 5 --reject " "drop reset"
 is value_not_completed "floodgate top -n " ""
+has top_watch_options "floodgate top --" --watch --interval --count
+has stats_watch_options "floodgate stats --" --watch --interval --count
+is interval_not_completed "floodgate stats --watch --interval " ""
 is literal_operands "floodgate mode " "enforce monitor"
 has interfaces "floodgate attach " lo
 is new_upstream_name "floodgate upstream add " ""

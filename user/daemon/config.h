@@ -17,6 +17,7 @@
 #include <net/if.h>
 #include "breaker.h"
 #include "floodgate_kern_user.h"
+#include "parse.h"
 
 #define FG_CFG_MAX_IFACES 8
 
@@ -126,11 +127,8 @@ extern const char *const fg_cfg_policy_keys[];
 extern const char *const fg_cfg_fleet_keys[];
 const char *fg_cfg_upstream_key_name(size_t i);
 
-#define FG_DURATION_MAX_NS (366ULL * 24 * 3600 * 1000000000) /* a leap year */
-
-/* Value parsers, exported for tests: "100ms", "5s", "2m", "1h" (at most
- * FG_DURATION_MAX_NS, else -ERANGE); "50%" or "50". */
-int fg_parse_duration(const char *s, __u64 *ns);
+/* Value parsers, exported for tests: "50%" or "50". (Durations, which
+ * the CLI parses too: fg_parse_duration in parse.h.) */
 int fg_parse_percent(const char *s, __u32 *pct);
 
 #endif /* FG_CONFIG_H */

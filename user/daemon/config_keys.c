@@ -12,35 +12,6 @@
 #include "parse.h"
 #include "upstream_kern_user.h"
 
-int fg_parse_duration(const char *s, __u64 *ns)
-{
-	unsigned long long v;
-	char *end;
-	__u64 unit;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -EINVAL;
-	if (!strcmp(end, "ms"))
-		unit = NS_PER_MS;
-	else if (!strcmp(end, "s"))
-		unit = 1000 * NS_PER_MS;
-	else if (!strcmp(end, "m"))
-		unit = 60000 * NS_PER_MS;
-	else if (!strcmp(end, "h"))
-		unit = 3600000 * NS_PER_MS;
-	else
-		return -EINVAL;
-	/* Compare before multiplying: 18446744074s must not wrap to 0.29 s. */
-	if (v > FG_DURATION_MAX_NS / unit)
-		return -ERANGE;
-	*ns = v * unit;
-	return 0;
-}
-
 int fg_parse_percent(const char *s, __u32 *pct)
 {
 	unsigned long v;

@@ -325,3 +325,34 @@ void fg_format_endpoint(const __u8 *addr, __u16 port, char *buf, size_t len)
 		snprintf(buf, len, "[%s]:%u", a, port);
 	}
 }
+
+/* Durations are what both programs take: the daemon's config and the
+ * CLI's --interval. */
+int fg_parse_duration(const char *s, __u64 *ns)
+{
+	unsigned long long v;
+	char *end;
+	__u64 unit;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (!strcmp(end, "ms"))
+		unit = FG_NS_PER_MS;
+	else if (!strcmp(end, "s"))
+		unit = 1000 * FG_NS_PER_MS;
+	else if (!strcmp(end, "m"))
+		unit = 60000 * FG_NS_PER_MS;
+	else if (!strcmp(end, "h"))
+		unit = 3600000 * FG_NS_PER_MS;
+	else
+		return -EINVAL;
+	/* Compare before multiplying: 18446744074s must not wrap to 0.29 s. */
+	if (v > FG_DURATION_MAX_NS / unit)
+		return -ERANGE;
+	*ns = v * unit;
+	return 0;
+}

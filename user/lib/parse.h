@@ -37,6 +37,10 @@ void fg_mask_prefix(__u8 *addr, __u32 prefixlen);
 /* --new-sources / new_sources: RATE (burst one second of it) or "off" (0, 0). */
 int fg_parse_new_sources(const char *s, __u64 *interval_ns, __u32 *burst, char *err,
 			 size_t errlen);
+#define FG_NS_PER_MS 1000000ULL
+#define FG_DURATION_MAX_NS (366ULL * 24 * 3600 * 1000000000) /* a leap year */
+/* "100ms", "5s", "2m", "1h": 0, -EINVAL, or -ERANGE past FG_DURATION_MAX_NS. */
+int fg_parse_duration(const char *s, __u64 *ns);
 int fg_parse_u32(const char *s, const char *what, __u32 min, __u32 max, __u32 *out,
 		 char *err, size_t errlen);
 
