@@ -117,7 +117,9 @@ int xdp_ingress(struct xdp_md *ctx)
 	if (!cfg)
 		return XDP_PASS;
 
-	r = fg_parse_xdp(ctx, &p);
+	r = fg_parse_v4_plain(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	if (r == FG_PARSE_SLOW)
+		r = fg_parse_xdp(ctx, &p);
 	/*
 	 * Monitor mode is about policy only: what limits and denies would drop
 	 * is counted (monitor_*) and passed on to step 4 like any packet they
