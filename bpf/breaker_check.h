@@ -42,15 +42,15 @@ static __always_inline void fg_flow_key(struct fg_flow_key *k, const struct fg_p
 static __always_inline struct fg_upstream *fg_upstream_of(const struct fg_pkt *p, int dst)
 {
 	struct fg_upstream_key key;
-	struct fg_upstream_ports *ports;
-	__u16 port = dst ? p->dport : p->sport;
-	__u32 zero = 0, hport;
+	__u16 port = dst ? p->dport : p->sport, hport = bpf_ntohs(port);
+	__u32 word = fg_port_word(p->l4proto, hport);
+	__u64 *bits;
 
 	if (p->later_frag || (p->l4proto != IPPROTO_TCP && p->l4proto != IPPROTO_UDP))
 		return NULL;
-	ports = bpf_map_lookup_elem(&upstream_ports, &zero);
-	hport = bpf_ntohs(port);
-	if (!ports || !((ports->bits[(hport >> 6) & 1023] >> (hport & 63)) & 1))
+	/* No upstream on this port and protocol: no hash lookup (upstream_ports). */
+	bits = bpf_map_lookup_elem(&upstream_ports, &word);
+	if (!bits || !(*bits & fg_port_bit(hport)))
 		return NULL;
 	fg_copy16(key.addr, dst ? p->dst : p->src);
 	key.port = port;

@@ -117,7 +117,9 @@ int xdp_ingress(struct xdp_md *ctx)
 	if (!cfg)
 		return XDP_PASS;
 
-	r = fg_parse_xdp(ctx, &p);
+	r = fg_parse_v4_plain(&p, (void *)(long)ctx->data, (void *)(long)ctx->data_end);
+	if (r == FG_PARSE_SLOW)
+		r = fg_parse_xdp(ctx, &p);
 	/*
 	 * Monitor mode is about policy only: what limits and denies would drop
 	 * is counted (monitor_*) and passed on to step 4 like any packet they
@@ -158,10 +160,16 @@ int tc_limit(struct __sk_buff *skb)
 	struct fg_config *cfg;
 	__u32 reason;
 
+	int r;
+
 	cfg = fg_cfg();
 	if (!cfg)
 		return TCX_NEXT;
-	reason = fg_apply_mode(cfg, fg_ingress_reason(cfg, fg_parse_skb(skb, &p), &p));
+	/* skb->data_end bounds the linear part, as for the full parser. */
+	r = fg_parse_v4_plain(&p, (void *)(long)skb->data, (void *)(long)skb->data_end);
+	if (r == FG_PARSE_SLOW)
+		r = fg_parse_skb(skb, &p);
+	reason = fg_apply_mode(cfg, fg_ingress_reason(cfg, r, &p));
 	fg_count(reason);
 	return reason < FG_R_FIRST_DROP ? TCX_NEXT : TC_ACT_SHOT;
 }

@@ -48,12 +48,13 @@ struct {
 	__type(value, struct fg_upstream);
 } upstreams SEC(".maps");
 
-/* A bit per port some upstream uses: most packets skip the hash lookup. */
+/* A bit per (protocol, port) some upstream uses, 64 to a word (see
+ * fg_port_word): most packets skip the upstreams hash lookup. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, FG_PORT_WORDS);
 	__type(key, __u32);
-	__type(value, struct fg_upstream_ports);
+	__type(value, __u64);
 } upstream_ports SEC(".maps");
 
 /* Per-CPU counters per upstream id (enum fg_ustat). */

@@ -216,6 +216,39 @@ static __always_inline int fg_parse_ipv6(struct fg_pkt *p, void *data, void *l3,
 	return fg_parse_l4(p, data, pos, end);
 }
 
+/*
+ * The frame most traffic is, parsed inline (no call, no return thunk):
+ * untagged Ethernet, IPv4 with no options and no fragment bits, UDP or TCP.
+ * For such a frame it does exactly what fg_parse() does. Anything else
+ * (tags, options, fragments, IPv6, other protocols, a truncated or
+ * inconsistent IPv4 header) is FG_PARSE_SLOW with p untouched, and the
+ * caller hands the frame to the full parser.
+ */
+#define FG_PARSE_SLOW (-1)
+
+static __always_inline int fg_parse_v4_plain(struct fg_pkt *p, void *data, void *end)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *iph = (void *)(eth + 1);
+	__u32 tot;
+
+	if ((void *)(iph + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return FG_PARSE_SLOW;
+	/* Version 4, IHL 5: the first byte is 0x45. */
+	if (*(__u8 *)iph != 0x45 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)) ||
+	    (iph->protocol != IPPROTO_UDP && iph->protocol != IPPROTO_TCP))
+		return FG_PARSE_SLOW;
+	tot = bpf_ntohs(iph->tot_len);
+	if (tot < sizeof(*iph))
+		return FG_PARSE_SLOW;
+	p->l3off = sizeof(*eth);
+	p->l3end = sizeof(*eth) + tot;
+	fg_v4_mapped(p->src, iph->saddr);
+	fg_v4_mapped(p->dst, iph->daddr);
+	p->l4proto = iph->protocol;
+	return fg_parse_l4(p, data, iph + 1, end);
+}
+
 /* Parse from the Ethernet header at data. */
 static __always_inline int fg_parse(struct fg_pkt *p, void *data, void *end)
 {

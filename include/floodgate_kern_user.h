@@ -57,8 +57,9 @@ enum fg_malformed {
  * value of any map changes, so pins of another version are refused (user
  * space also checks each map's sizes, but a field's meaning can change
  * with its size unchanged). 1: this file before fg_config carried it.
+ * 3: upstream_ports by protocol and word (one 8 KiB bitmap in 2).
  */
-#define FG_LAYOUT_VERSION 2
+#define FG_LAYOUT_VERSION 3
 
 /* config[0]: global settings written by the CLI / daemon. */
 struct fg_config {

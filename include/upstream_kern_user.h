@@ -92,12 +92,29 @@ struct fg_upstream_rt {
 };
 
 /*
- * upstream_ports[0]: a bit per TCP/UDP port that some upstream listens on.
- * One inlined array lookup spares packets to other ports the hash lookup.
+ * upstream_ports: a bit per (protocol, port) some upstream listens on, 64 to
+ * a word: TCP ports in words 0-1023, UDP ports in 1024-2047. One inlined
+ * array lookup (no call) spares every packet to another port or protocol
+ * the upstreams hash lookup; on a reverse proxy that is nearly every client
+ * packet, addressed to the proxy itself.
+ *
+ * Written only by the one writer of upstream entries (upstream_entry.c),
+ * word by word: a bit is set before the first entry with that port is
+ * inserted, and cleared only after the last one is deleted, so no moment
+ * exists where an upstream is in the map and its packets skip the breaker.
+ * A stale set bit only costs a lookup.
  */
-struct fg_upstream_ports {
-	__u64 bits[65536 / 64];
-};
+#define FG_PORT_WORDS 2048
+
+static inline __u32 fg_port_word(__u8 proto, __u16 hport)
+{
+	return (proto == 17 /* IPPROTO_UDP */ ? 1024 : 0) | (hport >> 6);
+}
+
+static inline __u64 fg_port_bit(__u16 hport)
+{
+	return 1ULL << (hport & 63);
+}
 
 /* upstream_stats: per-CPU counters per upstream id. */
 enum fg_ustat {

@@ -53,6 +53,7 @@ TEST_BPF_OBJS := $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/test_breaker
 		 $(OUTPUT)/tests/bpf/test_policy.o $(OUTPUT)/tests/bpf/test_flood.o \
 		 $(OUTPUT)/tests/bpf/test_pins.o $(OUTPUT)/tests/bpf/test_reload.o \
 		 $(OUTPUT)/tests/bpf/test_attach.o $(OUTPUT)/tests/bpf/test_policy_swap.o \
+		 $(OUTPUT)/tests/bpf/test_port_filter.o \
 		 $(OUTPUT)/tests/bpf/fixture.o $(OUTPUT)/tests/bpf/pkt.o \
 		 $(TEST_HARNESS)
 $(OUTPUT)/tests/test_bpf: $(TEST_BPF_OBJS) $(DAEMON_LIB) $(LIB)

@@ -67,6 +67,7 @@
 #include "bench/bench_util.h"
 #include "parse.h"
 #include "upstreams.h"
+#include "upstream_entry.h"
 #include "bpf/pkt.h"
 #include "floodgate.skel.h"
 #include "tests/xdp_pass.skel.h" /* build/tests/, from tests/bpf/progs/ */
@@ -126,17 +127,13 @@ static int set_upstreams(int on)
 		int err;
 
 		snprintf(val.name, sizeof(val.name), "b%d", i);
-		err = on ? bpf_map_update_elem(fm.upstreams, &ukeys[i], &val, BPF_ANY)
-			 : bpf_map_delete_elem(fm.upstreams, &ukeys[i]);
+		err = on ? fg_entry_put(&fm, &ukeys[i], &val, BPF_ANY)
+			 : fg_entry_delete(&fm, &ukeys[i]);
 		if (err) {
 			fprintf(stderr, "bench_breaker: upstream %s: %s\n", on ? "add" : "del",
-				strerror(errno));
+				strerror(-err));
 			return -1;
 		}
-	}
-	if (fg_upstream_ports_sync(&fm)) {
-		fprintf(stderr, "bench_breaker: port bitmap sync failed\n");
-		return -1;
 	}
 	ups_on = on;
 	return 0;

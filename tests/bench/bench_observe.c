@@ -40,6 +40,7 @@
 #include "bench/bench_util.h"
 #include "parse.h"
 #include "upstreams.h"
+#include "upstream_entry.h"
 #include "bpf/pkt.h"
 #include "floodgate.skel.h"
 #include "tests/tc_ok.skel.h"
@@ -114,8 +115,7 @@ static int add_upstream(void)
 	fg_config_defaults(&cfg); /* probe_mark set: the old observer's socket lookup runs */
 	cfg.heartbeat_ns = fg_now_ns();
 	cfg.stale_ns = 3600ULL * 1000000000ULL;
-	if (fg_config_set(&fm, &cfg) || bpf_map_update_elem(fm.upstreams, &k, &v, BPF_ANY) ||
-	    fg_upstream_ports_sync(&fm))
+	if (fg_config_set(&fm, &cfg) || fg_entry_put(&fm, &k, &v, BPF_ANY))
 		return -1;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "parse.h"
 #include "upstreams.h"
+#include "upstream_entry.h"
 
 struct floodgate *fx_skel;
 struct fg_maps fx_maps = FG_MAPS_INIT;
@@ -393,7 +394,6 @@ int fx_upstream(const char *ep, __u8 proto, enum fg_breaker state, enum fg_rejec
 	val.forced = forced;
 	val.permits = permits;
 	snprintf(val.name, sizeof(val.name), "u%u", val.id);
-	ASSERT_OK(bpf_map_update_elem(fx_maps.upstreams, &key, &val, BPF_ANY), "add upstream");
-	ASSERT_OK(fg_upstream_ports_sync(&fx_maps), "sync ports");
+	ASSERT_OK(fg_entry_put(&fx_maps, &key, &val, BPF_ANY), "add upstream");
 	return val.id;
 }

@@ -64,7 +64,13 @@ TEST(foreign_pins_refused)
 	ASSERT_OK(fg_maps_open_as(dir, &m, 1, err, sizeof(err)), err);
 	ASSERT_OK(fg_config_set(&m, &cfg), "write an old version");
 	fg_maps_close(&m);
-	refused("old layout version", "layout version 1, this floodgate uses 2");
+	refused("old layout version", "layout version 1, this floodgate uses 3");
+	/* Version 2's config says 2; its upstream_ports was one 8 KiB bitmap. */
+	cfg.layout = 2;
+	ASSERT_OK(fg_maps_open_as(dir, &m, 1, err, sizeof(err)), err);
+	ASSERT_OK(fg_config_set(&m, &cfg), "write version 2");
+	fg_maps_close(&m);
+	refused("layout version 2", "layout version 2, this floodgate uses 3");
 	cfg.layout = FG_LAYOUT_VERSION;
 	ASSERT_OK(fg_maps_open_as(dir, &m, 1, err, sizeof(err)), err);
 	ASSERT_OK(fg_config_set(&m, &cfg), "back to this version");
@@ -87,6 +93,14 @@ TEST(foreign_pins_refused)
 	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_UPSTREAMS, BPF_MAP_TYPE_HASH, sizeof(struct fg_upstream_key),
 			sizeof(struct fg_upstream), FG_UPSTREAMS_MAX),
 		  "upstreams as it should be");
+	/* Layout 2's port bitmap: one 8 KiB value. */
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_UPSTREAM_PORTS, BPF_MAP_TYPE_ARRAY, 4, 8192, 1),
+		  "pin a layout-2 upstream_ports");
+	refused("layout 2 port bitmap",
+		"pinned map 'upstream_ports' is not this version's (value size 8192, expected 8)");
+	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_UPSTREAM_PORTS, BPF_MAP_TYPE_ARRAY, 4, 8,
+				 FG_PORT_WORDS),
+		  "upstream_ports as it should be");
 	/* The bucket key before it carried plen (16-byte addresses only). */
 	ASSERT_OK(fx_pin_foreign(dir, FG_MAP_BUCKETS, BPF_MAP_TYPE_LRU_HASH, 16, sizeof(struct fg_bucket),
 			FG_BUCKETS_MAX + FG_BUCKETS_LRU_SLACK),

@@ -108,11 +108,6 @@ static int write_entry(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now,
 	return put(fake(d), u, now);
 }
 
-static int sync_ports(struct fg_daemon *d)
-{
-	return 0;
-}
-
 static int list_upstreams(struct fg_daemon *d, struct fg_upstream_entry **list)
 {
 	struct fake *f = fake(d);
@@ -172,7 +167,6 @@ const struct fg_dp_ops fake_dp = {
 	.read_upstreams = read_upstreams,
 	.read_counters = read_counters,
 	.write_entry = write_entry,
-	.sync_ports = sync_ports,
 	.list_upstreams = list_upstreams,
 	.plan_policies = plan_policies,
 	.apply = apply,

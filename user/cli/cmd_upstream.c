@@ -96,10 +96,6 @@ static int add_entry(const struct fg_maps *m, struct fg_upstream_entry *e,
 	if ((r = fg_upstream_stats_reset(m, e->val.id)) || (r = fg_upstream_rt_reset(m, e->val.id)) ||
 	    (r = fg_entry_write(m, &e->key, NULL, &src, now, BPF_NOEXIST, &e->val)) < 0)
 		return fg_fail("Failed to add upstream '%s': %s", name, strerror(-r));
-	if (fg_upstream_ports_sync(m)) {
-		bpf_map_delete_elem(m->upstreams, &e->key); /* nothing half-made */
-		return fg_fail("Failed to update upstream ports: %s", strerror(errno));
-	}
 	return 0;
 }
 
@@ -194,14 +190,13 @@ static int run_del(struct fg_ctx *ctx, const struct fg_args *a)
 {
 	struct fg_upstream_entry *list, *e;
 	struct fg_maps m;
-	int lock, ret = 1;
+	int lock, ret = 1, err;
 
 	if (find_locked(ctx, a->argv[0], &m, &lock, &list, &e))
 		return 1;
-	if (bpf_map_delete_elem(m.upstreams, &e->key)) {
-		fg_fail("Failed to delete upstream '%s': %s", a->argv[0], strerror(errno));
+	if ((err = fg_entry_delete(&m, &e->key))) {
+		fg_fail("Failed to delete upstream '%s': %s", a->argv[0], strerror(-err));
 	} else {
-		fg_upstream_ports_sync(&m);
 		if (ctx->json)
 			print_change_json(a->argv[0], NULL, 0, "map");
 		ret = 0;

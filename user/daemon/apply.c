@@ -68,8 +68,9 @@ static int apply_upstreams(struct fg_daemon *d, struct fg_reconcile *a, __u64 no
 		if (!a->del[a->ups_deleted])
 			continue;
 		snprintf(name, sizeof(name), "%.*s", FG_UPSTREAM_NAME_LEN, e->val.name);
-		if (bpf_map_delete_elem(d->maps.upstreams, &e->key) && errno != ENOENT)
-			return failed(a, -errno, "deleting upstream", name);
+		err = fg_entry_delete(&d->maps, &e->key);
+		if (err && err != -ENOENT)
+			return failed(a, err, "deleting upstream", name);
 	}
 	for (; a->ups_written < a->cfg->n_ups; a->ups_written++) {
 		int idx = a->plan[a->ups_written].map_idx;
@@ -86,8 +87,6 @@ static int apply_upstreams(struct fg_daemon *d, struct fg_reconcile *a, __u64 no
 		if (err < 0)
 			return failed(a, err, "writing upstream", u->cfg.name);
 	}
-	if ((err = fg_upstream_ports_sync(&d->maps)))
-		return failed(a, err, "writing", "upstream_ports");
 	return 0;
 }
 
@@ -128,21 +127,20 @@ int fg_dp_maps_undo(struct fg_daemon *d, struct fg_reconcile *a)
 	/* Policies cached while the new ones were in: the datapath looks again. */
 	if (wrote && fg_policy_bump_gen(&d->maps))
 		lost++;
+	/* Through the one writer, which keeps the port bits in step. */
 	for (int i = a->ups_written - 1; i >= 0; i--) {
-		int idx = a->plan[i].map_idx;
+		int idx = a->plan[i].map_idx, err;
 
-		if (idx >= 0)
-			lost += !!bpf_map_update_elem(d->maps.upstreams, &a->list[idx].key,
-						      &a->list[idx].val, BPF_ANY);
-		else
-			lost += bpf_map_delete_elem(d->maps.upstreams, &a->ups[i].key) &&
-				errno != ENOENT;
+		if (idx >= 0) {
+			lost += !!fg_entry_put(&d->maps, &a->list[idx].key, &a->list[idx].val,
+					       BPF_ANY);
+		} else {
+			err = fg_entry_delete(&d->maps, &a->ups[i].key);
+			lost += err && err != -ENOENT;
+		}
 	}
 	for (int j = 0; j < a->ups_deleted && j < a->n_map; j++)
 		if (a->del[j])
-			lost += !!bpf_map_update_elem(d->maps.upstreams, &a->list[j].key,
-						      &a->list[j].val, BPF_ANY);
-	if (fg_upstream_ports_sync(&d->maps))
-		lost++;
+			lost += !!fg_entry_put(&d->maps, &a->list[j].key, &a->list[j].val, BPF_ANY);
 	return lost;
 }

@@ -110,10 +110,8 @@ int fg_daemon_force(struct fg_daemon *d, const char *name, enum fg_force f, __u6
 	if (fg_brk_force(&u->brk, f, now, &t))
 		fg_daemon_note(d, u, &t, now, ", by the control socket");
 	ret = d->dp->write_entry(d, u, now, NULL);
-	if (ret > 0) {
-		d->dp->sync_ports(d);
+	if (ret > 0)
 		ret = 0;
-	}
 	fg_pin_dir_unlock(lk);
 	if (ret)
 		snprintf(err, errlen, "Failed to update upstream %s: %s", name, strerror(-ret));

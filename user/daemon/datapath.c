@@ -252,11 +252,6 @@ static int write_entry(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now,
 	return ret;
 }
 
-static int sync_ports(struct fg_daemon *d)
-{
-	return fg_upstream_ports_sync(&d->maps);
-}
-
 static int list_upstreams(struct fg_daemon *d, struct fg_upstream_entry **list)
 {
 	return fg_upstreams_read(&d->maps, list);
@@ -285,7 +280,6 @@ const struct fg_dp_ops fg_dp_maps = {
 	.read_upstreams = read_upstreams,
 	.read_counters = read_counters,
 	.write_entry = write_entry,
-	.sync_ports = sync_ports,
 	.list_upstreams = list_upstreams,
 	.plan_policies = fg_dp_maps_plan_policies,
 	.apply = fg_dp_maps_apply,

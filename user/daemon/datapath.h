@@ -33,12 +33,11 @@ struct fg_dp_ops {
 			      const __u64 **c);
 	/* The counters of id now (a new entry's baseline): 0 or -errno. */
 	int (*read_counters)(struct fg_daemon *d, __u32 id, __u64 c[FG_U_MAX]);
-	/* u's entry through the one writer (fg_entry_write); seen: the entry
-	 * as read under the same lock, or NULL. 1: inserted (the port bitmap
-	 * needs sync_ports), 0, or -errno (logged). */
+	/* u's entry through the one writer (fg_entry_write, which also keeps
+	 * the port bits); seen: the entry as read under the same lock, or
+	 * NULL. 1: inserted, 0, or -errno (logged). */
 	int (*write_entry)(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now,
 			   const struct fg_upstream *seen);
-	int (*sync_ports)(struct fg_daemon *d);
 	/* A reconcile: the upstream entries as they are (*list malloc'ed; how
 	 * many, or -errno); the policy changes r needs (r->pset; 0 or -errno
 	 * with r->err set); r's writes, counted in r as they go (0 or -errno

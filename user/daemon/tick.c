@@ -129,9 +129,9 @@ static void fleet_decide(struct fg_daemon *d, struct fg_ups_rt *u, __u64 now)
 }
 
 /* One upstream's part of a tick: entry is what the map holds (NULL: gone),
- * c its counters (NULL: unread); 1 when its entry was inserted. */
-static int tick_upstream(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_upstream *entry,
-			 const __u64 *c, __u64 now)
+ * c its counters (NULL: unread). */
+static void tick_upstream(struct fg_daemon *d, struct fg_ups_rt *u, const struct fg_upstream *entry,
+			  const __u64 *c, __u64 now)
 {
 	if (entry) {
 		u->missing_logged = 0;
@@ -142,14 +142,14 @@ static int tick_upstream(struct fg_daemon *d, struct fg_ups_rt *u, const struct 
 	}
 	decide(d, u, c, now);
 	fleet_decide(d, u, now);
-	return d->dp->write_entry(d, u, now, entry) > 0;
+	d->dp->write_entry(d, u, now, entry);
 }
 
 int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 {
 	const struct fg_upstream *entry[FG_UPSTREAMS_MAX];
 	const __u64 *c[FG_UPSTREAMS_MAX];
-	int lk = fg_daemon_lock(d), ports = 0, ret = 0;
+	int lk = fg_daemon_lock(d), ret = 0;
 
 	d->dp->follow_pins(d, now);
 	d->dp->heartbeat(d, now);
@@ -159,9 +159,7 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 		ret = d->dp->read_upstreams(d, entry, c);
 	}
 	for (int i = 0; !ret && i < d->n_ups; i++)
-		ports |= tick_upstream(d, &d->ups[i], entry[i], c[i], now);
-	if (ports)
-		d->dp->sync_ports(d);
+		tick_upstream(d, &d->ups[i], entry[i], c[i], now);
 	fg_pin_dir_unlock(lk);
 	return ret;
 }

@@ -2,10 +2,66 @@
 /* The one writer of upstream entries (upstream_entry.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 
+#include "map_iter.h"
 #include "upstream_entry.h"
+
+/*
+ * The port bit of key in upstream_ports, set (on) or cleared. One word's
+ * read and write under the pin dir's lock, so no other writer sits between
+ * them; a bit already as wanted costs no write.
+ */
+static int port_bit_write(const struct fg_maps *m, const struct fg_upstream_key *key, int on)
+{
+	__u16 hport = ntohs(key->port);
+	__u32 word = fg_port_word(key->proto, hport);
+	__u64 bits, want;
+
+	if (bpf_map_lookup_elem(m->upstream_ports, &word, &bits))
+		return -errno;
+	want = on ? bits | fg_port_bit(hport) : bits & ~fg_port_bit(hport);
+	if (want == bits)
+		return 0;
+	return bpf_map_update_elem(m->upstream_ports, &word, &want, BPF_ANY) ? -errno : 0;
+}
+
+/* Does an entry other than key's use key's port and protocol? One batch
+ * read of the upstreams map; when it cannot be read, yes: a stale bit only
+ * costs a lookup, a missing one would skip a breaker. */
+static int port_shared(const struct fg_maps *m, const struct fg_upstream_key *key)
+{
+	struct fg_map_batch b = { .fd = m->upstreams };
+	struct fg_upstream_key *keys = calloc(FG_UPSTREAMS_MAX, sizeof(*keys));
+	struct fg_upstream *vals = calloc(FG_UPSTREAMS_MAX, sizeof(*vals));
+	int n, shared = 1;
+
+	if (!keys || !vals)
+		goto out;
+	shared = 0;
+	while (!shared && (n = fg_map_batch_next(&b, keys, vals, FG_UPSTREAMS_MAX)) != 0) {
+		if (n < 0) {
+			shared = 1;
+			break;
+		}
+		for (int i = 0; i < n && !shared; i++)
+			shared = keys[i].port == key->port && keys[i].proto == key->proto &&
+				 memcmp(&keys[i], key, sizeof(*key)) != 0;
+	}
+out:
+	free(keys);
+	free(vals);
+	return shared;
+}
+
+/* After key's entry left the map: its port bit goes once no entry uses it. */
+static int port_release(const struct fg_maps *m, const struct fg_upstream_key *key)
+{
+	return port_shared(m, key) ? 0 : port_bit_write(m, key, 0);
+}
 
 void fg_brk_seed(struct fg_brk *b, const struct fg_upstream *v, const struct fg_brk_params *p,
 		 __u64 now)
@@ -121,9 +177,34 @@ int fg_entry_write(const struct fg_maps *m, const struct fg_upstream_key *key,
 		return -EEXIST;
 	if (!fg_entry_merge(have ? &cur : NULL, src, now, out))
 		return 0;
+	if (!have)
+		return fg_entry_put(m, key, out, flags) ?: 1;
 	if (bpf_map_update_elem(m->upstreams, key, out, flags))
 		return -errno;
-	return have ? 0 : 1;
+	return 0;
+}
+
+int fg_entry_put(const struct fg_maps *m, const struct fg_upstream_key *key,
+		 const struct fg_upstream *val, __u64 flags)
+{
+	int err = port_bit_write(m, key, 1);
+
+	if (err)
+		return err;
+	if (bpf_map_update_elem(m->upstreams, key, val, flags)) {
+		err = -errno;
+		port_release(m, key);
+		return err;
+	}
+	return 0;
+}
+
+int fg_entry_delete(const struct fg_maps *m, const struct fg_upstream_key *key)
+{
+	if (bpf_map_delete_elem(m->upstreams, key))
+		return -errno;
+	port_release(m, key); /* if it fails, a stale bit: a lookup, not a hole */
+	return 0;
 }
 
 int fg_entry_force_write(const struct fg_maps *m, const struct fg_upstream_key *key,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * The one writer of upstream entries. Every state, permits and forced value
+ * The one writer of upstream entries, and of the upstream_ports bits that
+ * follow them (set before an insert, cleared after the last delete of a
+ * port). Every state, permits and forced value
  * the datapath sees is written by fg_entry_write, from floodgated (its
  * breakers, its reconcile) and from the CLI (add, and open/close/auto when no
  * daemon runs), under the pin dir's lock. The entry is derived from a
@@ -51,12 +53,24 @@ void fg_entry_force(const struct fg_upstream *cur, enum fg_force f, __u64 now,
  * tick, for every upstream). Else the entry is looked up, merged and written
  * only when it changed, so permits the datapath is spending are never
  * rewritten. flags: BPF_ANY, or BPF_NOEXIST to create only. out (may be
- * NULL): the entry as it now is. Returns 1 when it inserted an entry (the
- * port bitmap needs a sync), 0 when it updated or had nothing to do, -errno.
+ * NULL): the entry as it now is. Returns 1 when it inserted an entry, 0
+ * when it updated or had nothing to do, -errno. An insert goes through
+ * fg_entry_put, so the port bit is set first.
  */
 int fg_entry_write(const struct fg_maps *m, const struct fg_upstream_key *key,
 		   const struct fg_upstream *seen, const struct fg_entry_src *src, __u64 now,
 		   __u64 flags, struct fg_upstream *out);
+/*
+ * val at key as it is (an undo putting back what was read, a test's
+ * fixture): key's bit in upstream_ports is set first, so the datapath never
+ * sees the entry without it. 0 or -errno (then the bit is released again).
+ */
+int fg_entry_put(const struct fg_maps *m, const struct fg_upstream_key *key,
+		 const struct fg_upstream *val, __u64 flags);
+/* Delete key's entry, then clear its port bit when no other entry uses the
+ * port and protocol. 0 once the entry is gone (a bit left set costs only a
+ * lookup), or -errno (-ENOENT: no such entry). */
+int fg_entry_delete(const struct fg_maps *m, const struct fg_upstream_key *key);
 /* An operator's force of entry cur at key, through fg_entry_write. */
 int fg_entry_force_write(const struct fg_maps *m, const struct fg_upstream_key *key,
 			 const struct fg_upstream *cur, enum fg_force f, __u64 now,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
-/* The upstreams map as a table (upstreams.h): list, find, ids, port bitmap. */
+/* The upstreams map as a table (upstreams.h): list, find, ids, counters. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,26 +48,6 @@ int fg_upstreams_free_id(const struct fg_upstream_entry *list, int n)
 		if (!used[id])
 			return id;
 	return -ENOSPC;
-}
-
-int fg_upstream_ports_sync(const struct fg_maps *m)
-{
-	struct fg_upstream_ports ports = {};
-	struct fg_upstream_entry *list;
-	__u32 zero = 0;
-	int n = fg_upstreams_read(m, &list), err = 0;
-
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++) {
-		__u16 port = ntohs(list[i].key.port);
-
-		ports.bits[port >> 6] |= 1ULL << (port & 63);
-	}
-	if (bpf_map_update_elem(m->upstream_ports, &zero, &ports, BPF_ANY))
-		err = -errno;
-	free(list);
-	return err;
 }
 
 int fg_upstream_rt_reset(const struct fg_maps *m, __u32 id)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * The upstreams map as a table: find by name, allocate ids, keep the port
- * bitmap in step. Shared by the CLI and the daemon.
+ * The upstreams map as a table: find by name, allocate ids, counters.
+ * Shared by the CLI and the daemon. Entries are written by upstream_entry.h.
  */
 #ifndef FG_UPSTREAMS_H
 #define FG_UPSTREAMS_H
@@ -19,8 +19,6 @@ int fg_upstreams_read(const struct fg_maps *m, struct fg_upstream_entry **out);
 int fg_upstreams_find(const struct fg_upstream_entry *list, int n, const char *name);
 /* Lowest id no entry in list uses, or -ENOSPC. */
 int fg_upstreams_free_id(const struct fg_upstream_entry *list, int n);
-/* Rebuild upstream_ports from the upstreams map. */
-int fg_upstream_ports_sync(const struct fg_maps *m);
 /* Zero an id's per-CPU counters (a reused id must not inherit them). */
 int fg_upstream_stats_reset(const struct fg_maps *m, __u32 id);
 /* Zero an id's upstream_rt entry (RST bucket, permits spent). Only while no
