@@ -36,7 +36,7 @@ TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_br
 		  $(OUTPUT)/tests/unit/test_config.o $(OUTPUT)/tests/unit/test_daemon.o \
 		  $(OUTPUT)/tests/unit/fake_datapath.o \
 		  $(OUTPUT)/tests/unit/test_names.o $(OUTPUT)/tests/unit/test_options.o \
-		  $(OUTPUT)/tests/unit/test_fleet.o \
+		  $(OUTPUT)/tests/unit/test_fleet.o $(OUTPUT)/tests/unit/test_fleet_share.o \
 		  $(OUTPUT)/user/cli/options.o $(TEST_HARNESS)
 # The CLI's option parser, tested from its own object (the CLI has no library).
 $(OUTPUT)/tests/unit/test_options.o: INCLUDES += -Iuser/cli
@@ -50,7 +50,7 @@ TEST_BPF_OBJS := $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/test_breaker
 		 $(OUTPUT)/tests/bpf/test_edge.o $(OUTPUT)/tests/bpf/test_rst.o \
 		 $(OUTPUT)/tests/bpf/test_policy.o $(OUTPUT)/tests/bpf/test_flood.o \
 		 $(OUTPUT)/tests/bpf/test_pins.o $(OUTPUT)/tests/bpf/test_reload.o \
-		 $(OUTPUT)/tests/bpf/test_attach.o \
+		 $(OUTPUT)/tests/bpf/test_attach.o $(OUTPUT)/tests/bpf/test_shares.o \
 		 $(OUTPUT)/tests/bpf/fixture.o $(OUTPUT)/tests/bpf/pkt.o \
 		 $(TEST_HARNESS)
 $(OUTPUT)/tests/test_bpf: $(TEST_BPF_OBJS) $(DAEMON_LIB) $(LIB)

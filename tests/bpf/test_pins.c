@@ -64,7 +64,7 @@ TEST(foreign_pins_refused)
 	ASSERT_OK(fg_maps_open_as(dir, &m, 1, err, sizeof(err)), err);
 	ASSERT_OK(fg_config_set(&m, &cfg), "write an old version");
 	fg_maps_close(&m);
-	refused("old layout version", "layout version 1, this floodgate uses 2");
+	refused("old layout version", "layout version 1, this floodgate uses 3");
 	cfg.layout = FG_LAYOUT_VERSION;
 	ASSERT_OK(fg_maps_open_as(dir, &m, 1, err, sizeof(err)), err);
 	ASSERT_OK(fg_config_set(&m, &cfg), "back to this version");

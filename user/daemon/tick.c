@@ -10,6 +10,7 @@
 
 #include "breaker_machine.h"
 #include "datapath.h"
+#include "fleet_share_io.h"
 #include "fleet_vote.h"
 #include "log.h"
 #include "outcomes.h"
@@ -153,7 +154,9 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 
 	d->dp->follow_pins(d, now);
 	d->dp->heartbeat(d, now);
-	fg_fleet_expire(d, now); /* here, so a stuck fleet link cannot keep old votes */
+	/* Here, so a stuck fleet link cannot keep old votes, nor shares. */
+	if (fg_fleet_expire(d, now))
+		fg_shares_drop(d);
 	if (d->n_ups) {
 		d->dp->sweep_pending(d, now);
 		ret = d->dp->read_upstreams(d, entry, c);
