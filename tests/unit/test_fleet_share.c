@@ -51,7 +51,7 @@ TEST(share_equal_nodes_limit_over_n)
 			  what);
 		/* limit / n each: the interval n times as long, the burst 1/n. */
 		ASSERT_LE(llabs((long long)sh.interval_ns - (long long)(T200 * n)), 1, what);
-		ASSERT_EQ(sh.burst, 20 / n, what);
+		ASSERT_EQ(sh.burst, (20 + n - 1) / n, what); /* rounded up */
 		ASSERT_EQ(sh.expires_ns, S + STALE, what);
 	}
 }

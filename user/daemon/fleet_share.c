@@ -218,6 +218,13 @@ void fg_shares_add(struct fg_shares *s, const char *text, size_t len)
 	}
 }
 
+static double ceil_pos(double x)
+{
+	double t = (double)(__u64)x;
+
+	return t < x ? t + 1 : t;
+}
+
 int fg_share_of(__u64 interval_ns, __u32 burst, double local, double others, __u32 n_others,
 		__u32 floor_pct, __u64 stale_ns, __u64 now, struct fg_share *out)
 {
@@ -242,7 +249,12 @@ int fg_share_of(__u64 interval_ns, __u32 burst, double local, double others, __u
 	out->interval_ns = t < (double)FG_TOLERANCE_MAX_NS ? (__u64)t : FG_TOLERANCE_MAX_NS;
 	if (out->interval_ns < t) /* rounded up: a share never passes more */
 		out->interval_ns++;
-	out->burst = burst * frac >= 1 ? (__u32)(burst * frac) : 1;
+	/* Rounded up: a burst of 1 (no tolerance) would pass a source offering
+	 * 3x its share at 3/4 of it (each pass waits a full interval, then for
+	 * the next arrival); the fleet's bursts add up to at most limit + N. */
+	out->burst = (__u32)ceil_pos(burst * frac - 1e-9); /* 20 x 5% is 1, not 2 */
+	if (!out->burst)
+		out->burst = 1;
 	out->expires_ns = now + stale_ns;
 	return 1;
 }

@@ -150,13 +150,12 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 {
 	const struct fg_upstream *entry[FG_UPSTREAMS_MAX];
 	const __u64 *c[FG_UPSTREAMS_MAX];
-	int lk = fg_daemon_lock(d), ports = 0, ret = 0;
+	int lk = fg_daemon_lock(d), ports = 0, ret = 0, expired;
 
 	d->dp->follow_pins(d, now);
 	d->dp->heartbeat(d, now);
 	/* Here, so a stuck fleet link cannot keep old votes, nor shares. */
-	if (fg_fleet_expire(d, now))
-		fg_shares_drop(d);
+	expired = fg_fleet_expire(d, now);
 	if (d->n_ups) {
 		d->dp->sweep_pending(d, now);
 		ret = d->dp->read_upstreams(d, entry, c);
@@ -166,6 +165,8 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 	if (ports)
 		d->dp->sync_ports(d);
 	fg_pin_dir_unlock(lk);
+	if (expired)
+		fg_shares_drop(d); /* takes the lock itself */
 	return ret;
 }
 
