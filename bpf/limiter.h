@@ -162,24 +162,18 @@ static __always_inline void fg_share_params(const struct fg_bucket *b, __u64 *t,
  * evicted it), shares off that the fleet is down: it is cold again, and
  * fg_known marks it anew if it is not.
  */
-static __always_inline __u32 fg_hot(struct fg_bucket *b, const struct fg_bucket_key *key,
-				    const struct fg_config *cfg)
+static __always_inline __u32 fg_shared(struct fg_bucket *b, const struct fg_bucket_key *key,
+				       struct fg_hot *h, __u64 now)
 {
-	struct fg_hot *h = cfg->shares_on ? bpf_map_lookup_elem(&hot, key) : NULL;
 	struct fg_share *s;
-	__u64 now, t;
+	__u64 t;
 	__u32 burst;
 
-	if (!h) {
-		b->policy_gen = cfg->policy_gen;
-		return fg_known(b, key, cfg);
-	}
 	__sync_fetch_and_add(&h->packets, 1);
 	if (h->interval_ns != b->interval_ns || h->burst != b->burst) {
 		h->interval_ns = b->interval_ns;
 		h->burst = b->burst;
 	}
-	now = bpf_ktime_get_ns();
 	s = bpf_map_lookup_elem(&shares, key);
 	if (!s || s->expires_ns <= now)
 		return fg_bucket_reason(b, now);
@@ -194,6 +188,45 @@ static __always_inline __u32 fg_hot(struct fg_bucket *b, const struct fg_bucket_
 	default:
 		return FG_R_CONTENTION;
 	}
+}
+
+static __always_inline __u32 fg_hot(struct fg_bucket *b, const struct fg_bucket_key *key,
+				    const struct fg_config *cfg)
+{
+	struct fg_hot *h = cfg->shares_on ? bpf_map_lookup_elem(&hot, key) : NULL;
+
+	if (!h) {
+		b->policy_gen = cfg->policy_gen;
+		return fg_known(b, key, cfg);
+	}
+	return fg_shared(b, key, h, bpf_ktime_get_ns());
+}
+
+/*
+ * A per-prefix bucket (one per --per prefix policy, FG_KEY_SHARED): its
+ * packets walk the trie anyway, so it is judged here on the slow path, by
+ * the same rules as a source: marked hot past half its burst, then held to
+ * its share of the fleet's budget (issue 12's prefix budgets, split by
+ * demand: each box's share follows the rate the prefix offers there).
+ */
+static __always_inline __u32 fg_prefix_reason(struct fg_bucket *b,
+					      const struct fg_bucket_key *key,
+					      const struct fg_config *cfg, __u32 gen, __u64 now)
+{
+	__u64 tol = (__u64)(b->burst - 1) * b->interval_ns, tat = READ_ONCE(b->tat);
+	struct fg_hot *h = NULL;
+	__u32 reason;
+
+	if (cfg->shares_on && (b->policy_gen & FG_GEN_HOT))
+		h = bpf_map_lookup_elem(&hot, key);
+	if (h)
+		return fg_shared(b, key, h, now);
+	if (b->policy_gen & FG_GEN_HOT)
+		b->policy_gen = gen;
+	reason = fg_bucket_reason(b, now);
+	if (cfg->shares_on && tat > now && tat - now > (tol >> 1))
+		fg_mark_hot(b, key, gen, now);
+	return reason;
 }
 
 static __always_inline int fg_is_v4_mapped(const __u8 *a)
@@ -268,7 +301,8 @@ static __always_inline void fg_bucket_refresh(struct fg_bucket *b, __u64 t, __u3
 		b->interval_ns = t;
 		b->burst = burst;
 	}
-	if (b->policy_gen != gen)
+	/* A hot per-prefix bucket keeps its flag (fg_prefix_reason). */
+	if ((b->policy_gen & ~FG_GEN_HOT) != gen)
 		b->policy_gen = gen;
 }
 
@@ -295,7 +329,8 @@ static __always_inline __u32 fg_admit(struct fg_policy *pol, __u64 now)
 
 /* Charge key's bucket under pol, making it if the source is admitted. */
 static __always_inline __u32 fg_charge(struct fg_policy *pol, struct fg_bucket_key *key,
-				       struct fg_bucket *b, __u32 gen, __u64 now)
+				       struct fg_bucket *b, const struct fg_config *cfg, __u32 gen,
+				       __u64 now)
 {
 	__u64 t = pol->interval_ns;
 	__u32 burst = pol->burst, reason;
@@ -304,6 +339,8 @@ static __always_inline __u32 fg_charge(struct fg_policy *pol, struct fg_bucket_k
 	fg_gcra_params(&t, &burst);
 	if (b) {
 		fg_bucket_refresh(b, t, burst, gen, now);
+		if (pol->per == FG_PER_PREFIX)
+			return fg_prefix_reason(b, key, cfg, gen, now);
 		return fg_bucket_reason(b, now);
 	}
 	/* A per-prefix bucket is one per policy: no budget to guard it. */
@@ -375,7 +412,7 @@ static __always_inline __u32 fg_limit_slow(const struct fg_pkt *p, const struct 
 	} else if (pol->flags & FG_POL_SPLIT) {
 		gen = FG_GEN_RECHECK;
 	}
-	return fg_charge(pol, key, b, gen, now);
+	return fg_charge(pol, key, b, cfg, gen, now);
 }
 
 /*

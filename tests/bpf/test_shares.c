@@ -198,3 +198,36 @@ TEST(shares_cooled_entry_remarked)
 	ASSERT_EQ(passed(1), 1, "passes");
 	ASSERT_TRUE(!is_hot(), "cold: not marked");
 }
+
+/* A --per prefix budget is shared alike: its one bucket (key: the prefix,
+ * FG_KEY_SHARED) is marked hot past half its burst, whatever sources of the
+ * prefix spent it, and then held to its share. */
+TEST(shares_prefix_budget)
+{
+	static const char *const srcs[] = { "198.19.0.1", "198.19.0.2", "198.19.0.3" };
+	const char *pfx = "198.19.0.0";
+	const __u32 plen = (96 + 24) | FG_KEY_SHARED;
+	struct fg_share sh = share(3 * SEC_NS, 2, 3600 * SEC_NS);
+	struct fg_hot h;
+	int ok = 0;
+
+	SETUP();
+	fx_policy("198.19.0.0/24", FG_ACT_LIMIT, "1/s", BURST, FG_PER_PREFIX);
+	shares_on(1);
+	for (int i = 0; i < 5; i++)
+		ok += fx_xdp((struct pkt_spec){ .src = srcs[i % 3] }) == XDP_PASS;
+	ASSERT_EQ(ok, 5, "five pass");
+	ASSERT_TRUE(fx_hot_get(pfx, plen, &h) != 0, "not hot within half its burst");
+	ASSERT_EQ(fx_xdp((struct pkt_spec){ .src = srcs[2] }), XDP_PASS, "the sixth passes");
+	ASSERT_OK(fx_hot_get(pfx, plen, &h), "the prefix's bucket is hot");
+	ASSERT_EQ(fx_xdp((struct pkt_spec){ .src = srcs[0] }), XDP_PASS, "within its own limit");
+	ASSERT_OK(fx_share_set(pfx, plen, &sh), "write a share: 1/3 s burst 2");
+	ASSERT_EQ(fx_xdp((struct pkt_spec){ .src = srcs[1] }), XDP_DROP, "held by the share");
+	ASSERT_OK(fx_hot_get(pfx, plen, &h), "hot entry");
+	ASSERT_EQ(h.packets, 3, "counted from the mark, dropped ones too");
+	ASSERT_OK(fx_bucket_age(pfx, plen, 100 * SEC_NS), "refill");
+	ok = 0;
+	for (int i = 0; i < BURST; i++)
+		ok += fx_xdp((struct pkt_spec){ .src = srcs[i % 3] }) == XDP_PASS;
+	ASSERT_EQ(ok, 2, "the share's burst, all sources of the prefix together");
+}

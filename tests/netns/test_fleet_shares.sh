@@ -27,6 +27,10 @@
 #     fleet off (within 10% of the limit).
 #  6. Redis stopped (SIGSTOP): every node's shares are gone within stale +
 #     1 s (each back on its own limits); SIGCONT: N nodes again.
+#  7. a --per prefix budget (198.18.39.0/24, $RATE/s for the whole prefix),
+#     from $P4, L4: about N x the budget with the fleet off; with it on the
+#     budget is split by demand, every node holds a share of it, and the
+#     fleet admits within 1.1x of it.
 # The steps and what each needs: CHECKS at the bottom.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,13 +41,13 @@ N=3
 TAG=fgsh$$
 NS_C=${TAG}c NS_R=${TAG}r
 IF_C=${TAG}c0 IF_RC=${TAG}rc
-C4=198.18.40.2 RC4=198.18.40.1 ANY4=198.18.60.10 R4=198.18.70.1 RPORT=6391
+C4=198.18.40.2 P4=198.18.39.2 RC4=198.18.40.1 ANY4=198.18.60.10 R4=198.18.70.1 RPORT=6391
 RPW=shares-$$-$RANDOM
 RATE=200 BURST=4 PPS=600 FLOOD_S=8 WIN_S=2 PORTS=256
 TICK_MS=100 SYNC_MS=100 STALE_MS=1000
 TMP="" REDIS_PID=""
 DPIDS=()
-RATE_L4_OFF="" RATE_L3_OFF=""
+RATE_L4_OFF="" RATE_L3_OFF="" RATE_P_OFF=""
 
 note() { echo "  $*" >&2; }
 ns_of() { echo "${TAG}n$1"; }
@@ -133,6 +137,11 @@ write_config() {
 		[policy 198.18.40.0/24]
 		rate = $RATE/s
 		burst = $BURST
+
+		[policy 198.18.39.0/24]
+		rate = $RATE/s
+		burst = $BURST
+		per = prefix
 	EOF
 	[ "$fleet" = on ] && cat >>"$TMP/$i/floodgated.conf" <<-EOF
 
@@ -179,6 +188,8 @@ setup_topology() {
 		ip -n "$NS_C" link add "$IF_C" type veth peer name "$IF_RC" netns "$NS_R" &&
 		ip -n "$NS_C" addr add "$C4/24" dev "$IF_C" && ip -n "$NS_R" addr add "$RC4/24" dev "$IF_RC" &&
 		ip -n "$NS_C" link set "$IF_C" up && ip -n "$NS_R" link set "$IF_RC" up &&
+		ip -n "$NS_C" addr add "$P4/24" dev "$IF_C" &&
+		ip -n "$NS_R" route add 198.18.39.0/24 via "$C4" &&
 		ip -n "$NS_C" route add default via "$RC4"; } || { t_fail setup "client and router"; t_exit; }
 	for ((i = 1; i <= N; i++)); do
 		net_node "$i" || { t_fail setup "node $i's namespace"; t_exit; }
@@ -209,10 +220,11 @@ setup_daemons() {
 	t_ok shares_daemons_start
 }
 
-# flood_start HASH: the router hashes by L4 (1) or L3 (0); the flood starts.
+# flood_start HASH [SRC]: the router hashes by L4 (1) or L3 (0); the flood
+# from SRC (C4) starts.
 flood_start() {
 	ip netns exec "$NS_R" sysctl -qw net.ipv4.fib_multipath_hash_policy="$1" || return 1
-	ip netns exec "$NS_C" "$FG_TOOLS/udpflood" -s $C4 -d $ANY4 -r $PPS \
+	ip netns exec "$NS_C" "$FG_TOOLS/udpflood" -s "${2:-$C4}" -d $ANY4 -r $PPS \
 		-n $((PPS * FLOOD_S)) -t $FLOOD_S -P $PORTS >"$TMP/flood.out" 2>&1 &
 	FLOOD_PID=$!
 	FLOOD_T0=$(now_ms)
@@ -328,15 +340,42 @@ check_redis_stop() {
 	t_is $? shares_redis_back "floodgate_fleet_nodes by node:$MSEEN $POLL_MS ms after SIGCONT"
 }
 
+check_prefix_off() {
+	flood_start 1 $P4 || { t_fail shares_prefix_off "sysctl"; return; }
+	sleep 0.5 # the flood's first burst out of the window
+	measure
+	flood_end
+	RATE_P_OFF=$RATE_SEEN
+	awk -v r="$RATE_SEEN" -v l=$RATE -v n=$N 'BEGIN { exit !(r >= 0.8 * n * l) }'
+	t_is $? shares_prefix_off "fleet off: the prefix admitted $RATE_SEEN/s by node:$PARTS (want >= $(ratio $((8 * N)) 10)x $RATE/s)"
+	note "per-prefix budget, fleet off, L4 hashing: the fleet admits $RATE_SEEN/s = $(ratio "$RATE_SEEN" $RATE)x the budget (by node:$PARTS)"
+}
+
+check_prefix_on() {
+	local took
+	t_poll $((STALE_MS + 2000)) shares_are 0 || { t_fail shares_prefix_split "shares before:$SSEEN"; return; }
+	flood_start 1 $P4 || { t_fail shares_prefix_split "sysctl"; return; }
+	t_poll 3000 shares_are 1
+	took=$(($(now_ms) - FLOOD_T0))
+	measure
+	flood_end
+	[ "$took" -le 1500 ] &&
+		awk -v r="$RATE_SEEN" -v l=$RATE 'BEGIN { exit !(r <= 1.1 * l && r >= 0.7 * l) }'
+	t_is $? shares_prefix_split "fleet on: shares by node:$SSEEN after $took ms (want 1 each within 1500 ms); admitted $RATE_SEEN/s by node:$PARTS (want 0.7x..1.1x $RATE/s)"
+	note "per-prefix budget, fleet on, L4 hashing: every node held a share $took ms after the flood began; the fleet admits $RATE_SEEN/s = $(ratio "$RATE_SEEN" $RATE)x the budget (by node:$PARTS; off: ${RATE_P_OFF:-?}/s)"
+}
+
 # step                | needs                | checks it reports
 CHECKS=(
 	"setup_topology     |                      | setup"
 	"setup_daemons      | setup_topology       | shares_config_checks shares_daemons_start"
 	"check_l4_fleet_off | setup_daemons        | shares_l4_off_spreads shares_l4_off_n_limits"
 	"check_l3_fleet_off | setup_daemons        | shares_l3_off_one_node"
+	"check_prefix_off   | setup_daemons        | shares_prefix_off"
 	"fleet_on           | setup_daemons        | shares_fleet_up"
 	"check_l4_fleet_on  | fleet_on             | shares_l4_on_all_share shares_l4_on_limit_once shares_metric"
 	"check_l3_fleet_on  | fleet_on check_l3_fleet_off | shares_l3_on_same"
 	"check_redis_stop   | fleet_on             | shares_redis_stop_expire shares_redis_back"
+	"check_prefix_on    | fleet_on             | shares_prefix_split"
 )
 t_run
