@@ -298,6 +298,11 @@ check_l4_fleet_on() {
 	# at 3x its share), then one sync (100 ms) and the reply's writes.
 	[ "$took" -le 1500 ] && shares_are 1
 	t_is $? shares_l4_on_all_share "shares by node:$SSEEN $took ms after the flood began (want 1 each within 1500 ms)"
+	# What an operator sees: named fields (BTF) in both maps.
+	BSEEN=$(bpftool -j map dump pinned "$(pin_of 1)/shares" 2>&1 | jq -c '.[0].formatted.value' 2>&1)
+	jq -e '.interval_ns > 0 and .burst >= 1 and .expires_ns > 0' <<<"$BSEEN" >/dev/null &&
+		bpftool -j map dump pinned "$(pin_of 1)/hot" | jq -e '.[0].formatted.value.packets > 0' >/dev/null
+	t_is $? shares_maps_btf "node 1's share as bpftool shows it: $BSEEN"
 	measure
 	flood_end
 	awk -v r="$RATE_SEEN" -v l=$RATE 'BEGIN { exit !(r <= 1.1 * l && r >= 0.7 * l) }'
@@ -373,7 +378,7 @@ CHECKS=(
 	"check_l3_fleet_off | setup_daemons        | shares_l3_off_one_node"
 	"check_prefix_off   | setup_daemons        | shares_prefix_off"
 	"fleet_on           | setup_daemons        | shares_fleet_up"
-	"check_l4_fleet_on  | fleet_on             | shares_l4_on_all_share shares_l4_on_limit_once shares_metric"
+	"check_l4_fleet_on  | fleet_on             | shares_l4_on_all_share shares_maps_btf shares_l4_on_limit_once shares_metric"
 	"check_l3_fleet_on  | fleet_on check_l3_fleet_off | shares_l3_on_same"
 	"check_redis_stop   | fleet_on             | shares_redis_stop_expire shares_redis_back"
 	"check_prefix_on    | fleet_on             | shares_prefix_split"
