@@ -156,11 +156,9 @@ static __always_inline void fg_share_params(const struct fg_bucket *b, __u64 *t,
 }
 
 /*
- * A hot source: counted for floodgated, and judged by its share while one
- * is unexpired (an expired share is ignored: the source is back on its own
- * limit). Its hot entry gone means floodgated found it cooled (or the LRU
- * evicted it), shares off that the fleet is down: it is cold again, and
- * fg_known marks it anew if it is not.
+ * A hot bucket (h: its hot entry): counted for floodgated, and judged by
+ * its share while one is unexpired (an expired share is ignored: the
+ * bucket is back on its own limit).
  */
 static __always_inline __u32 fg_shared(struct fg_bucket *b, const struct fg_bucket_key *key,
 				       struct fg_hot *h, __u64 now)
@@ -190,6 +188,11 @@ static __always_inline __u32 fg_shared(struct fg_bucket *b, const struct fg_buck
 	}
 }
 
+/*
+ * A source marked hot. Its hot entry gone means floodgated found it cooled
+ * (or the LRU evicted it), shares off that the fleet is down: it is cold
+ * again, and fg_known marks it anew if it is not.
+ */
 static __always_inline __u32 fg_hot(struct fg_bucket *b, const struct fg_bucket_key *key,
 				    const struct fg_config *cfg)
 {
