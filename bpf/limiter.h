@@ -65,27 +65,171 @@ static __always_inline __u64 fg_now(__u64 *seen)
  * it by at most one tick (4 ms at HZ=250), so with this slack a packet judged
  * over here is over by the precise clock as well; anything closer to the
  * edge takes the exact path.
- *
- * A bucket whose TAT is within its tolerance of the last precise reading on
- * this CPU cannot be over (now is later), so the pass path skips that proof
- * and reads one clock. The bound picks the path, never the verdict: what
- * is not proven over is judged by fg_gcra_admit() on the precise clock.
  */
 #define FG_COARSE_SLACK_NS 8000000ULL
 
-static __always_inline __u32 fg_known(struct fg_bucket *b)
+/*
+ * Fleet shares (floodgate_kern_user.h): a source past half its burst is
+ * marked hot, once. Its bucket's flag takes it off fg_known's path, so the
+ * only cost for a source that stays cold is comparing against half the
+ * tolerance instead of all of it (a shift) on the branch fg_known takes
+ * anyway.
+ */
+static __always_inline void fg_mark_hot(struct fg_bucket *b, const struct fg_bucket_key *key,
+					__u32 gen, __u64 now)
+{
+	struct fg_hot h = {
+		.packets = 1,
+		.first_ns = now,
+		.interval_ns = b->interval_ns,
+		.burst = b->burst,
+	};
+
+	/* Already there (marked by another CPU, or before a policy change
+	 * cleared the flag): it keeps counting. */
+	bpf_map_update_elem(&hot, key, &h, BPF_NOEXIST);
+	b->policy_gen = gen | FG_GEN_HOT;
+}
+
+/* A known source whose bucket is past half its tolerance of the last precise
+ * reading: maybe over (proven with the coarse clock), maybe to be marked hot. */
+static __always_inline __u32 fg_known_busy(struct fg_bucket *b, const struct fg_bucket_key *key,
+					   const struct fg_config *cfg, __u64 *seen, __u64 tat,
+					   __u64 tol)
+{
+	__u32 gen = cfg->policy_gen;
+	__u64 now;
+	__u32 reason;
+
+	if (!seen || tat > *seen + tol) {
+		__u64 coarse = bpf_ktime_get_coarse_ns(), late = coarse + FG_COARSE_SLACK_NS;
+
+		if (tat > late && tat - late > tol) {
+			if (cfg->shares_on)
+				fg_mark_hot(b, key, gen, coarse);
+			return FG_R_LIMIT_DROP;
+		}
+	}
+	now = fg_now(seen);
+	reason = fg_bucket_reason(b, now);
+	if (cfg->shares_on && tat > now && tat - now > (tol >> 1))
+		fg_mark_hot(b, key, gen, now);
+	return reason;
+}
+
+/*
+ * A bucket whose TAT is within half its tolerance of the last precise
+ * reading on this CPU is neither over nor hot (now is later), so the pass
+ * path skips both proofs and reads one clock. The bound picks the path,
+ * never the verdict: what is not proven over is judged by fg_gcra_admit()
+ * on the precise clock.
+ */
+static __always_inline __u32 fg_known(struct fg_bucket *b, const struct fg_bucket_key *key,
+				      const struct fg_config *cfg)
 {
 	__u32 zero = 0;
 	__u64 *seen = bpf_map_lookup_elem(&clock_seen, &zero);
 	__u64 tol = (__u64)(b->burst - 1) * b->interval_ns, tat = READ_ONCE(b->tat);
 
-	if (!seen || tat > *seen + tol) {
-		__u64 late = bpf_ktime_get_coarse_ns() + FG_COARSE_SLACK_NS;
-
-		if (tat > late && tat - late > tol)
-			return FG_R_LIMIT_DROP;
-	}
+	if (!seen || tat > *seen + (tol >> 1))
+		return fg_known_busy(b, key, cfg, seen, tat, tol);
 	return fg_bucket_reason(b, fg_now(seen));
+}
+
+/*
+ * A share's parameters, made safe whatever the map holds: never looser than
+ * the bucket's own (a share only lowers a limit), never below 1/64 of it.
+ */
+static __always_inline void fg_share_params(const struct fg_bucket *b, __u64 *t, __u32 *burst)
+{
+	__u64 own = b->interval_ns;
+
+	if (*t < own)
+		*t = own;
+	/* (a limit slower than one packet in 2^56 ns, two years, has no floor
+	 * to shift into: fg_gcra_params still bounds it) */
+	if (own < (1ULL << 56) && *t > own << FG_SHARE_FLOOR_SHIFT)
+		*t = own << FG_SHARE_FLOOR_SHIFT;
+	if (*burst > b->burst)
+		*burst = b->burst;
+	fg_gcra_params(t, burst);
+}
+
+/*
+ * A hot bucket (h: its hot entry): counted for floodgated, and judged by
+ * its share while one is unexpired (an expired share is ignored: the
+ * bucket is back on its own limit).
+ */
+static __always_inline __u32 fg_shared(struct fg_bucket *b, const struct fg_bucket_key *key,
+				       struct fg_hot *h, __u64 now)
+{
+	struct fg_share *s;
+	__u64 t;
+	__u32 burst;
+
+	__sync_fetch_and_add(&h->packets, 1);
+	if (h->interval_ns != b->interval_ns || h->burst != b->burst) {
+		h->interval_ns = b->interval_ns;
+		h->burst = b->burst;
+	}
+	s = bpf_map_lookup_elem(&shares, key);
+	if (!s || s->expires_ns <= now)
+		return fg_bucket_reason(b, now);
+	t = s->interval_ns;
+	burst = s->burst;
+	fg_share_params(b, &t, &burst);
+	switch (fg_gcra_admit(&b->tat, t, burst, now)) {
+	case FG_GCRA_PASS:
+		return FG_R_LIMIT_PASS;
+	case FG_GCRA_OVER:
+		return FG_R_LIMIT_DROP;
+	default:
+		return FG_R_CONTENTION;
+	}
+}
+
+/*
+ * A source marked hot. Its hot entry gone means floodgated found it cooled
+ * (or the LRU evicted it), shares off that the fleet is down: it is cold
+ * again, and fg_known marks it anew if it is not.
+ */
+static __always_inline __u32 fg_hot(struct fg_bucket *b, const struct fg_bucket_key *key,
+				    const struct fg_config *cfg)
+{
+	struct fg_hot *h = cfg->shares_on ? bpf_map_lookup_elem(&hot, key) : NULL;
+
+	if (!h) {
+		b->policy_gen = cfg->policy_gen;
+		return fg_known(b, key, cfg);
+	}
+	return fg_shared(b, key, h, bpf_ktime_get_ns());
+}
+
+/*
+ * A per-prefix bucket (one per --per prefix policy, FG_KEY_SHARED): its
+ * packets walk the trie anyway, so it is judged here on the slow path, by
+ * the same rules as a source: marked hot past half its burst, then held to
+ * its share of the fleet's budget (issue 12's prefix budgets, split by
+ * demand: each box's share follows the rate the prefix offers there).
+ */
+static __always_inline __u32 fg_prefix_reason(struct fg_bucket *b,
+					      const struct fg_bucket_key *key,
+					      const struct fg_config *cfg, __u32 gen, __u64 now)
+{
+	__u64 tol = (__u64)(b->burst - 1) * b->interval_ns, tat = READ_ONCE(b->tat);
+	struct fg_hot *h = NULL;
+	__u32 reason;
+
+	if (cfg->shares_on && (b->policy_gen & FG_GEN_HOT))
+		h = bpf_map_lookup_elem(&hot, key);
+	if (h)
+		return fg_shared(b, key, h, now);
+	if (b->policy_gen & FG_GEN_HOT)
+		b->policy_gen = gen;
+	reason = fg_bucket_reason(b, now);
+	if (cfg->shares_on && tat > now && tat - now > (tol >> 1))
+		fg_mark_hot(b, key, gen, now);
+	return reason;
 }
 
 static __always_inline int fg_is_v4_mapped(const __u8 *a)
@@ -160,7 +304,8 @@ static __always_inline void fg_bucket_refresh(struct fg_bucket *b, __u64 t, __u3
 		b->interval_ns = t;
 		b->burst = burst;
 	}
-	if (b->policy_gen != gen)
+	/* A hot per-prefix bucket keeps its flag (fg_prefix_reason). */
+	if ((b->policy_gen & ~FG_GEN_HOT) != gen)
 		b->policy_gen = gen;
 }
 
@@ -187,7 +332,8 @@ static __always_inline __u32 fg_admit(struct fg_policy *pol, __u64 now)
 
 /* Charge key's bucket under pol, making it if the source is admitted. */
 static __always_inline __u32 fg_charge(struct fg_policy *pol, struct fg_bucket_key *key,
-				       struct fg_bucket *b, __u32 gen, __u64 now)
+				       struct fg_bucket *b, const struct fg_config *cfg, __u32 gen,
+				       __u64 now)
 {
 	__u64 t = pol->interval_ns;
 	__u32 burst = pol->burst, reason;
@@ -196,6 +342,8 @@ static __always_inline __u32 fg_charge(struct fg_policy *pol, struct fg_bucket_k
 	fg_gcra_params(&t, &burst);
 	if (b) {
 		fg_bucket_refresh(b, t, burst, gen, now);
+		if (pol->per == FG_PER_PREFIX)
+			return fg_prefix_reason(b, key, cfg, gen, now);
 		return fg_bucket_reason(b, now);
 	}
 	/* A per-prefix bucket is one per policy: no budget to guard it. */
@@ -267,7 +415,7 @@ static __always_inline __u32 fg_limit_slow(const struct fg_pkt *p, const struct 
 	} else if (pol->flags & FG_POL_SPLIT) {
 		gen = FG_GEN_RECHECK;
 	}
-	return fg_charge(pol, key, b, gen, now);
+	return fg_charge(pol, key, b, cfg, gen, now);
 }
 
 /*
@@ -282,7 +430,11 @@ static __always_inline __u32 fg_limit(const struct fg_pkt *p, const struct fg_co
 	fg_source_key(&key, p, cfg);
 	b = bpf_map_lookup_elem(&buckets, &key);
 	if (b && b->policy_gen == cfg->policy_gen)
-		return fg_known(b);
+		return fg_known(b, &key, cfg);
+	/* Marked hot (fleet shares); a policy change since clears the flag
+	 * (fg_bucket_refresh) and fg_known marks it again. */
+	if (b && b->policy_gen == (cfg->policy_gen | FG_GEN_HOT))
+		return fg_hot(b, &key, cfg);
 	return fg_limit_slow(p, cfg, &key, b);
 }
 

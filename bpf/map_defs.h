@@ -112,6 +112,27 @@ struct {
 	__type(value, __u64);
 } clock_seen SEC(".maps");
 
+/* Fleet shares (floodgate_kern_user.h). Sources marked hot: the datapath
+ * writes them, floodgated reads and deletes the cooled ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FG_HOT_MAX);
+	__type(key, struct fg_bucket_key);
+	__type(value, struct fg_hot);
+} hot SEC(".maps");
+
+/* Hot source -> this box's share of its limit, written by floodgated only.
+ * Not preallocated: an update replaces the element under RCU, so a packet
+ * never reads a share half rewritten (a preallocated element can be reused
+ * under a reader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FG_SHARES_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fg_bucket_key);
+	__type(value, struct fg_share);
+} shares SEC(".maps");
+
 static __always_inline void fg_count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&stats, &idx);

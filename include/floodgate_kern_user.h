@@ -57,7 +57,8 @@ enum fg_malformed {
  * value of any map changes, so pins of another version are refused (user
  * space also checks each map's sizes, but a field's meaning can change
  * with its size unchanged). 1: this file before fg_config carried it.
- * 3: upstream_ports by protocol and word (one 8 KiB bitmap in 2).
+ * 3: upstream_ports by protocol and word (one 8 KiB bitmap in 2); the fleet
+ *    shares' maps (hot, shares) and FG_GEN_HOT in policy_gen.
  */
 #define FG_LAYOUT_VERSION 3
 
@@ -72,6 +73,11 @@ struct fg_config {
 	__u64 stale_ns;      /* heartbeat older than this: ignore daemon breaker state */
 	__u32 probe_mark;    /* skb->mark of the controller's own probes */
 	__u32 layout;        /* FG_LAYOUT_VERSION of whoever made the pins */
+	/* Fleet shares: 1 while floodgated's fleet is up, so a box alone
+	 * never marks sources hot (they would cost it a lookup per packet
+	 * for nothing); written with the heartbeat. */
+	__u32 shares_on;
+	__u32 pad;
 };
 
 /*
@@ -181,12 +187,60 @@ enum fg_stat {
 	FG_STAT_MAX,
 };
 
+/*
+ * Fleet shares (DESIGN 4b, floodgated's [fleet]): a source that arrives on
+ * several boxes gets its limit once across them, not once per box.
+ *
+ * A known source whose bucket shows it used more than half its burst is
+ * marked hot, once: the datapath inserts its bucket key into hot and sets
+ * FG_GEN_HOT in its bucket's policy_gen, so a source that stays cold pays
+ * nothing (its policy_gen still equals config's). Each sync floodgated
+ * reads hot, publishes the local rates, and writes shares: for a hot source
+ * the fleet sends more than its limit, this box's part of it. The datapath
+ * judges a hot source by its share while the share is unexpired, and never
+ * more loosely than by its own bucket.
+ */
+#define FG_MAP_HOT "hot"
+#define FG_MAP_SHARES "shares"
+#define FG_HOT_MAX 16384    /* hot sources tracked; the coldest are evicted */
+#define FG_SHARES_MAX 16384
+/* In fg_bucket.policy_gen: the source is hot (fg_policy_gen_next keeps
+ * generations below it). */
+#define FG_GEN_HOT 0x80000000U
+/* However a share map was written, the datapath never judges a source by
+ * less than its limit >> FG_SHARE_FLOOR_SHIFT (1/64): the daemon's own
+ * floor (share_floor) is higher. */
+#define FG_SHARE_FLOOR_SHIFT 6
+
+/* hot: value, written by the datapath only (floodgated deletes cooled
+ * entries). packets counts every packet of the source since first_ns,
+ * passed or dropped: the rate it offers here. */
+struct fg_hot {
+	__u64 packets;
+	__u64 first_ns;    /* marked hot (CLOCK_MONOTONIC) */
+	__u64 interval_ns; /* the bucket's own limit, for the daemon's arithmetic */
+	__u32 burst;
+	__u32 pad;
+};
+
+/* shares: value (key: the bucket key), written by floodgated only. A share
+ * past expires_ns (CLOCK_MONOTONIC) is ignored, so a dead daemon or a lost
+ * Redis cannot keep a source throttled longer than stale. */
+struct fg_share {
+	__u64 interval_ns; /* this box's part of the limit: T / share */
+	__u32 burst;
+	__u32 pad;
+	__u64 expires_ns;
+};
+
 /* Enums in values print by name in bpftool map dump; they are 4 bytes. */
 _Static_assert(sizeof(enum fg_action) == 4, "enum size");
-_Static_assert(sizeof(struct fg_config) == 40, "fg_config layout");
+_Static_assert(sizeof(struct fg_config) == 48, "fg_config layout");
 _Static_assert(sizeof(struct fg_lpm_key) == 20, "fg_lpm_key layout");
 _Static_assert(sizeof(struct fg_policy) == 56, "fg_policy layout");
 _Static_assert(sizeof(struct fg_bucket_key) == 20, "fg_bucket_key layout");
 _Static_assert(sizeof(struct fg_bucket) <= 24, "bucket value must stay <= 24 bytes");
+_Static_assert(sizeof(struct fg_hot) == 32, "fg_hot layout");
+_Static_assert(sizeof(struct fg_share) == 24, "fg_share layout");
 
 #endif /* FLOODGATE_KERN_USER_H */

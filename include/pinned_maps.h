@@ -23,6 +23,12 @@
 	X(upstream_stats, FG_MAP_UPSTREAM_STATS, upstream_stats) \
 	X(pending_syn, FG_MAP_PENDING_SYN, pending_syn)      \
 	X(flows, FG_MAP_FLOWS, flows)                        \
-	X(upstream_rt, FG_MAP_UPSTREAM_RT, upstream_rt)
+	X(upstream_rt, FG_MAP_UPSTREAM_RT, upstream_rt)      \
+	FG_PINNED_SHARE_MAPS(X)
+
+/* Fleet shares (floodgate_kern_user.h), a block of their own. */
+#define FG_PINNED_SHARE_MAPS(X)                              \
+	X(hot, FG_MAP_HOT, hot)                              \
+	X(shares, FG_MAP_SHARES, shares)
 
 #endif /* FG_PINNED_MAPS_H */

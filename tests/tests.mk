@@ -37,6 +37,7 @@ TEST_UNIT_OBJS := $(OUTPUT)/tests/unit/test_parse.o $(OUTPUT)/tests/unit/test_br
 		  $(OUTPUT)/tests/unit/fake_datapath.o \
 		  $(OUTPUT)/tests/unit/test_names.o $(OUTPUT)/tests/unit/test_options.o \
 		  $(OUTPUT)/tests/unit/test_fleet.o $(OUTPUT)/tests/unit/test_policy_file.o \
+		  $(OUTPUT)/tests/unit/test_fleet_share.o \
 		  $(OUTPUT)/user/cli/options.o $(TEST_HARNESS) \
 		  $(OUTPUT)/tests/unit/test_watch.o $(OUTPUT)/user/cli/watch.o
 # The CLI's option parser and --watch's checks, tested from their own
@@ -53,7 +54,7 @@ TEST_BPF_OBJS := $(OUTPUT)/tests/bpf/test_xdp.o $(OUTPUT)/tests/bpf/test_breaker
 		 $(OUTPUT)/tests/bpf/test_policy.o $(OUTPUT)/tests/bpf/test_flood.o \
 		 $(OUTPUT)/tests/bpf/test_pins.o $(OUTPUT)/tests/bpf/test_reload.o \
 		 $(OUTPUT)/tests/bpf/test_attach.o $(OUTPUT)/tests/bpf/test_policy_swap.o \
-		 $(OUTPUT)/tests/bpf/test_port_filter.o \
+		 $(OUTPUT)/tests/bpf/test_port_filter.o $(OUTPUT)/tests/bpf/test_shares.o \
 		 $(OUTPUT)/tests/bpf/fixture.o $(OUTPUT)/tests/bpf/pkt.o \
 		 $(TEST_HARNESS)
 $(OUTPUT)/tests/test_bpf: $(TEST_BPF_OBJS) $(DAEMON_LIB) $(LIB)

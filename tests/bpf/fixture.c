@@ -156,6 +156,8 @@ int fx_load_sized(__u32 buckets)
 	fx_maps.pending_syn = bpf_map__fd(fx_skel->maps.pending_syn);
 	fx_maps.flows = bpf_map__fd(fx_skel->maps.flows);
 	fx_maps.upstream_rt = bpf_map__fd(fx_skel->maps.upstream_rt);
+	fx_maps.hot = bpf_map__fd(fx_skel->maps.hot);
+	fx_maps.shares = bpf_map__fd(fx_skel->maps.shares);
 loaded:
 	fg_config_defaults(&cfg);
 	cfg.heartbeat_ns = fg_now_ns(); /* a live controller unless a test says not */
@@ -294,6 +296,44 @@ int fx_bucket_age(const char *src, __u32 plen, __u64 ns)
 		return -ENOENT;
 	b.tat -= ns < b.tat ? ns : b.tat;
 	return bpf_map_update_elem(fx_maps.buckets, &key, &b, BPF_EXIST) ? -errno : 0;
+}
+
+int fx_bucket_get(const char *src, __u32 plen, struct fg_bucket *b)
+{
+	struct fg_bucket_key key;
+
+	if (bucket_key(src, plen, &key) || bpf_map_lookup_elem(fx_maps.buckets, &key, b))
+		return -ENOENT;
+	return 0;
+}
+
+int fx_hot_get(const char *src, __u32 plen, struct fg_hot *h)
+{
+	struct fg_bucket_key key;
+
+	if (bucket_key(src, plen, &key) || bpf_map_lookup_elem(fx_maps.hot, &key, h))
+		return -ENOENT;
+	return 0;
+}
+
+int fx_hot_del(const char *src, __u32 plen)
+{
+	struct fg_bucket_key key;
+
+	if (bucket_key(src, plen, &key) || bpf_map_delete_elem(fx_maps.hot, &key))
+		return -ENOENT;
+	return 0;
+}
+
+int fx_share_set(const char *src, __u32 plen, const struct fg_share *sh)
+{
+	struct fg_bucket_key key;
+
+	if (bucket_key(src, plen, &key))
+		return -EINVAL;
+	if (!sh)
+		return bpf_map_delete_elem(fx_maps.shares, &key) ? -errno : 0;
+	return bpf_map_update_elem(fx_maps.shares, &key, sh, BPF_ANY) ? -errno : 0;
 }
 
 __u64 fx_stat(int idx)

@@ -56,6 +56,13 @@ int fx_has_bucket(const char *src, __u32 plen);
 /* The clock's seam: ns pass for one bucket (its TAT moves back by ns), so a
  * test of refills never sleeps. */
 int fx_bucket_age(const char *src, __u32 plen, __u64 ns);
+/* Fleet shares' maps, by a bucket's {src, plen}: its bucket, its hot
+ * entry (read, deleted as floodgated does when it cooled), its share
+ * (written as floodgated does; NULL: deleted). 0 or -errno. */
+int fx_bucket_get(const char *src, __u32 plen, struct fg_bucket *b);
+int fx_hot_get(const char *src, __u32 plen, struct fg_hot *h);
+int fx_hot_del(const char *src, __u32 plen);
+int fx_share_set(const char *src, __u32 plen, const struct fg_share *sh);
 __u64 fx_stat(int idx);
 __u64 fx_ustat(__u32 id, int idx);
 void fx_config(void (*edit)(struct fg_config *cfg, void *arg), void *arg);

@@ -368,7 +368,7 @@ check_detach() {
 }
 
 # Foreign pins: another version's maps under our names are refused. A
-# config map of 32-byte values (not this version's 40) where the pins go;
+# config map of 32-byte values (not this version's 48) where the pins go;
 # the cleanup removes the pin dir whatever happens.
 check_foreign_pins() {
 	mkdir -p "$FG_PIN_DIR"
@@ -376,7 +376,7 @@ check_foreign_pins() {
 	out=$(fgate status 2>&1)
 	rc=$?
 	{ [ $rc != 0 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
-		[[ "$out" == *"pinned map 'config' is not this version's (value size 32, expected 40)"* ]]; }
+		[[ "$out" == *"pinned map 'config' is not this version's (value size 32, expected 48)"* ]]; }
 	t_is $? foreign_pins_status_refused "floodgate status on foreign pins: exit $rc, '$out' (want non-zero, one line naming the map and the sizes)"
 	out=$(fgate limit set 198.18.0.0/24 10/s 2>&1)
 	rc=$?

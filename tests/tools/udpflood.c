@@ -3,7 +3,7 @@
  * udpflood: send UDP packets from one bound source address to one
  * destination at a steady rate, and stop by itself.
  *
- *   udpflood -s SRC -d DST [-p PORT] -r PPS -n COUNT -t SECONDS [-l LEN]
+ *   udpflood -s SRC -d DST [-p PORT] -r PPS -n COUNT -t SECONDS [-l LEN] [-P PORTS]
  *
  * Packet i is due at start + i/PPS (absolute deadlines with
  * clock_nanosleep, so a late wake-up catches up instead of drifting). It
@@ -17,6 +17,10 @@
  * and counted in errors, never in sent. start/end are CLOCK_MONOTONIC
  * seconds of the first and last successful send (the same clock in every
  * network namespace), elapsed = end - start.
+ *
+ * With -P PORTS it sends from that many sockets (source ports the kernel
+ * picks), each packet from one picked at random: one source address whose
+ * packets an L4 multipath hash spreads over every path.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,9 +84,38 @@ static int parse_addr(const char *s, unsigned short port, struct sockaddr_storag
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: udpflood -s SRC -d DST [-p PORT] -r PPS -n COUNT -t SECONDS "
-		     "[-l LEN]\n"
+		     "[-l LEN] [-P PORTS]\n"
 		     "  Send COUNT UDP packets of LEN payload bytes (default 64) from SRC to\n"
-		     "  DST:PORT (default 9000) at PPS packets/s; stop after SECONDS at most.\n");
+		     "  DST:PORT (default 9000) at PPS packets/s; stop after SECONDS at most;\n"
+		     "  from PORTS source ports at random (default 1).\n");
+}
+
+/* A socket bound to sa (port 0: the kernel picks one) and connected to da. */
+static int open_sock(int fam, const struct sockaddr_storage *sa, socklen_t slen,
+		     const struct sockaddr_storage *da, socklen_t dlen, const char *src,
+		     const char *dst)
+{
+	int fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0) {
+		perror("udpflood: socket");
+		return -1;
+	}
+	/* Report local drops (ENOBUFS) instead of silently eating them. */
+	if (setsockopt(fd, fam == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
+		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one))) {
+		perror("udpflood: setsockopt RECVERR");
+		return -1;
+	}
+	if (bind(fd, (const struct sockaddr *)sa, slen)) {
+		fprintf(stderr, "udpflood: bind %s: %s\n", src, strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (const struct sockaddr *)da, dlen)) {
+		fprintf(stderr, "udpflood: connect %s: %s\n", dst, strerror(errno));
+		return -1;
+	}
+	return fd;
 }
 
 static int parse_num(const char *s, const char *what, double min, double max, double *v)
@@ -101,14 +134,15 @@ static int parse_num(const char *s, const char *what, double min, double max, do
 int main(int argc, char **argv)
 {
 	const char *src = NULL, *dst = NULL;
-	double pps = 0, count = 0, secs = 0, port = 9000, len = 64;
+	double pps = 0, count = 0, secs = 0, port = 9000, len = 64, ports = 1;
 	struct sockaddr_storage sa, da;
 	socklen_t slen, dlen;
 	unsigned long long start, deadline, period, first = 0, last = 0, sent = 0, errors = 0;
 	char buf[1500];
-	int opt, fd, fam, one = 1;
+	int opt, fd, fam, fds[1024], nfd;
+	unsigned int rng = 1;
 
-	while ((opt = getopt(argc, argv, "s:d:p:r:n:t:l:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:d:p:r:n:t:l:P:h")) != -1) {
 		switch (opt) {
 		case 's':
 			src = optarg;
@@ -136,6 +170,10 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, "length", 0, sizeof(buf), &len))
 				return 2;
 			break;
+		case 'P':
+			if (parse_num(optarg, "ports", 1, 1024, &ports))
+				return 2;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -153,25 +191,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "udpflood: SRC and DST must be addresses of one family\n");
 		return 2;
 	}
-	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		perror("udpflood: socket");
-		return 1;
-	}
-	/* Report local drops (ENOBUFS) instead of silently eating them. */
-	if (setsockopt(fd, fam == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &one, sizeof(one))) {
-		perror("udpflood: setsockopt RECVERR");
-		return 1;
-	}
-	if (bind(fd, (struct sockaddr *)&sa, slen)) {
-		fprintf(stderr, "udpflood: bind %s: %s\n", src, strerror(errno));
-		return 1;
-	}
-	if (connect(fd, (struct sockaddr *)&da, dlen)) {
-		fprintf(stderr, "udpflood: connect %s: %s\n", dst, strerror(errno));
-		return 1;
-	}
+	for (nfd = 0; nfd < (int)ports; nfd++)
+		if ((fds[nfd] = open_sock(fam, &sa, slen, &da, dlen, src, dst)) < 0)
+			return 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	memset(buf, 0xa5, sizeof(buf));
@@ -192,6 +214,8 @@ int main(int argc, char **argv)
 		}
 		/* Sequence number first, for anyone looking at the payload. */
 		memcpy(buf, &sent, sizeof(sent));
+		rng = rng * 1103515245u + 12345u;
+		fd = fds[(rng >> 16) % nfd];
 		if (send(fd, buf, (size_t)len, 0) < 0) {
 			/*
 			 * ICMP errors (e.g. port unreachable) queued by RECVERR
@@ -215,7 +239,8 @@ int main(int argc, char **argv)
 			first = last;
 		sent++;
 	}
-	close(fd);
+	for (int i = 0; i < nfd; i++)
+		close(fds[i]);
 	printf("sent=%llu errors=%llu elapsed=%.6f pps=%.1f start=%.6f end=%.6f\n", sent, errors,
 	       sent ? (last - first) / 1e9 : 0.0,
 	       sent > 1 && last > first ? (sent - 1) * 1e9 / (last - first) : 0.0, first / 1e9,

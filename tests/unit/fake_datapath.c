@@ -5,12 +5,18 @@
 #include <string.h>
 
 #include "fake_datapath.h"
+#include "fleet_share.h"
 
 struct fake {
 	struct fg_upstream_entry ent[FG_UPSTREAMS_MAX]; /* the upstreams map */
 	int n;
 	__u64 c[FG_UPSTREAMS_MAX][FG_U_MAX];           /* upstream_stats, by id */
 	unsigned char have_c[FG_UPSTREAMS_MAX];        /* handed by the test */
+	struct fg_hot_read hot[FAKE_HOT_MAX];          /* the hot map, as a test set it */
+	int n_hot;
+	struct fg_bucket_key share_key[FAKE_HOT_MAX];  /* the shares map */
+	struct fg_share share[FAKE_HOT_MAX];
+	int n_share;
 };
 
 static struct fake *fake(struct fg_daemon *d)
@@ -159,6 +165,91 @@ static void release(struct fg_daemon *d)
 	free(d->dp_state);
 }
 
+static int hot_find(const struct fake *f, const struct fg_bucket_key *k)
+{
+	for (int j = 0; j < f->n_hot; j++)
+		if (!memcmp(&f->hot[j].key, k, sizeof(*k)))
+			return j;
+	return -1;
+}
+
+static int share_find(const struct fake *f, const struct fg_bucket_key *k)
+{
+	for (int j = 0; j < f->n_share; j++)
+		if (!memcmp(&f->share_key[j], k, sizeof(*k)))
+			return j;
+	return -1;
+}
+
+void fake_dp_hot(struct fg_daemon *d, const struct fg_bucket_key *k, const struct fg_hot *v)
+{
+	struct fake *f = fake(d);
+	int j = hot_find(f, k);
+
+	if (j < 0 && f->n_hot < FAKE_HOT_MAX)
+		j = f->n_hot++;
+	if (j >= 0)
+		f->hot[j] = (struct fg_hot_read){ .key = *k, .v = *v };
+}
+
+int fake_dp_share(struct fg_daemon *d, const struct fg_bucket_key *k, struct fg_share *out)
+{
+	struct fake *f = fake(d);
+	int j = share_find(f, k);
+
+	if (j < 0)
+		return -ENOENT;
+	*out = f->share[j];
+	return 0;
+}
+
+int fake_dp_has_hot(struct fg_daemon *d, const struct fg_bucket_key *k)
+{
+	return hot_find(fake(d), k) >= 0;
+}
+
+static int read_hot(struct fg_daemon *d, struct fg_hot_read *out, int max)
+{
+	struct fake *f = fake(d);
+	int n = f->n_hot < max ? f->n_hot : max;
+
+	memcpy(out, f->hot, n * sizeof(*out));
+	return n;
+}
+
+static int write_share(struct fg_daemon *d, const struct fg_bucket_key *k,
+		       const struct fg_share *s)
+{
+	struct fake *f = fake(d);
+	int j = share_find(f, k);
+
+	if (!s) {
+		if (j >= 0) {
+			f->share_key[j] = f->share_key[--f->n_share];
+			f->share[j] = f->share[f->n_share];
+		}
+		return 0;
+	}
+	if (j < 0) {
+		if (f->n_share == FAKE_HOT_MAX)
+			return -E2BIG;
+		j = f->n_share++;
+	}
+	f->share_key[j] = *k;
+	f->share[j] = *s;
+	return 0;
+}
+
+static int del_hot(struct fg_daemon *d, const struct fg_bucket_key *k)
+{
+	struct fake *f = fake(d);
+	int j = hot_find(f, k);
+
+	if (j >= 0)
+		f->hot[j] = f->hot[--f->n_hot];
+	return 0;
+}
+
 const struct fg_dp_ops fake_dp = {
 	.lock = lock,
 	.follow_pins = nothing,
@@ -172,5 +263,8 @@ const struct fg_dp_ops fake_dp = {
 	.apply = apply,
 	.undo = undo,
 	.snapshot = snapshot,
+	.read_hot = read_hot,
+	.write_share = write_share,
+	.del_hot = del_hot,
 	.release = release,
 };

@@ -11,6 +11,7 @@
 #include "breaker_machine.h"
 #include "daemon.h"
 #include "fake_datapath.h"
+#include "fleet_share_io.h"
 #include "fleet_vote.h"
 #include "textfile.h"
 
@@ -382,6 +383,7 @@ TEST(fleet_textfile)
 	ASSERT_STRHAS(text, "\nfloodgate_fleet_sync_errors_total{op=\"sync\"} 2\n", "errors");
 	ASSERT_STRHAS(text, "\nfloodgate_fleet_sync_errors_total{op=\"connect\"} 0\n", "every op");
 	ASSERT_STRHAS(text, "\nfloodgate_fleet_nodes 3\n", "nodes");
+	ASSERT_STRHAS(text, "\nfloodgate_fleet_shares 0\n", "shares (the fake datapath has none)");
 	free(text);
 	fg_daemon_free(&a);
 
@@ -397,4 +399,62 @@ TEST(fleet_textfile)
 	ASSERT_TRUE(!strstr(text, "floodgate_fleet_"), "no fleet metrics without [fleet]");
 	free(text);
 	fg_daemon_free(&a);
+}
+
+/* Fleet shares through the daemon (fleet_share_io.h) on the fake datapath:
+ * two nodes see one source hot at 600/s each under a 200/s limit; a sync
+ * hands each the other's announcement; each writes a share of half the
+ * limit, expiring stale after the sync; the fleet going stale deletes them;
+ * a source that sent nothing since is cooled: its hot entry deleted. */
+TEST(fleet_shares_through_the_daemon)
+{
+	struct fg_daemon a, b;
+	struct fg_bucket_key k = { .plen = 128 };
+	struct fg_hot h = { .packets = 0, .first_ns = 0, .interval_ns = S / 200, .burst = 20 };
+	struct fg_share sh;
+	char ta[4096], tb[4096];
+	__u64 now = 10 * S;
+	int na, nb;
+
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 198, k.addr[13] = 18, k.addr[15] = 7;
+	if (!ASSERT_OK(node(&a, "a", NULL, now) || node(&b, "b", NULL, now), "two nodes"))
+		return;
+	for (int round = 0; round < 2; round++, now += 100 * MS) {
+		h.packets += 60; /* 600/s over 100 ms */
+		fake_dp_hot(&a, &k, &h);
+		fake_dp_hot(&b, &k, &h);
+		fg_shares_collect(&a, now);
+		fg_shares_collect(&b, now);
+	}
+	na = fg_shares_publish(&a, ta, sizeof(ta));
+	nb = fg_shares_publish(&b, tb, sizeof(tb));
+	ASSERT_STRHAS(ta, "+::ffff:198.18.0.7/128 600.000\n", "a publishes the source");
+	fg_fleet_begin(&a, 2, now);
+	fg_shares_reply_begin(&a);
+	fg_fleet_add(&a, tb, nb);
+	fg_shares_reply_add(&a, tb, nb);
+	fg_fleet_end(&a, now);
+	fg_shares_apply(&a, now);
+	fg_fleet_begin(&b, 2, now);
+	fg_shares_reply_begin(&b);
+	fg_shares_reply_add(&b, ta, na);
+	fg_fleet_end(&b, now);
+	fg_shares_apply(&b, now);
+	ASSERT_OK(fake_dp_share(&a, &k, &sh), "a's share written");
+	ASSERT_EQ(sh.interval_ns, 2 * (S / 200), "half the limit");
+	ASSERT_EQ(sh.burst, 10, "half the burst");
+	ASSERT_EQ(sh.expires_ns, now + 3 * S, "expires stale (3 s) after the sync");
+	ASSERT_OK(fake_dp_share(&b, &k, &sh), "b's share written");
+	ASSERT_EQ(fg_shares_active(&a), 1, "one share in force");
+	/* No sync for stale: the tick expires the fleet and deletes the share. */
+	fg_daemon_tick(&a, now + 3 * S + 1);
+	ASSERT_TRUE(fake_dp_share(&a, &k, &sh) != 0, "a's share deleted with the fleet down");
+	ASSERT_EQ(fg_shares_active(&a), 0, "none in force");
+	/* b's source sends nothing more: cooled at the next read. */
+	fg_shares_collect(&b, now + 100 * MS);
+	ASSERT_TRUE(!fake_dp_has_hot(&b, &k), "b's hot entry deleted (cooled)");
+	ASSERT_TRUE(fake_dp_share(&b, &k, &sh) != 0, "and its share");
+	fg_daemon_free(&a);
+	fg_daemon_free(&b);
 }

@@ -101,7 +101,9 @@ struct fg_fleet_cfg {
 	char site[32], node[32];
 	__u64 sync_ns, stale_ns;
 	__u32 quorum;             /* 0: a majority of the fresh nodes, at least 2 */
+	__u32 share_floor_pct;    /* a shared source's part of its limit, at least */
 };
+#define FG_SHARE_FLOOR_DEFAULT 5
 
 struct fg_cfg {
 	struct fg_daemon_cfg daemon;

@@ -27,6 +27,7 @@ void cfg_fleet_defaults(struct fg_fleet_cfg *f)
 		f->node[0] = 0;
 	f->sync_ns = 100 * NS_PER_MS;
 	f->stale_ns = 3000 * NS_PER_MS;
+	f->share_floor_pct = FG_SHARE_FLOOR_DEFAULT;
 }
 
 /* redis = IP:PORT, [IPv6]:PORT or unix:/path */
@@ -69,7 +70,7 @@ static int key_name(struct cfg_ctx *c, const struct cfg_entry *e, char *dst, siz
 
 /* Every [fleet] key: the manual and the docs test read this list. */
 const char *const fg_cfg_fleet_keys[] = {
-	"redis", "password_file", "site", "node", "sync", "stale", "quorum", NULL,
+	"redis", "password_file", "site", "node", "sync", "stale", "quorum", "share_floor", NULL,
 };
 
 int cfg_fleet_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_fleet_cfg *f)
@@ -104,6 +105,13 @@ int cfg_fleet_key(struct cfg_ctx *c, const struct cfg_entry *e, struct fg_fleet_
 		/* 1 would let a node that alone lost its path open every node's
 		 * breaker: a quorum is at least two. */
 		return cfg_u32_in(c, e, 2, 1000, &f->quorum);
+	}
+	if (!strcmp(k, "share_floor")) {
+		/* Below 2% (1/64, the datapath's own floor) the datapath would
+		 * not follow it. */
+		if (fg_parse_percent(v, &f->share_floor_pct) || f->share_floor_pct < 2)
+			return cfg_bad(c, e, "invalid percentage '%s': expected 2..100%%", NULL);
+		return 0;
 	}
 	return cfg_bad(c, e, "unknown key%s", "");
 }

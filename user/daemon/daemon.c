@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fleet_share_io.h"
 #include "datapath.h"
 #include "log.h"
 #include "pins.h"
@@ -44,6 +45,7 @@ void fg_daemon_free(struct fg_daemon *d)
 	free(d->ups);
 	d->ups = NULL;
 	d->n_ups = 0;
+	fg_shares_release(d);
 	fg_cfg_free(&d->cfg);
 	d->dp->release(d);
 	d->dp_state = NULL;

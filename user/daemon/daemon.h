@@ -85,6 +85,7 @@ struct fg_fleet_view {
 };
 
 struct fg_dp_ops;
+struct fg_shares;
 
 struct fg_daemon {
 	struct fg_cfg cfg;
@@ -109,6 +110,8 @@ struct fg_daemon {
 	int pins_gone_logged;
 	int lock_failed_logged;    /* the pin dir could not be locked: said once */
 	struct fg_fleet_view fleet;
+	struct fg_shares *shares;  /* fleet shares (fleet_share_io.h); NULL until a sync */
+	int shares_err_logged;     /* a shares map write failed: said once */
 };
 
 /* What u's entry says besides its breaker, for fg_entry_merge and

@@ -73,6 +73,7 @@ static void heartbeat(struct fg_daemon *d, __u64 now)
 
 	if (fg_config_get(&d->maps, &cfg) == 0) {
 		cfg.heartbeat_ns = now;
+		cfg.shares_on = d->cfg.fleet.enabled && d->fleet.up; /* fleet_share.h */
 		fg_config_set(&d->maps, &cfg);
 	}
 }
@@ -285,5 +286,8 @@ const struct fg_dp_ops fg_dp_maps = {
 	.apply = fg_dp_maps_apply,
 	.undo = fg_dp_maps_undo,
 	.snapshot = snapshot,
+	.read_hot = fg_dp_maps_read_hot,
+	.write_share = fg_dp_maps_write_share,
+	.del_hot = fg_dp_maps_del_hot,
 	.release = release,
 };

@@ -14,6 +14,7 @@
 #include "reconcile.h"
 
 struct fg_dp_snapshot;
+struct fg_hot_read;
 
 struct fg_dp_ops {
 	/* The pin dir's lock, held over a tick's, a reload's or a force's
@@ -49,6 +50,14 @@ struct fg_dp_ops {
 	int (*undo)(struct fg_daemon *d, struct fg_reconcile *r);
 	/* The textfile's datapath figures into s (zeroed by the caller). */
 	void (*snapshot)(const struct fg_daemon *d, struct fg_dp_snapshot *s);
+	/* Fleet shares (fleet_share.h), NULL on a datapath without them: up
+	 * to max entries of the hot map into out (how many, or -errno); a
+	 * share written into the shares map (s NULL: deleted); a cooled
+	 * source's hot entry deleted. 0 or -errno. */
+	int (*read_hot)(struct fg_daemon *d, struct fg_hot_read *out, int max);
+	int (*write_share)(struct fg_daemon *d, const struct fg_bucket_key *k,
+			   const struct fg_share *s);
+	int (*del_hot)(struct fg_daemon *d, const struct fg_bucket_key *k);
 	/* Free what this datapath keeps for d in d->dp_state (fg_daemon_free). */
 	void (*release)(struct fg_daemon *d);
 };
@@ -61,5 +70,9 @@ int fg_dp_maps_plan_policies(struct fg_daemon *d, struct fg_reconcile *r); /* ap
 int fg_dp_maps_apply(struct fg_daemon *d, struct fg_reconcile *r, __u64 now);
 int fg_dp_maps_undo(struct fg_daemon *d, struct fg_reconcile *r);
 void fg_dp_maps_follow_pins(struct fg_daemon *d, __u64 now); /* repin.c */
+int fg_dp_maps_read_hot(struct fg_daemon *d, struct fg_hot_read *out, int max); /* datapath_shares.c */
+int fg_dp_maps_write_share(struct fg_daemon *d, const struct fg_bucket_key *k,
+			   const struct fg_share *s);
+int fg_dp_maps_del_hot(struct fg_daemon *d, const struct fg_bucket_key *k);
 
 #endif /* FG_DATAPATH_H */

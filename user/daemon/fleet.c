@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "fleet.h"
+#include "fleet_share_io.h"
 #include "fleet_vote.h"
 #include "log.h"
 
@@ -168,7 +169,21 @@ static void connected(struct fg_fleet *f, struct fg_daemon *d, __u64 now)
 	f->next_sync_ns = now;
 }
 
-/* This node's votes into the sync script's request. */
+/* This node's votes, then its hot sources' lines (fleet_share.h), into
+ * buf: the length, or -E2BIG. One announcement carries both, so a sync is
+ * still one key and one round trip; a node of an older version skips the
+ * '+' lines as votes that do not parse. */
+static int encode(const struct fg_daemon *d, __u64 now, char *buf, size_t cap)
+{
+	int n = fg_votes_encode(d, now, buf, cap), m;
+
+	if (n < 0)
+		return n;
+	m = fg_shares_publish(d, buf + n, cap - n);
+	return m < 0 ? m : n + m;
+}
+
+/* This node's votes and hot sources into the sync script's request. */
 static int send_sync(struct fg_fleet *f, struct fg_daemon *d, __u64 now)
 {
 	char members[96], prefix[96], ttl[24];
@@ -176,7 +191,8 @@ static int send_sync(struct fg_fleet *f, struct fg_daemon *d, __u64 now)
 	size_t len[8];
 	int n;
 
-	while (!f->votes || (n = fg_votes_encode(d, now, f->votes, f->cap)) < 0) {
+	fg_shares_collect(d, now);
+	while (!f->votes || (n = encode(d, now, f->votes, f->cap)) < 0) {
 		size_t cap = f->cap ? f->cap * 2 : 4096;
 		char *nv = realloc(f->votes, cap);
 
@@ -213,21 +229,25 @@ static void synced(struct fg_fleet *f, struct fg_daemon *d, const redisReply *r,
 	for (int pass = 0; pass < 2; pass++) {
 		/* First count the other nodes (the quorum depends on it), then
 		 * add their votes. */
-		if (pass)
+		if (pass) {
 			fg_fleet_begin(d, nodes, now);
+			fg_shares_reply_begin(d);
+		}
 		for (size_t i = 0; i + 1 < r->elements; i += 2) {
 			const redisReply *n = r->element[i], *v = r->element[i + 1];
 
 			if (n->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
 			    !strcmp(n->str, f->cfg.node))
 				continue;
-			if (pass)
+			if (pass) {
 				fg_fleet_add(d, v->str, v->len);
-			else
+				fg_shares_reply_add(d, v->str, v->len);
+			} else
 				nodes++;
 		}
 	}
 	fg_fleet_end(d, now);
+	fg_shares_apply(d, now);
 	if (f->failing)
 		pr_info("fleet: Redis answers again (after %d failed attempt(s))\n", f->failing);
 	f->failing = 0;

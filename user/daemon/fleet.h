@@ -11,11 +11,12 @@
  * closes the link, and it reconnects with backoff (from sync up to 1 s).
  *
  * One sync is one round trip, a Lua script that Redis runs atomically:
- *   SET  floodgate:{SITE}:node:{NODE} VOTES PX stale   the announcement
+ *   SET  floodgate:{SITE}:node:{NODE} VOTES PX stale   the announcement: its
+ *        votes (fleet_vote.h), then its hot sources' rates (fleet_share.h)
  *   SADD floodgate:{SITE}:nodes NODE                   so others find it
  *   then every member's announcement, members whose key expired removed.
  * A node is fresh while its key lives (stale after its last sync), so the
- * reply is the live nodes and their votes (fleet_vote.h). The next sync
+ * reply is the live nodes and their announcements. The next sync
  * starts sync after this one was sent, or when its reply comes if that is
  * later: a slow Redis slows the syncs, it never queues them.
  */

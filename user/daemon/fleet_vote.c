@@ -132,7 +132,8 @@ void fg_fleet_add(struct fg_daemon *d, const char *text, size_t len)
 		struct fg_vote v;
 		struct fg_ups_rt *u;
 
-		if (n < sizeof(line)) {
+		/* '+' lines are hot sources (fleet_share.h), no votes. */
+		if (n < sizeof(line) && *p != '+') {
 			memcpy(line, p, n);
 			line[n] = 0;
 			/* A line that does not parse (another version's?) votes nothing. */

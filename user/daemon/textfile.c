@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "datapath.h"
+#include "fleet_share_io.h"
 #include "textfile.h"
 #include "pins.h"
 #include "names.h" /* one spelling of a state, reason or verdict everywhere */
@@ -285,6 +286,10 @@ static void fleet_metrics(FILE *f, const struct fg_daemon *d, __u64 now)
 	family(f, "floodgate_fleet_nodes", "gauge",
 	       "Fresh fleet nodes the last sync saw, this one included (0 while down).");
 	fprintf(f, "floodgate_fleet_nodes %u\n", d->fleet.nodes);
+	family(f, "floodgate_fleet_shares", "gauge",
+	       "Sources this box holds to a share of their limit because the fleet sends "
+	       "them more than it (fleet shares).");
+	fprintf(f, "floodgate_fleet_shares %u\n", fg_shares_active(d));
 }
 
 int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_snapshot *s)

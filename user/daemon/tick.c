@@ -10,6 +10,7 @@
 
 #include "breaker_machine.h"
 #include "datapath.h"
+#include "fleet_share_io.h"
 #include "fleet_vote.h"
 #include "log.h"
 #include "outcomes.h"
@@ -149,11 +150,12 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 {
 	const struct fg_upstream *entry[FG_UPSTREAMS_MAX];
 	const __u64 *c[FG_UPSTREAMS_MAX];
-	int lk = fg_daemon_lock(d), ret = 0;
+	int lk = fg_daemon_lock(d), ret = 0, expired;
 
 	d->dp->follow_pins(d, now);
 	d->dp->heartbeat(d, now);
-	fg_fleet_expire(d, now); /* here, so a stuck fleet link cannot keep old votes */
+	/* Here, so a stuck fleet link cannot keep old votes, nor shares. */
+	expired = fg_fleet_expire(d, now);
 	if (d->n_ups) {
 		d->dp->sweep_pending(d, now);
 		ret = d->dp->read_upstreams(d, entry, c);
@@ -161,6 +163,8 @@ int fg_daemon_tick(struct fg_daemon *d, __u64 now)
 	for (int i = 0; !ret && i < d->n_ups; i++)
 		tick_upstream(d, &d->ups[i], entry[i], c[i], now);
 	fg_pin_dir_unlock(lk);
+	if (expired)
+		fg_shares_drop(d); /* takes the lock itself */
 	return ret;
 }
 

@@ -169,7 +169,9 @@ out:
 
 void fg_policy_gen_next(struct fg_config *cfg)
 {
-	if (++cfg->policy_gen == FG_GEN_RECHECK)
+	/* FG_GEN_HOT is a bucket's flag, never part of a generation. */
+	cfg->policy_gen = (cfg->policy_gen + 1) & ~FG_GEN_HOT;
+	if (cfg->policy_gen == FG_GEN_RECHECK)
 		cfg->policy_gen++;
 }
 
