@@ -22,12 +22,13 @@
 #     in and out per sync; Redis's CPU (INFO cpu).
 # The figures: medians over the rounds.
 #
-# Hot sources: the bar names 10,000 of them, which only count once per-
-# source shares exist (issue 12 item 4, being built). FGBF_SOURCES is the
-# hook: >>> shares: when they land, send that many sources over the nodes
-# here (udpflood per node), above the share threshold, and the ops/s and
-# bytes per sync then include the shares' traffic. Until then it is
-# reported as 0 and no source traffic is sent.
+# Hot sources: FGBF_SOURCES (10,000) sources of 198.19.0.0/16, each sending
+# FGBF_SOURCE_PPS (3) packets/s to every node (bench_gen, one per node, from
+# the hub, AF_PACKET: the router spreads a source over every box) against a
+# policy of 1/s burst 2: every source is over its limit on every box, so
+# with the fleet on each box marks it hot, publishes its rate each sync and
+# holds it to a share. The same traffic runs with the fleet off (nothing is
+# marked then), so the CPU difference is the fleet's, shares included.
 #
 # Output: "key value" lines on stdout (read by tests/bench/run.sh); progress
 # on stderr. Only 198.18.0.0/15 inside the namespaces made here; names carry
@@ -46,7 +47,9 @@ NUPS=${FGBF_UPSTREAMS:-1000}
 ROUNDS=${FGBF_ROUNDS:-3}
 WINDOW_S=${FGBF_WINDOW_S:-10}
 WARMUP_S=${FGBF_WARMUP_S:-2}
-SOURCES=${FGBF_SOURCES:-0} # >>> shares: the hot sources' hook (see above)
+SOURCES=${FGBF_SOURCES:-10000}
+SOURCE_PPS=${FGBF_SOURCE_PPS:-3}
+SRC_BASE=198.19.0.0
 HZ=$(getconf CLK_TCK)
 FLEET_ON=1
 
@@ -72,6 +75,13 @@ write_config() {
 			[defaults]
 			probe = none
 		EOF
+		[ "$SOURCES" -gt 0 ] && cat <<-EOF
+
+			[policy 198.19.0.0/16]
+			rate = 1/s
+			burst = 2
+			new_sources = off
+		EOF
 		awk -v n="$NUPS" 'BEGIN { for (k = 0; k < n; k++) { a = k + 1
 			printf "\n[upstream s%04d]\naddress = 198.18.%d.%d:8080\n", k + 1, 4 + int(a / 256), a % 256 } }'
 		[ "$FLEET_ON" = 1 ] && cat <<-EOF
@@ -94,6 +104,21 @@ script_calls() { # the commands the sync script runs in Redis, all of them
 	rcli info commandstats | tr -d '\r' | awk -F'[:,=]' '$1 ~ /^cmdstat_(set|sadd|smembers|get|srem)$/ { s += $3 } END { print s + 0 }'
 }
 redis_cpu_ms() { rcli info cpu | tr -d '\r' | awk -F: '$1 == "used_cpu_sys" || $1 == "used_cpu_user" { s += $2 } END { printf "%d", s * 1000 }'; }
+
+# sources_start: each node's share of the hot sources' traffic, bounded
+# by count and time (the whole bench), its generator stopped by the trap.
+sources_start() {
+	local i mac dur=$((ROUNDS * 2 * (WINDOW_S + WARMUP_S + 20) + 60))
+	for ((i = 1; i <= N; i++)); do
+		mac=$(ip netns exec "$(ns_of "$i")" cat /sys/class/net/"$(if_of "$i")"/address) || return 1
+		ip netns exec "$NS_H" "$FG_TOOLS/bench_gen" --ifname "${TAG}h$i" --dst-mac "$mac" \
+			--dst-ip "198.18.1$i.2" --src-base "$SRC_BASE" --sources "$SOURCES" \
+			--pps $((SOURCES * SOURCE_PPS)) --duration "$dur" \
+			--count $((SOURCES * SOURCE_PPS * dur)) --cpu -1 >"$TMP/gen$i.out" 2>&1 &
+		FLEET_PIDS+=("$!")
+	done
+}
+shares_of() { metric "$1" floodgate_fleet_shares; }
 
 reloaded() { [ "$(grep -c 'config reloaded from' "$TMP/$1/log")" -gt "$2" ]; }
 # set_mode on|off: every node reloads with the fleet on or off.
@@ -130,11 +155,11 @@ window() {
 		alive "${DPIDS[$((i - 1))]}" || die "node $i exited during the window"
 		cpu+=" $((c1[i] - c0[i]))"
 	done
-	# mode round elapsed_ms cpu_pct_mean evals script_calls bytes_in bytes_out redis_cpu_ms
-	awk -v m="$1" -v r="$2" -v el=$((t1 - t0)) -v hz="$HZ" -v n="$N" -v c="$cpu" \
+	# mode round elapsed_ms cpu_pct_mean evals script_calls bytes_in bytes_out redis_cpu_ms shares
+	awk -v m="$1" -v r="$2" -v el=$((t1 - t0)) -v hz="$HZ" -v n="$N" -v c="$cpu" -v sh="$(shares_of 1)" \
 		-v e=$((${e1:-0} - ${e0:-0})) -v s=$((s1 - s0)) -v bi=$((bi1 - bi0)) -v bo=$((bo1 - bo0)) \
 		-v rc=$((r1 - r0)) 'BEGIN { k = split(c, a, " "); for (j = 1; j <= k; j++) t += a[j]
-			printf "%s %d %d %.3f %d %d %d %d %d\n", m, r, el, t / k / hz / (el / 1000) * 100, e, s, bi, bo, rc }' \
+			printf "%s %d %d %.3f %d %d %d %d %d %d\n", m, r, el, t / k / hz / (el / 1000) * 100, e, s, bi, bo, rc, sh + 0 }' \
 		>>"$TMP/rounds"
 	log "round $2, fleet $1: $(tail -1 "$TMP/rounds")"
 }
@@ -148,6 +173,7 @@ setup_topology >&2
 setup_daemons >&2
 [ "$T_FAILED" = 0 ] || die "setup failed"
 t_poll 20000 fleet_all_up || die "fleet not up on every node:$MSEEN"
+[ "$SOURCES" -gt 0 ] && { sources_start || die "the hot sources' generators did not start"; }
 : >"$TMP/rounds"
 for ((r = 1; r <= ROUNDS; r++)); do
 	if [ $((r % 2)) = 1 ]; then order="on off"; else order="off on"; fi
@@ -160,6 +186,8 @@ el='$3 / 1000'
 echo "fleet_nodes $N"
 echo "fleet_upstreams $NUPS"
 echo "fleet_hot_sources $SOURCES"
+echo "fleet_source_pps $SOURCE_PPS"
+echo "fleet_shares_node1 $(col on '$10')"
 echo "fleet_rounds $ROUNDS"
 echo "fleet_window_s $WINDOW_S"
 echo "fleet_syncs_per_s_per_node $(col on "\$5 / ($el) / $N")"

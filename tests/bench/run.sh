@@ -69,8 +69,8 @@
 #     Redis itself (INFO commandstats deltas: one EVAL per sync and the
 #     commands its script runs), bytes in and out per sync (INFO stats), and
 #     the daemons' CPU (utime + stime, /proc/PID/stat) with the fleet on
-#     versus off, reloaded in interleaved rounds. 10,000 hot sources need
-#     per-source shares (not built yet): fleet.sh has the hook (FGBF_SOURCES).
+#     versus off, reloaded in interleaved rounds, with 10,000 hot sources
+#     over every node (FGBF_SOURCES) that the fleet shares.
 #
 # Only 198.18.0.0/15 inside the two namespaces; names carry $$; the pin dir
 # is /sys/fs/bpf/fgbench-$$. Every loop is bounded in count and time, and the
@@ -1058,13 +1058,13 @@ bar() { printf '  %-56s %-36s %s\n' "$1" "$2" "$3" >>"$BARS"; }
 		echo "   bytes per sync                           $(f2 "$(flv fleet_bytes_in_per_sync)") in (the votes), $(f2 "$(flv fleet_bytes_out_per_sync)") out (every node's)"
 		echo "   Redis's CPU                              $(f2 "$(flv fleet_redis_cpu_pct)")% of a core for $(flv fleet_nodes) nodes"
 		echo "   floodgated CPU per node, fleet on / off  $(f2 "$(flv fleet_cpu_on_pct)")% / $(f2 "$(flv fleet_cpu_off_pct)")% of a core (within-round difference $(f2 "$(flv fleet_cpu_delta_pct)")%)"
-		echo "   hot sources                              $(flv fleet_hot_sources) (per-source shares not built: hook FGBF_SOURCES in tests/bench/fleet.sh)"
-		echo "   raw: mode round elapsed_ms cpu_pct evals script_cmds bytes_in bytes_out redis_cpu_ms"
+		echo "   hot sources                              $(flv fleet_hot_sources) at $(flv fleet_source_pps)/s each to every node (limit 1/s burst 2); node 1 held $(flv fleet_shares_node1) shares"
+		echo "   raw: mode round elapsed_ms cpu_pct evals script_cmds bytes_in bytes_out redis_cpu_ms shares_node1"
 		sed -n 's/^fleet_rounds_raw //p' "$FL" | tr ';' '\n' | sed '/^$/d; s/^/     /'
 		echo
 		bar "9 fleet: one Redis round trip per sync (<= 11/s/node)" \
 			"$(f2 "$(flv fleet_syncs_per_s_per_node)")/s per node" "$(pass_fail "$(flv fleet_syncs_per_s_per_node)" 11)"
-		bar "9 fleet, $(flv fleet_upstreams) upstreams: added CPU < 5% of a core" \
+		bar "9 fleet, $(flv fleet_upstreams) upstreams, $(flv fleet_hot_sources) hot sources: added CPU < 5% of a core" \
 			"$(f2 "$(flv fleet_cpu_delta_pct)")% ($(f2 "$(flv fleet_cpu_on_pct)") on, $(f2 "$(flv fleet_cpu_off_pct)") off)" \
 			"$(pass_fail "$(flv fleet_cpu_delta_pct)" 5)"
 	fi

@@ -37,71 +37,17 @@ TICK_MS=${TICK_MS:-100} SYNC_MS=${SYNC_MS:-100} STALE_MS=${STALE_MS:-1000}
 PROBE_MS=${PROBE_MS:-100} OPEN_MS=${OPEN_MS:-1000} NFAIL=${NFAIL:-12}
 HB=$FG_TOOLS/breaker_heartbeat
 FLEET_REDIS=${FLEET_REDIS:-$R4:$RPORT}
-TMP="" REDIS_PID="" SRV_PID=""
-DPIDS=() FLEET_PIDS=()
+. "$(dirname "${BASH_SOURCE[0]}")/fleet_nodes.sh" # nodes, metrics, Redis, cleanup
+FLEET_NETNS=("$NS_H" "$NS_U" "$NS_R")
 
-note() { echo "  $*" >&2; }
-ns_of() { echo "${TAG}n$1"; }
-if_of() { echo "${TAG}n$1"; }
-pin_of() { echo "/sys/fs/bpf/${FLEET_TAG:-fgfl}-$$-$1"; }
-tf_of() { echo "$TMP/$1/textfile/floodgate.prom"; }
-now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
-
-fleet_cleanup() {
-	local rc=$? i
-	trap - EXIT INT TERM
-	stop_pids "${FLEET_PIDS[@]}" "${DPIDS[@]}" "$SRV_PID" "$REDIS_PID"
-	for ((i = 1; i <= N; i++)); do
-		if [ -d "$(pin_of "$i")" ]; then
-			nsenter --net=/run/netns/"$(ns_of "$i")" "$FG" detach "$(if_of "$i")" \
-				--pin-dir "$(pin_of "$i")" >/dev/null 2>&1
-			rm -rf -- "$(pin_of "$i")"
-		fi
-		ip netns del "$(ns_of "$i")" 2>/dev/null
-	done
-	ip netns del "$NS_H" 2>/dev/null
-	ip netns del "$NS_U" 2>/dev/null
-	ip netns del "$NS_R" 2>/dev/null
-	if [ -n "$TMP" ]; then
-		if [ "${T_FAILED:-0}" != 0 ]; then
-			for ((i = 1; i <= N; i++)); do
-				echo "  --- node $i log, without probe lines (last 15) ---" >&2
-				grep -v ': probe \(pass\|fail\) in' "$TMP/$i/log" 2>/dev/null | tail -n 15 |
-					sed 's/^/  | /' >&2
-			done
-		fi
-		rm -rf -- "$TMP"
-	fi
-	return $rc
-}
-trap fleet_cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# metric I NAME[{LABELS}]: a sample's value in node I's textfile ('' if none).
-metric() { awk -v k="$2" '$1 == k { print $2 }' "$(tf_of "$1")" 2>/dev/null; }
-has_metric() { [ -n "$(metric "$1" "$2")" ]; }
-# all_metric NAME WANT: every node's NAME is WANT; MSEEN: what each said.
-all_metric() {
-	local i v ok=0
-	MSEEN=""
-	for ((i = 1; i <= N; i++)); do
-		v=$(metric "$i" "$1")
-		MSEEN+=" $i:${v:-none}"
-		[ "$v" = "$2" ] || ok=1
-	done
-	return $ok
-}
 # fleet_all_up: every node's fleet is up and sees all N nodes (MSEEN).
 fleet_all_up() { all_metric floodgate_fleet_up 1 && all_metric floodgate_fleet_nodes "$N"; }
 # fleet_all_local: every node has dropped the fleet's data and judges alone:
 # the fleet down, no node seen (hence no votes: fleet_vote.h clears them
 # with it). MSEEN says what was last seen.
 fleet_all_local() {
-	all_metric floodgate_fleet_up 0 && all_metric floodgate_fleet_nodes 0 || return 1
-	# >>> shares (test_fleet_shares): when per-source shares land, add here
-	# >>> that every node's active-shares gauge is 0 (its shares expired too).
-	return 0
+	all_metric floodgate_fleet_up 0 && all_metric floodgate_fleet_nodes 0 &&
+		all_metric floodgate_fleet_shares 0
 }
 # state I [UPSTREAM]: an upstream's breaker state on node I (default web).
 state() {
@@ -204,16 +150,6 @@ net_leaf() {
 		ip -n "$1" route add default via "$5"
 }
 
-rcli() { ip netns exec "$NS_R" redis-cli -h $R4 -p $RPORT -a "$RPW" --no-auth-warning "$@"; }
-redis_ping() { RSEEN=$(rcli ping 2>&1); [ "$RSEEN" = PONG ]; }
-# redis_start: this run's redis-server on $R4:$RPORT (again, after a kill),
-# answering within 5 s; 1 (RSEEN says why) if not.
-redis_start() {
-	ip netns exec "$NS_R" redis-server --save '' --appendonly no --port "$RPORT" --bind "$R4" \
-		--requirepass "$RPW" --logfile "$TMP/redis.log" &
-	REDIS_PID=$!
-	t_poll 5000 redis_ping || { RSEEN="$RSEEN $(tail -3 "$TMP/redis.log")"; return 1; }
-}
 
 setup_topology() {
 	local x i
@@ -243,20 +179,4 @@ setup_topology() {
 	t_ok setup
 }
 
-setup_daemons() {
-	local i ok=0
-	for ((i = 1; i <= N; i++)); do
-		write_config "$i"
-		"$FGD" --check-config -c "$TMP/$i/floodgated.conf" >/dev/null || ok=1
-		# shellcheck disable=SC2086
-		nsenter --net=/run/netns/"$(ns_of "$i")" "$FGD" -c "$TMP/$i/floodgated.conf" ${FLEET_DAEMON_ARGS--v} \
-			>>"$TMP/$i/log" 2>&1 &
-		DPIDS+=("$!")
-	done
-	t_is $ok config_checks "--check-config refused a node's config"
-	for ((i = 1; i <= N; i++)); do
-		t_poll 5000 grep -q 'running:' "$TMP/$i/log" ||
-			{ t_fail daemons_start "node $i: $(tail -3 "$TMP/$i/log")"; t_exit; }
-	done
-	t_ok daemons_start
-}
+setup_daemons() { fleet_start_daemons ""; }

@@ -45,56 +45,11 @@ C4=198.18.40.2 P4=198.18.39.2 RC4=198.18.40.1 ANY4=198.18.60.10 R4=198.18.70.1 R
 RPW=shares-$$-$RANDOM
 RATE=200 BURST=4 PPS=600 FLOOD_S=8 WIN_S=2 PORTS=256
 TICK_MS=100 SYNC_MS=100 STALE_MS=1000
-TMP="" REDIS_PID=""
-DPIDS=()
 RATE_L4_OFF="" RATE_L3_OFF="" RATE_P_OFF=""
+. "$HERE/../lib/fleet_nodes.sh" # nodes, metrics, Redis, cleanup
+FLEET_NETNS=("$NS_C" "$NS_R")
 
-note() { echo "  $*" >&2; }
-ns_of() { echo "${TAG}n$1"; }
-if_of() { echo "${TAG}n$1"; }
-pin_of() { echo "/sys/fs/bpf/fgsh-$$-$1"; }
-
-cleanup() {
-	local rc=$? i
-	trap - EXIT INT TERM
-	stop_pids "${DPIDS[@]}" "$REDIS_PID" "${FLOOD_PID:-}"
-	for ((i = 1; i <= N; i++)); do
-		if [ -d "$(pin_of "$i")" ]; then
-			nsenter --net=/run/netns/"$(ns_of "$i")" "$FG" detach "$(if_of "$i")" \
-				--pin-dir "$(pin_of "$i")" >/dev/null 2>&1
-			rm -rf -- "$(pin_of "$i")"
-		fi
-		ip netns del "$(ns_of "$i")" 2>/dev/null
-	done
-	ip netns del "$NS_C" 2>/dev/null
-	ip netns del "$NS_R" 2>/dev/null
-	if [ -n "$TMP" ]; then
-		if [ "$T_FAILED" != 0 ]; then
-			for ((i = 1; i <= N; i++)); do
-				echo "  --- node $i log (last 12) ---" >&2
-				tail -n 12 "$TMP/$i/log" 2>/dev/null | sed 's/^/  | /' >&2
-			done
-		fi
-		rm -rf -- "$TMP"
-	fi
-	return $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# metric I NAME: a sample's value in node I's textfile ('' if none).
-metric() { awk -v k="$2" '$1 == k { print $2 }' "$TMP/$1/textfile/floodgate.prom" 2>/dev/null; }
-all_nodes_seen() {
-	local i v ok=0
-	MSEEN=""
-	for ((i = 1; i <= N; i++)); do
-		v=$(metric "$i" floodgate_fleet_nodes)
-		MSEEN+=" $i:${v:-none}"
-		[ "$v" = "$N" ] || ok=1
-	done
-	return $ok
-}
+all_nodes_seen() { all_metric floodgate_fleet_nodes "$N"; }
 # passed I: node I's limit_pass counter.
 passed() {
 	"$FG" stats --json --pin-dir "$(pin_of "$1")" 2>/dev/null |
@@ -114,7 +69,6 @@ shares_are() {
 	done
 	return $ok
 }
-now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 # within VALUE EXPECTED PCT: |VALUE - EXPECTED| <= PCT% of EXPECTED.
 within() { awk -v v="$1" -v e="$2" -v p="$3" 'BEGIN { d = v - e; if (d < 0) d = -d; exit !(d <= e * p / 100) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -169,9 +123,6 @@ net_node() {
 		ip -n "$ns" route add default via "198.18.4$i.1"
 }
 
-rcli() { ip netns exec "$NS_R" redis-cli -h $R4 -p $RPORT -a "$RPW" --no-auth-warning "$@"; }
-redis_ping() { RSEEN=$(rcli ping 2>&1); [ "$RSEEN" = PONG ]; }
-
 setup_topology() {
 	local x i hops=()
 	for x in "$FG" "$FGD" "$FG_TOOLS/udpflood"; do
@@ -196,29 +147,11 @@ setup_topology() {
 		hops+=(nexthop via "198.18.4$i.2")
 	done
 	ip -n "$NS_R" route add "$ANY4/32" "${hops[@]}" || { t_fail setup "multipath route"; t_exit; }
-	ip netns exec "$NS_R" redis-server --save '' --appendonly no --port "$RPORT" --bind "$R4" \
-		--requirepass "$RPW" --logfile "$TMP/redis.log" &
-	REDIS_PID=$!
-	t_poll 5000 redis_ping || { t_fail setup "redis-server: $RSEEN $(tail -3 "$TMP/redis.log")"; t_exit; }
+	redis_start || { t_fail setup "redis-server: $RSEEN"; t_exit; }
 	t_ok setup
 }
 
-setup_daemons() {
-	local i ok=0
-	for ((i = 1; i <= N; i++)); do
-		write_config "$i" off
-		"$FGD" --check-config -c "$TMP/$i/floodgated.conf" >/dev/null || ok=1
-		nsenter --net=/run/netns/"$(ns_of "$i")" "$FGD" -c "$TMP/$i/floodgated.conf" -v \
-			>>"$TMP/$i/log" 2>&1 &
-		DPIDS+=("$!")
-	done
-	t_is $ok shares_config_checks "--check-config refused a node's config"
-	for ((i = 1; i <= N; i++)); do
-		t_poll 5000 grep -q 'running:' "$TMP/$i/log" ||
-			{ t_fail shares_daemons_start "node $i: $(tail -3 "$TMP/$i/log")"; t_exit; }
-	done
-	t_ok shares_daemons_start
-}
+setup_daemons() { fleet_start_daemons shares_ off; }
 
 # flood_start HASH [SRC]: the router hashes by L4 (1) or L3 (0); the flood
 # from SRC (C4) starts.

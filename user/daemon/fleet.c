@@ -41,6 +41,8 @@ struct fg_fleet {
 	__u64 retry_ns;            /* DOWN: connect again then */
 	__u64 next_sync_ns;        /* READY: sync then */
 	__u64 backoff_ns;
+	__u64 connect_t0_ns;       /* CONNECTING: when the connect started */
+	__u64 connect_rtt_ns;      /* how long the last good connect took (0: none yet) */
 	int write_done;            /* BUSY: the request is all written */
 	int failing;               /* an error was logged; said again when it works */
 	char *votes;
@@ -76,8 +78,34 @@ static __u64 timeout_ns(const struct fg_fleet *f)
 	return f->cfg.stale_ns / 2;
 }
 
+/*
+ * A connect's deadline. A SYN lost while Redis was unreachable is sent
+ * again by the kernel only after a second or more: a fresh connect every
+ * couple of syncs finds a Redis that came back sooner. Once a connect has
+ * worked, its time says how far Redis is: eight times that, at least two
+ * syncs, at most half of stale (until then, half of stale).
+ */
+static __u64 connect_timeout_ns(const struct fg_fleet *f)
+{
+	__u64 t = 8 * f->connect_rtt_ns, lo = 2 * f->cfg.sync_ns, hi = timeout_ns(f);
+
+	if (!f->connect_rtt_ns)
+		return hi;
+	t = t < lo ? lo : t;
+	return t > hi ? hi : t;
+}
+
+/* The backoff's cap: two syncs (a connect attempt costs Redis one SYN), at
+ * most 1 s. */
+static __u64 backoff_max_ns(const struct fg_fleet *f)
+{
+	__u64 two = 2 * f->cfg.sync_ns;
+
+	return two < BACKOFF_MAX_NS ? two : BACKOFF_MAX_NS;
+}
+
 /* op failed (why): counted, said once per outage, the link closed, and a
- * reconnect after the backoff (doubling from sync, at most 1 s). */
+ * reconnect after the backoff (doubling from sync, at most backoff_max_ns). */
 static void fail(struct fg_fleet *f, struct fg_daemon *d, enum fg_fleet_op op, const char *why,
 		 __u64 now)
 {
@@ -85,11 +113,11 @@ static void fail(struct fg_fleet *f, struct fg_daemon *d, enum fg_fleet_op op, c
 	d->metrics_dirty = 1;
 	if (!f->failing++)
 		pr_warn("fleet: %s to Redis failed: %s; retrying (with backoff up to %llu ms)\n",
-			op_names[op], why, (unsigned long long)(BACKOFF_MAX_NS / NS_PER_MS));
+			op_names[op], why, (unsigned long long)(backoff_max_ns(f) / NS_PER_MS));
 	drop(f);
 	f->backoff_ns = f->backoff_ns ? f->backoff_ns * 2 : f->cfg.sync_ns;
-	if (f->backoff_ns > BACKOFF_MAX_NS)
-		f->backoff_ns = BACKOFF_MAX_NS;
+	if (f->backoff_ns > backoff_max_ns(f))
+		f->backoff_ns = backoff_max_ns(f);
 	f->retry_ns = now + f->backoff_ns;
 }
 
@@ -106,7 +134,8 @@ static void connect_start(struct fg_fleet *f, struct fg_daemon *d, __u64 now)
 	}
 	f->st = FLEET_CONNECTING;
 	f->op = FG_FLEET_OP_CONNECT;
-	f->deadline_ns = now + timeout_ns(f);
+	f->connect_t0_ns = now;
+	f->deadline_ns = now + connect_timeout_ns(f);
 }
 
 /* A request of argc arguments is queued; poll says when it can be written. */
@@ -161,6 +190,7 @@ static void connected(struct fg_fleet *f, struct fg_daemon *d, __u64 now)
 		fail(f, d, FG_FLEET_OP_CONNECT, strerror(err ? err : errno), now);
 		return;
 	}
+	f->connect_rtt_ns = now > f->connect_t0_ns ? now - f->connect_t0_ns : 1;
 	if (f->cfg.password_file[0]) {
 		send_auth(f, d, now);
 		return;
@@ -309,6 +339,20 @@ int fg_fleet_pollfd(const struct fg_fleet *f, struct pollfd *p, __u64 *next_ns)
 	return 1;
 }
 
+/* The request in flight got no answer in time: the link is reset. */
+static void past_deadline(struct fg_fleet *f, struct fg_daemon *d, __u64 now)
+{
+	enum fg_fleet_op op = f->op;
+	__u64 t = op == FG_FLEET_OP_CONNECT ? connect_timeout_ns(f) : timeout_ns(f);
+	char why[64];
+
+	snprintf(why, sizeof(why), "no answer within %llu ms", (unsigned long long)(t / NS_PER_MS));
+	fail(f, d, op, why, now);
+	/* A connect that timed out has waited already: a fresh one now. */
+	if (op == FG_FLEET_OP_CONNECT)
+		f->retry_ns = now;
+}
+
 void fg_fleet_run(struct fg_fleet *f, struct fg_daemon *d, short revents, __u64 now)
 {
 	if (memcmp(&f->cfg, &d->cfg.fleet, sizeof(f->cfg))) {
@@ -317,6 +361,7 @@ void fg_fleet_run(struct fg_fleet *f, struct fg_daemon *d, short revents, __u64 
 		f->cfg = d->cfg.fleet;
 		f->retry_ns = now;
 		f->backoff_ns = 0;
+		f->connect_rtt_ns = 0;
 		f->failing = 0;
 		if (f->cfg.enabled)
 			pr_info("fleet: site %s, node %s, Redis at %s%s%s%.0d, sync %llu ms, "
@@ -348,11 +393,6 @@ void fg_fleet_run(struct fg_fleet *f, struct fg_daemon *d, short revents, __u64 
 		io(f, d, revents, now);
 		break;
 	}
-	if ((f->st == FLEET_CONNECTING || f->st == FLEET_BUSY) && now >= f->deadline_ns) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "no answer within %llu ms",
-			 (unsigned long long)(timeout_ns(f) / NS_PER_MS));
-		fail(f, d, f->op, why, now);
-	}
+	if ((f->st == FLEET_CONNECTING || f->st == FLEET_BUSY) && now >= f->deadline_ns)
+		past_deadline(f, d, now);
 }

@@ -35,8 +35,10 @@
 
 /* A rate no source can offer (packets/s): anything above is capped. */
 #define FG_SHARE_RATE_MAX 1e10
-/* Lines one sync publishes at most (the rest wait: the first by key). */
-#define FG_SHARE_PUBLISH_MAX 4096
+/* Lines one sync publishes at most: every source the hot map can hold, so
+ * none waits for a turn that would never come (taken by key, a source past
+ * a cap would never be published). */
+#define FG_SHARE_PUBLISH_MAX FG_HOT_MAX
 
 /* One entry of the hot map as read. */
 struct fg_hot_read {
