@@ -401,6 +401,66 @@ TEST(fleet_textfile)
 	fg_daemon_free(&a);
 }
 
+/* One sync of two nodes that both see k hot (h's counter grown by the
+ * caller): each reads its hot map, publishes, gets the other's lines and
+ * applies its shares. */
+static void share_sync(struct fg_daemon *a, struct fg_daemon *b, const struct fg_bucket_key *k,
+		       const struct fg_hot *h, __u64 now)
+{
+	char ta[4096], tb[4096];
+	int na, nb;
+
+	fake_dp_hot(a, k, h);
+	fake_dp_hot(b, k, h);
+	fg_shares_collect(a, now);
+	fg_shares_collect(b, now);
+	na = fg_shares_publish(a, ta, sizeof(ta));
+	nb = fg_shares_publish(b, tb, sizeof(tb));
+	fg_fleet_begin(a, 2, now);
+	fg_shares_reply_begin(a);
+	fg_shares_reply_add(a, tb, nb);
+	fg_fleet_end(a, now);
+	fg_shares_apply(a, now);
+	fg_fleet_begin(b, 2, now);
+	fg_shares_reply_begin(b);
+	fg_shares_reply_add(b, ta, na);
+	fg_fleet_end(b, now);
+	fg_shares_apply(b, now);
+}
+
+/* The same share decided sync after sync is not written again until half
+ * its life (stale) is gone: 10,000 shares are not 10,000 writes a sync. */
+TEST(fleet_share_rewritten_when_due)
+{
+	struct fg_daemon a, b;
+	struct fg_bucket_key k = { .plen = 128 };
+	struct fg_hot h = { .packets = 0, .first_ns = 0, .interval_ns = S / 200, .burst = 20 };
+	struct fg_share sh;
+	__u64 t0 = 10 * S;
+
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 198, k.addr[13] = 18, k.addr[15] = 9;
+	if (!ASSERT_OK(node(&a, "a", NULL, t0) || node(&b, "b", NULL, t0), "two nodes"))
+		return;
+	for (int i = 0; i < 2; i++) {
+		h.packets += 60;
+		share_sync(&a, &b, &k, &h, t0 - (1 - i) * 100 * MS);
+	}
+	ASSERT_OK(fake_dp_share(&a, &k, &sh), "a's share written");
+	ASSERT_EQ(sh.expires_ns, t0 + 3 * S, "expires stale after the sync that wrote it");
+	h.packets += 60;
+	share_sync(&a, &b, &k, &h, t0 + 100 * MS);
+	ASSERT_OK(fake_dp_share(&a, &k, &sh), "a's share still there");
+	ASSERT_EQ(sh.expires_ns, t0 + 3 * S, "the same share: not written again");
+	h.packets += 900; /* 600/s over the 1.5 s since */
+	share_sync(&a, &b, &k, &h, t0 + 1600 * MS);
+	ASSERT_OK(fake_dp_share(&a, &k, &sh), "a's share renewed");
+	ASSERT_EQ(sh.expires_ns, t0 + 1600 * MS + 3 * S, "half its life gone: written again");
+	ASSERT_EQ(sh.interval_ns, 2 * (S / 200), "still half the limit");
+	fg_daemon_free(&a);
+	fg_daemon_free(&b);
+}
+
 /* Fleet shares through the daemon (fleet_share_io.h) on the fake datapath:
  * two nodes see one source hot at 600/s each under a 200/s limit; a sync
  * hands each the other's announcement; each writes a share of half the
@@ -451,8 +511,11 @@ TEST(fleet_shares_through_the_daemon)
 	fg_daemon_tick(&a, now + 3 * S + 1);
 	ASSERT_TRUE(fake_dp_share(&a, &k, &sh) != 0, "a's share deleted with the fleet down");
 	ASSERT_EQ(fg_shares_active(&a), 0, "none in force");
-	/* b's source sends nothing more: cooled at the next read. */
+	/* b's source sends nothing more: cooled at the first read a second
+	 * (a rate's window) later. */
 	fg_shares_collect(&b, now + 100 * MS);
+	ASSERT_TRUE(fake_dp_has_hot(&b, &k), "b's source hot still: too early for a rate");
+	fg_shares_collect(&b, now + 1100 * MS);
 	ASSERT_TRUE(!fake_dp_has_hot(&b, &k), "b's hot entry deleted (cooled)");
 	ASSERT_TRUE(fake_dp_share(&b, &k, &sh) != 0, "and its share");
 	fg_daemon_free(&a);

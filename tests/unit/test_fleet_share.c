@@ -121,6 +121,28 @@ TEST(shares_rates_and_publish)
 	fg_shares_free(&s);
 }
 
+/* A source of 3 packets/s read every 100 ms: most reads see none, yet it
+ * stays hot at about 3/s (its rate is taken over 8 packets or a second). */
+TEST(shares_low_rate_stays_hot)
+{
+	struct fg_shares s = { 0 };
+	struct fg_hot_read in = { .key = key4(1) };
+	__u64 t = S;
+	int cooled = 0;
+
+	in.v = (struct fg_hot){ .packets = 2, .first_ns = 0, .interval_ns = S, .burst = 2 };
+	ASSERT_OK(fg_shares_observe(&s, &in, 1, t, 5), "first read");
+	for (int k = 1; k <= 30; k++) { /* 3 s: a packet every 333 ms */
+		t += 100 * MS;
+		in.v.packets = 2 + (k * 100) / 333;
+		ASSERT_OK(fg_shares_observe(&s, &in, 1, t, 5), "a read");
+		cooled += s.v[0].cooled;
+	}
+	ASSERT_EQ(cooled, 0, "never cooled");
+	ASSERT_LE(fabs(s.v[0].rate - 3), 0.75, "about 3/s");
+	fg_shares_free(&s);
+}
+
 TEST(shares_decide_from_replies)
 {
 	struct fg_shares s = { 0 };
@@ -157,10 +179,11 @@ TEST(shares_cooled_and_gone)
 
 	observe2(&s, 600, 2);
 	s.v[0].written = s.v[1].written = 1;
-	/* Source 1 sent nothing since; source 2 left the hot map. */
+	/* Source 1 sent nothing for a second (a rate's window); source 2 left
+	 * the hot map. */
 	in[0].key = s.v[0].key;
 	in[0].v = (struct fg_hot){ .packets = s.v[0].packets, .interval_ns = T200, .burst = 20 };
-	ASSERT_OK(fg_shares_observe(&s, in, 1, S + 200 * MS, 5), "third read");
+	ASSERT_OK(fg_shares_observe(&s, in, 1, S + 1100 * MS, 5), "third read");
 	ASSERT_TRUE(s.v[0].cooled, "source 1 cooled");
 	ASSERT_EQ(s.n_gone, 1, "source 2's share to delete");
 	struct fg_bucket_key k2 = key4(2);

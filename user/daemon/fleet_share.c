@@ -14,6 +14,11 @@
 /* A source marked hot less than this ago gets its rate over this much: a
  * first read right after the mark says little. */
 #define FIRST_SPAN_NS 10000000ULL
+/* A rate takes at least RATE_MIN_COUNT packets or RATE_WINDOW_NS: a source
+ * of a few packets a second shows none in most 100 ms syncs, and a rate of
+ * 0 would cool it and drop its share every other sync. */
+#define RATE_MIN_COUNT 8
+#define RATE_WINDOW_NS 1000000000ULL
 
 void fg_shares_free(struct fg_shares *s)
 {
@@ -68,14 +73,25 @@ static void observe_one(struct fg_share_src *e, const struct fg_hot_read *in,
 		span = now - o->read_ns;
 		count = in->v.packets - o->packets;
 		e->written = o->written;
+		e->last = o->last;
 		e->share = o->share;
 		e->has_share = o->has_share;
+		if (count < RATE_MIN_COUNT && span < RATE_WINDOW_NS) {
+			/* Too few yet: the last rate stands, counted on from its read. */
+			e->packets = o->packets;
+			e->read_ns = o->read_ns;
+			e->rate = o->rate;
+			e->cooled = o->cooled;
+			return;
+		}
 	} else {
 		span = now > in->v.first_ns ? now - in->v.first_ns : 0;
 		if (span < FIRST_SPAN_NS)
 			span = FIRST_SPAN_NS;
 		count = in->v.packets;
 		e->written = o ? o->written : 0;
+		if (o)
+			e->last = o->last;
 	}
 	e->rate = count * NS_PER_S / span;
 	limit = NS_PER_S / e->interval_ns;

@@ -49,10 +49,11 @@ struct fg_hot_read {
 /* One hot source of this node. */
 struct fg_share_src {
 	struct fg_bucket_key key;
-	__u64 packets, read_ns;  /* its counter, and when it was read */
+	__u64 packets, read_ns;  /* its counter, and when it was read for its rate */
 	__u64 interval_ns;       /* its own limit (the bucket's) */
 	__u32 burst;
-	double rate;             /* packets/s offered here since the last read */
+	double rate;             /* packets/s offered here (fleet_share.c: over at
+				  * least 8 packets or 1 s) */
 	double others;           /* the other fresh nodes' rates for it */
 	__u32 n_others;          /* how many reported it */
 	__u32 seen_in;           /* the add (node) that last counted it */
@@ -60,6 +61,7 @@ struct fg_share_src {
 	int has_share;           /* the share decided at the last sync */
 	struct fg_share share;
 	int written;             /* the share is in the map */
+	struct fg_share last;    /* what was written there */
 };
 
 struct fg_shares {
