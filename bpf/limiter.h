@@ -33,9 +33,10 @@ static __always_inline void fg_mask(__u8 *addr, __u32 plen)
 	}
 }
 
-static __always_inline __u32 fg_bucket_reason(struct fg_bucket *b, __u64 now)
+/* A bucket's TAT judged at t ns per packet and burst: the reason. */
+static __always_inline __u32 fg_gcra_reason(__u64 *tat, __u64 t, __u32 burst, __u64 now)
 {
-	switch (fg_gcra_admit(&b->tat, b->interval_ns, b->burst, now)) {
+	switch (fg_gcra_admit(tat, t, burst, now)) {
 	case FG_GCRA_PASS:
 		return FG_R_LIMIT_PASS;
 	case FG_GCRA_OVER:
@@ -43,6 +44,11 @@ static __always_inline __u32 fg_bucket_reason(struct fg_bucket *b, __u64 now)
 	default:
 		return FG_R_CONTENTION;
 	}
+}
+
+static __always_inline __u32 fg_bucket_reason(struct fg_bucket *b, __u64 now)
+{
+	return fg_gcra_reason(&b->tat, b->interval_ns, b->burst, now);
 }
 
 /*
@@ -178,14 +184,7 @@ static __always_inline __u32 fg_shared(struct fg_bucket *b, const struct fg_buck
 	t = s->interval_ns;
 	burst = s->burst;
 	fg_share_params(b, &t, &burst);
-	switch (fg_gcra_admit(&b->tat, t, burst, now)) {
-	case FG_GCRA_PASS:
-		return FG_R_LIMIT_PASS;
-	case FG_GCRA_OVER:
-		return FG_R_LIMIT_DROP;
-	default:
-		return FG_R_CONTENTION;
-	}
+	return fg_gcra_reason(&b->tat, t, burst, now);
 }
 
 /*

@@ -130,25 +130,9 @@ write_config() {
 }
 
 # net_node I: node I's namespace and its veth to the hub.
-net_node() {
-	local i=$1 ns hub
-	ns=$(ns_of "$i")
-	hub=${TAG}h$i
-	ip netns add "$ns" && ip -n "$ns" link set lo up &&
-		ip -n "$ns" link add "$(if_of "$i")" type veth peer name "$hub" netns "$NS_H" &&
-		ip -n "$ns" addr add "198.18.1$i.2/24" dev "$(if_of "$i")" &&
-		ip -n "$NS_H" addr add "198.18.1$i.1/24" dev "$hub" &&
-		ip -n "$ns" link set "$(if_of "$i")" up && ip -n "$NS_H" link set "$hub" up &&
-		ip -n "$ns" route add default via "198.18.1$i.1"
-}
+net_node() { ns_leaf "$(ns_of "$1")" "$(if_of "$1")" "$NS_H" "${TAG}h$1" "198.18.1$1.2" "198.18.1$1.1"; }
 # net_leaf NS IF_NS IF_HUB ADDR HUB_ADDR: a namespace behind the hub.
-net_leaf() {
-	ip netns add "$1" && ip -n "$1" link set lo up &&
-		ip -n "$1" link add "$2" type veth peer name "$3" netns "$NS_H" &&
-		ip -n "$1" addr add "$4/24" dev "$2" && ip -n "$NS_H" addr add "$5/24" dev "$3" &&
-		ip -n "$1" link set "$2" up && ip -n "$NS_H" link set "$3" up &&
-		ip -n "$1" route add default via "$5"
-}
+net_leaf() { ns_leaf "$1" "$2" "$NS_H" "$3" "$4" "$5"; }
 
 
 setup_topology() {

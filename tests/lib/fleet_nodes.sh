@@ -74,6 +74,17 @@ all_metric() {
 	return $ok
 }
 
+# ns_leaf NS IF PEER_NS PEER_IF ADDR PEER_ADDR: namespace NS (lo up) joined
+# to PEER_NS by a veth IF -- PEER_IF, ADDR/24 and PEER_ADDR/24 on its ends,
+# its default route through PEER_ADDR.
+ns_leaf() {
+	ip netns add "$1" && ip -n "$1" link set lo up &&
+		ip -n "$1" link add "$2" type veth peer name "$4" netns "$3" &&
+		ip -n "$1" addr add "$5/24" dev "$2" && ip -n "$3" addr add "$6/24" dev "$4" &&
+		ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up &&
+		ip -n "$1" route add default via "$6"
+}
+
 rcli() { ip netns exec "$NS_R" redis-cli -h "$R4" -p "$RPORT" -a "$RPW" --no-auth-warning "$@"; }
 redis_ping() { RSEEN=$(rcli ping 2>&1); [ "$RSEEN" = PONG ]; }
 # redis_start: this run's redis-server on $R4:$RPORT (again, after a kill),

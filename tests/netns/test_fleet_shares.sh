@@ -110,17 +110,10 @@ write_config() {
 	return 0
 }
 
+# net_node I: node I's namespace behind the router, owning the anycast address.
 net_node() {
-	local i=$1 ns r
-	ns=$(ns_of "$i")
-	r=${TAG}r$i
-	ip netns add "$ns" && ip -n "$ns" link set lo up &&
-		ip -n "$ns" addr add "$ANY4/32" dev lo &&
-		ip -n "$ns" link add "$(if_of "$i")" type veth peer name "$r" netns "$NS_R" &&
-		ip -n "$ns" addr add "198.18.4$i.2/24" dev "$(if_of "$i")" &&
-		ip -n "$NS_R" addr add "198.18.4$i.1/24" dev "$r" &&
-		ip -n "$ns" link set "$(if_of "$i")" up && ip -n "$NS_R" link set "$r" up &&
-		ip -n "$ns" route add default via "198.18.4$i.1"
+	ns_leaf "$(ns_of "$1")" "$(if_of "$1")" "$NS_R" "${TAG}r$1" "198.18.4$1.2" "198.18.4$1.1" &&
+		ip -n "$(ns_of "$1")" addr add "$ANY4/32" dev lo
 }
 
 setup_topology() {

@@ -40,7 +40,6 @@ struct fg_fleet {
 	__u64 deadline_ns;         /* of the request in flight */
 	__u64 retry_ns;            /* DOWN: connect again then */
 	__u64 next_sync_ns;        /* READY: sync then */
-	__u64 backoff_ns;
 	__u64 connect_t0_ns;       /* CONNECTING: when the connect started */
 	__u64 connect_rtt_ns;      /* how long the last good connect took (0: none yet) */
 	int write_done;            /* BUSY: the request is all written */
@@ -81,13 +80,13 @@ static __u64 timeout_ns(const struct fg_fleet *f)
 /*
  * A connect's deadline. A SYN lost while Redis was unreachable is sent
  * again by the kernel only after a second or more: a fresh connect every
- * couple of syncs finds a Redis that came back sooner. Once a connect has
- * worked, its time says how far Redis is: eight times that, at least two
- * syncs, at most half of stale (until then, half of stale).
+ * sync finds a Redis that came back sooner. Once a connect has worked, its
+ * time says how far Redis is: eight times that, at least a sync, at most
+ * half of stale (until then, half of stale).
  */
 static __u64 connect_timeout_ns(const struct fg_fleet *f)
 {
-	__u64 t = 8 * f->connect_rtt_ns, lo = 2 * f->cfg.sync_ns, hi = timeout_ns(f);
+	__u64 t = 8 * f->connect_rtt_ns, lo = f->cfg.sync_ns, hi = timeout_ns(f);
 
 	if (!f->connect_rtt_ns)
 		return hi;
@@ -95,30 +94,31 @@ static __u64 connect_timeout_ns(const struct fg_fleet *f)
 	return t > hi ? hi : t;
 }
 
-/* The backoff's cap: two syncs (a connect attempt costs Redis one SYN), at
- * most 1 s. */
+/*
+ * The wait before a connect after a failure: half a sync, so the fleet is
+ * whole again within about a sync of Redis answering (the node's first
+ * sync, then the others' next). An attempt costs Redis one SYN: 20 a
+ * second per node at sync = 100 ms. At most 1 s.
+ */
 static __u64 backoff_max_ns(const struct fg_fleet *f)
 {
-	__u64 two = 2 * f->cfg.sync_ns;
+	__u64 half = f->cfg.sync_ns / 2;
 
-	return two < BACKOFF_MAX_NS ? two : BACKOFF_MAX_NS;
+	return half < BACKOFF_MAX_NS ? half : BACKOFF_MAX_NS;
 }
 
 /* op failed (why): counted, said once per outage, the link closed, and a
- * reconnect after the backoff (doubling from sync, at most backoff_max_ns). */
+ * reconnect after the backoff (backoff_max_ns). */
 static void fail(struct fg_fleet *f, struct fg_daemon *d, enum fg_fleet_op op, const char *why,
 		 __u64 now)
 {
 	d->fleet.errors[op]++;
 	d->metrics_dirty = 1;
 	if (!f->failing++)
-		pr_warn("fleet: %s to Redis failed: %s; retrying (with backoff up to %llu ms)\n",
+		pr_warn("fleet: %s to Redis failed: %s; retrying every %llu ms\n",
 			op_names[op], why, (unsigned long long)(backoff_max_ns(f) / NS_PER_MS));
 	drop(f);
-	f->backoff_ns = f->backoff_ns ? f->backoff_ns * 2 : f->cfg.sync_ns;
-	if (f->backoff_ns > backoff_max_ns(f))
-		f->backoff_ns = backoff_max_ns(f);
-	f->retry_ns = now + f->backoff_ns;
+	f->retry_ns = now + backoff_max_ns(f);
 }
 
 static void connect_start(struct fg_fleet *f, struct fg_daemon *d, __u64 now)
@@ -281,7 +281,6 @@ static void synced(struct fg_fleet *f, struct fg_daemon *d, const redisReply *r,
 	if (f->failing)
 		pr_info("fleet: Redis answers again (after %d failed attempt(s))\n", f->failing);
 	f->failing = 0;
-	f->backoff_ns = 0;
 }
 
 /* A reply to the request in flight. */
@@ -360,7 +359,6 @@ void fg_fleet_run(struct fg_fleet *f, struct fg_daemon *d, short revents, __u64 
 		drop(f);
 		f->cfg = d->cfg.fleet;
 		f->retry_ns = now;
-		f->backoff_ns = 0;
 		f->connect_rtt_ns = 0;
 		f->failing = 0;
 		if (f->cfg.enabled)

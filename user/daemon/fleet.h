@@ -8,8 +8,8 @@
  * hiredis (0.14) has no command timeouts: every request here has its own
  * deadline, half of stale (one more attempt still fits before the votes
  * expire); a request past it, a refused connection or an error reply
- * closes the link, and it reconnects with backoff (from sync up to two
- * syncs; a connect gets two syncs, or eight times the last one's time).
+ * closes the link, and it reconnects every half sync (a connect gets a
+ * sync, or eight times the last good one's time, then a fresh one).
  *
  * One sync is one round trip, a Lua script that Redis runs atomically:
  *   SET  floodgate:{SITE}:node:{NODE} VOTES PX stale   the announcement: its

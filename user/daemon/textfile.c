@@ -117,16 +117,9 @@ static void probe_metrics(FILE *f, const struct fg_daemon *d)
 			ups_u64(f, "floodgate_probe_up", &d->ups[i], d->ups[i].probe_up);
 }
 
-static void upstream_metrics(FILE *f, const struct fg_daemon *d)
+/* What the breakers did to packets: refused, answered, withheld, let by. */
+static void upstream_packet_metrics(FILE *f, const struct fg_daemon *d)
 {
-	static const struct {
-		int counter;
-		const char *class;
-	} classes[] = {
-		{ FG_U_HTTP_2XX, "2xx" }, { FG_U_HTTP_3XX, "3xx" }, { FG_U_HTTP_4XX, "4xx" },
-		{ FG_U_HTTP_429, "429" }, { FG_U_HTTP_5XX, "5xx" },
-	};
-
 	family(f, "floodgate_upstream_rejected_packets_total", "counter",
 	       "Packets to the upstream refused by its breaker.");
 	for (int i = 0; i < d->n_ups; i++)
@@ -154,6 +147,19 @@ static void upstream_metrics(FILE *f, const struct fg_daemon *d)
 	for (int i = 0; i < d->n_ups; i++)
 		ups_u64(f, "floodgate_upstream_stale_passed_packets_total", &d->ups[i],
 			d->ups[i].m.c[FG_U_STALE]);
+}
+
+/* What the datapath saw of the upstream's connections and answers. */
+static void upstream_connect_metrics(FILE *f, const struct fg_daemon *d)
+{
+	static const struct {
+		int counter;
+		const char *class;
+	} classes[] = {
+		{ FG_U_HTTP_2XX, "2xx" }, { FG_U_HTTP_3XX, "3xx" }, { FG_U_HTTP_4XX, "4xx" },
+		{ FG_U_HTTP_429, "429" }, { FG_U_HTTP_5XX, "5xx" },
+	};
+
 	family(f, "floodgate_upstream_connect_attempts_total", "counter",
 	       "Connection attempts (SYNs) seen leaving towards the upstream.");
 	for (int i = 0; i < d->n_ups; i++)
@@ -300,7 +306,8 @@ int fg_textfile_render(FILE *f, const struct fg_daemon *d, const struct fg_dp_sn
 	fprintf(f, "} 1\n");
 	breaker_metrics(f, d);
 	probe_metrics(f, d);
-	upstream_metrics(f, d);
+	upstream_packet_metrics(f, d);
+	upstream_connect_metrics(f, d);
 	datapath_metrics(f, s);
 	fleet_metrics(f, d, s->now_ns);
 	return ferror(f) ? -EIO : 0;
