@@ -84,6 +84,12 @@ hb_sample() {
 	done
 	return 0
 }
+# tick_while MS: keep sampling the heartbeats for MS more (a window that
+# the samples cover, not a wait for an effect; bounded in count too).
+tick_while() {
+	local end=$(($(now_ms) + $1)) k
+	for ((k = 0; k < 500 && $(now_ms) < end; k++)); do hb_sample; sleep 0.02; done
+}
 
 write_config() {
 	local i=$1

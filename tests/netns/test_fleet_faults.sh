@@ -107,11 +107,6 @@ flows_stop() {
 local_and_ticking() { hb_sample; fleet_all_local; }
 # up_and_ticking: the same, then the fleet up everywhere with all N nodes.
 up_and_ticking() { hb_sample; fleet_all_up; }
-# tick_while MS: keep sampling the heartbeats for MS more (bounded).
-tick_while() {
-	local end=$(($(now_ms) + $1)) k
-	for ((k = 0; k < 500 && $(now_ms) < end; k++)); do hb_sample; sleep 0.02; done
-}
 
 # engine_loss NAME BREAK MEND [WHILE]: the fault BREAK (a function), its
 # checks, WHILE (more checks while every node is alone), MEND (a function
