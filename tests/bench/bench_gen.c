@@ -32,13 +32,11 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/ip.h>
-#include <linux/udp.h>
 
 #include "bench/bench_util.h"
 #include "bench/gen_target.h"
 #include "bpf/pkt.h"
 
-#define FRAME_LEN 60
 #define MAX_BATCH 256
 
 static volatile sig_atomic_t stop;
@@ -46,33 +44,6 @@ static volatile sig_atomic_t stop;
 static void on_signal(int sig)
 {
 	stop = 1;
-}
-
-static void build_frame(__u8 *f, const __u8 *dmac, const __u8 *smac, __u32 saddr,
-			__u32 daddr, __u16 sport, __u16 dport)
-{
-	struct ethhdr *eth = (void *)f;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(ip + 1);
-
-	memset(f, 0, FRAME_LEN);
-	memcpy(eth->h_dest, dmac, 6);
-	memcpy(eth->h_source, smac, 6);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons(FRAME_LEN - sizeof(*eth));
-	ip->id = htons(1);
-	ip->saddr = saddr;
-	ip->daddr = daddr;
-	ip->check = pkt_csum(ip, sizeof(*ip), 0);
-	udp->source = htons(sport);
-	udp->dest = htons(dport);
-	udp->len = htons(FRAME_LEN - sizeof(*eth) - sizeof(*ip));
-	udp->check = 0; /* IPv4 allows no UDP checksum: nothing to verify */
-	memcpy(udp + 1, "floodgate-bench", 15);
 }
 
 static void usage(void)
@@ -151,7 +122,7 @@ static int build_sources(const struct gen_target *t, struct sources *s)
 {
 	unsigned int n = t->nsrc;
 
-	s->frames = calloc(n, FRAME_LEN);
+	s->frames = calloc(n, GEN_FRAME_LEN);
 	s->iov = calloc(n, sizeof(*s->iov));
 	s->first = calloc(n, sizeof(*s->first));
 	s->last = calloc(n, sizeof(*s->last));
@@ -161,11 +132,13 @@ static int build_sources(const struct gen_target *t, struct sources *s)
 		return -1;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		build_frame(s->frames + (size_t)i * FRAME_LEN, t->dmac, t->smac,
-			    htonl(ntohl(t->base.s_addr) + i), t->dst.s_addr, 40000 + (i % 20000),
-			    t->dport);
-		s->iov[i].iov_base = s->frames + (size_t)i * FRAME_LEN;
-		s->iov[i].iov_len = FRAME_LEN;
+		struct iphdr *ip = gen_build_frame(s->frames + (size_t)i * GEN_FRAME_LEN, t->dmac,
+						   t->smac, htonl(ntohl(t->base.s_addr) + i),
+						   t->dst.s_addr, 40000 + (i % 20000), t->dport);
+
+		ip->check = pkt_csum(ip, sizeof(*ip), 0);
+		s->iov[i].iov_base = s->frames + (size_t)i * GEN_FRAME_LEN;
+		s->iov[i].iov_len = GEN_FRAME_LEN;
 	}
 	return 0;
 }

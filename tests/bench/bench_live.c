@@ -50,9 +50,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-#include <linux/if_ether.h>
 #include <linux/ip.h>
-#include <linux/udp.h>
 
 #include "bench/bench_util.h"
 #include "bench/gen_target.h"
@@ -62,7 +60,6 @@
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
 #endif
 
-#define FRAME_LEN 60
 #define LIVE_MARK_SHIFT 12 /* live_redirect.bpf.c has the same */
 
 static volatile sig_atomic_t stop;
@@ -81,29 +78,10 @@ struct call {
  * words with saddr and check zero (the program adds the source and folds). */
 static __u32 build_frame(__u8 *f, const __u8 *dmac, const __u8 *smac, __u32 daddr, __u16 dport)
 {
-	struct ethhdr *eth = (void *)f;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(ip + 1);
-	const __u16 *w = (const __u16 *)ip;
+	const __u16 *w = (const __u16 *)gen_build_frame(f, dmac, smac, 0, daddr, 40000, dport);
 	__u32 sum = 0;
 
-	memset(f, 0, FRAME_LEN);
-	memcpy(eth->h_dest, dmac, 6);
-	memcpy(eth->h_source, smac, 6);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons(FRAME_LEN - sizeof(*eth));
-	ip->id = htons(1);
-	ip->daddr = daddr;
-	udp->source = htons(40000);
-	udp->dest = htons(dport);
-	udp->len = htons(FRAME_LEN - sizeof(*eth) - sizeof(*ip));
-	udp->check = 0; /* IPv4 allows no UDP checksum */
-	memcpy(udp + 1, "floodgate-bench", 15);
-	for (unsigned int i = 0; i < sizeof(*ip) / 2; i++)
+	for (unsigned int i = 0; i < sizeof(struct iphdr) / 2; i++)
 		sum += w[i];
 	return sum;
 }
@@ -286,14 +264,14 @@ static int run_calls(const struct live *l, struct live_redirect *skel, __u8 *fra
 		     struct calls *c)
 {
 	int prog_fd = bpf_program__fd(skel->progs.live_redirect);
-	struct xdp_md ctx = { .data_end = FRAME_LEN };
+	struct xdp_md ctx = { .data_end = GEN_FRAME_LEN };
 	__u64 deadline;
 
 	c->start = c->t1 = now_ns();
 	deadline = c->start + (__u64)(l->t.duration * 1e9);
 	while (!stop && c->sent < l->t.count && c->t1 < deadline) {
 		__u64 left = l->t.count - c->sent, t0;
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = FRAME_LEN,
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = GEN_FRAME_LEN,
 			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 			    .repeat = (int)(left < l->chunk ? left : l->chunk),
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = l->batch);
@@ -358,7 +336,7 @@ int main(int argc, char **argv)
 			  .bunch = 1 };
 	struct live_redirect *skel = NULL;
 	struct calls c = {};
-	__u8 frame[FRAME_LEN];
+	__u8 frame[GEN_FRAME_LEN];
 	int ret, done;
 	__u64 elapsed;
 
