@@ -358,13 +358,25 @@ TEST(fleet_votes_text)
 	fg_daemon_free(&a);
 }
 
+/* The daemon's textfile as text (free it), or NULL after a failed check. */
+static char *render(struct fg_daemon *d, const struct fg_dp_snapshot *s)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!ASSERT_TRUE(f != NULL, "memstream"))
+		return NULL;
+	ASSERT_OK(fg_textfile_render(f, d, s), "render");
+	fclose(f);
+	return text;
+}
+
 TEST(fleet_textfile)
 {
 	struct fg_dp_snapshot s = { 0 };
 	struct fg_daemon a;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
+	char *text;
 	__u64 now = 100 * S;
 
 	if (node(&a, "a", NULL, now))
@@ -373,11 +385,9 @@ TEST(fleet_textfile)
 	fg_fleet_end(&a, now);
 	a.fleet.errors[FG_FLEET_OP_SYNC] = 2;
 	s.now_ns = now + 250 * MS;
-	f = open_memstream(&text, &len);
-	if (!ASSERT_TRUE(f != NULL, "memstream"))
+	text = render(&a, &s);
+	if (!text)
 		return;
-	ASSERT_OK(fg_textfile_render(f, &a, &s), "render");
-	fclose(f);
 	ASSERT_STRHAS(text, "\nfloodgate_fleet_up 1\n", "up");
 	ASSERT_STRHAS(text, "\nfloodgate_fleet_last_sync_age_seconds 0.250000\n", "age");
 	ASSERT_STRHAS(text, "\nfloodgate_fleet_sync_errors_total{op=\"sync\"} 2\n", "errors");
@@ -390,12 +400,9 @@ TEST(fleet_textfile)
 	/* Without [fleet], no fleet family at all. */
 	if (node(&a, NULL, NULL, now))
 		return;
-	text = NULL;
-	f = open_memstream(&text, &len);
-	if (!ASSERT_TRUE(f != NULL, "memstream"))
+	text = render(&a, &s);
+	if (!text)
 		return;
-	ASSERT_OK(fg_textfile_render(f, &a, &s), "render");
-	fclose(f);
 	ASSERT_TRUE(!strstr(text, "floodgate_fleet_"), "no fleet metrics without [fleet]");
 	free(text);
 	fg_daemon_free(&a);

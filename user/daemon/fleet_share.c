@@ -67,13 +67,15 @@ static void observe_one(struct fg_share_src *e, const struct fg_hot_read *in,
 	e->read_ns = now;
 	e->interval_ns = in->v.interval_ns ? in->v.interval_ns : 1;
 	e->burst = in->v.burst ? in->v.burst : 1;
+	if (o) { /* what the map holds for it, whatever its counter says */
+		e->written = o->written;
+		e->last = o->last;
+	}
 	if (o && in->v.packets >= o->packets && now > o->read_ns) {
 		/* The counter only grows while the entry lives: a smaller one
 		 * is a new entry (re-marked), counted from its mark. */
 		span = now - o->read_ns;
 		count = in->v.packets - o->packets;
-		e->written = o->written;
-		e->last = o->last;
 		e->share = o->share;
 		e->has_share = o->has_share;
 		if (count < RATE_MIN_COUNT && span < RATE_WINDOW_NS) {
@@ -89,9 +91,6 @@ static void observe_one(struct fg_share_src *e, const struct fg_hot_read *in,
 		if (span < FIRST_SPAN_NS)
 			span = FIRST_SPAN_NS;
 		count = in->v.packets;
-		e->written = o ? o->written : 0;
-		if (o)
-			e->last = o->last;
 	}
 	e->rate = count * NS_PER_S / span;
 	limit = NS_PER_S / e->interval_ns;
