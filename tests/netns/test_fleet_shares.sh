@@ -195,7 +195,7 @@ check_l4_fleet_off() {
 
 check_l3_fleet_off() {
 	flood_start 0 || { t_fail shares_l3_off_one_node "sysctl"; return; }
-	sleep 0.5
+	sleep 0.5 # the flood's first burst out of the window (a window, as measure's)
 	measure
 	flood_end
 	RATE_L3_OFF=$RATE_SEEN
@@ -244,7 +244,7 @@ check_l3_fleet_on() {
 	t_poll $((STALE_MS + 2000)) shares_are 0 ||
 		{ t_fail shares_l3_on_same "shares before the flood:$SSEEN"; return; }
 	flood_start 0 || { t_fail shares_l3_on_same "sysctl"; return; }
-	sleep 0.5
+	sleep 0.5 # the flood's first burst out of the window (a window, as measure's)
 	measure
 	for ((i = 1; i <= N; i++)); do v=$(shares "$i"); [ "${v:-0}" -gt $max ] && max=$v; done
 	flood_end
